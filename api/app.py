@@ -1,0 +1,44 @@
+"""Application factory. The archive is opened at start-up (lifespan), never at import."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.routes import records, search, ui
+from dangan.archive import Archive
+from dangan.config import Settings
+from dangan.errors import DanganError
+
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.archive = Archive.open(settings or Settings.from_env())
+        try:
+            yield
+        finally:
+            app.state.archive.close()
+
+    app = FastAPI(
+        title="dangan 医保业务档案",
+        version="0.1.0",
+        description="医保业务档案数字化与管理：上传扫描件、全文检索、查看档案。",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(DanganError)
+    async def dangan_error(_request: Request, exc: DanganError) -> JSONResponse:
+        return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.http_status)
+
+    app.include_router(records.router, prefix="/api")
+    app.include_router(search.router, prefix="/api")
+    app.include_router(ui.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

@@ -1,0 +1,91 @@
+"""Records: upload, metadata, page images, PDF."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path, PurePath
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from api.deps import ArchiveDep, load_record
+from dangan.archive import Archive
+from dangan.errors import NotFound
+from dangan.records import record_json
+from ingest.pipeline import IngestResult, ingest_file
+
+router = APIRouter(tags=["records"])
+
+
+def ingest_upload(archive: Archive, upload: UploadFile) -> IngestResult:
+    name = PurePath(upload.filename or "upload").name
+    with tempfile.TemporaryDirectory(dir=archive.settings.work_root) as tmp:
+        target = Path(tmp) / "upload.bin"
+        with open(target, "wb") as out:
+            shutil.copyfileobj(upload.file, out, 1024 * 1024)
+        return ingest_file(archive, target, name=name)
+
+
+@router.post("/records", summary="上传扫描件（可多个）")
+async def upload_records(
+    archive: ArchiveDep, files: Annotated[list[UploadFile], File()]
+) -> list[dict]:
+    results = []
+    for upload in files:
+        result = await run_in_threadpool(ingest_upload, archive, upload)
+        results.append(result.to_json())
+    return results
+
+
+@router.get("/records/{record_id}", summary="档案记录的元数据和逐页文字")
+def get_record(record_id: str, archive: ArchiveDep) -> dict:
+    return record_json(load_record(archive, record_id))
+
+
+def _stream(archive: Archive, key: str, media_type: str, filename: str | None = None):
+    handle = archive.blobs.open(key)
+
+    def body():
+        with handle:
+            while chunk := handle.read(256 * 1024):
+                yield chunk
+
+    headers = {}
+    if filename:
+        headers["Content-Disposition"] = f"inline; filename*=UTF-8''{_quote(filename)}"
+    return StreamingResponse(body(), media_type=media_type, headers=headers)
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@router.get("/records/{record_id}/pages/{page_no}/image", summary="页面图像（JPEG）")
+def page_image(record_id: str, page_no: int, archive: ArchiveDep):
+    ref = load_record(archive, record_id).file("page_image", page_no)
+    if ref is None:
+        raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
+    return _stream(archive, ref.key, ref.media_type)
+
+
+@router.get("/records/{record_id}/pdf", summary="可检索的 PDF/A 文件")
+def record_pdf(record_id: str, archive: ArchiveDep):
+    record = load_record(archive, record_id)
+    ref = record.file("archive_pdf")
+    if ref is None:
+        raise NotFound(f"档案 {record_id} 没有 PDF 文件。")
+    return _stream(archive, ref.key, "application/pdf", f"{Path(record.filename).stem}.pdf")
+
+
+@router.get("/records/{record_id}/original", summary="原始文件（未经修改）")
+def record_original(record_id: str, archive: ArchiveDep):
+    record = load_record(archive, record_id)
+    ref = record.file("original")
+    if ref is None:
+        raise NotFound(f"档案 {record_id} 没有原始文件。")
+    return _stream(archive, ref.key, ref.media_type, record.filename)

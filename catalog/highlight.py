@@ -1,0 +1,58 @@
+"""Find query terms in display text and build highlighted snippets.
+
+Works on the stored page text, so every search backend produces the same
+snippets and the viewer highlights exactly what search matched."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from catalog.cjk import tokens
+
+_GAP = r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{0,3}"
+
+
+def term_pattern(query: str) -> re.Pattern[str] | None:
+    alternatives = []
+    for term in query.split():
+        toks = tokens(term.rstrip("*"))
+        if not toks:
+            continue
+        body = _GAP.join(re.escape(t) for t in toks)
+        if term.endswith("*"):
+            body += r"[0-9A-Za-z]*"
+        alternatives.append(body)
+    if not alternatives:
+        return None
+    alternatives.sort(key=len, reverse=True)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def mark(text: str, pattern: re.Pattern[str] | None) -> str:
+    """HTML-escape text and wrap each match in <mark>."""
+    if pattern is None:
+        return html.escape(text)
+    out = []
+    pos = 0
+    for m in pattern.finditer(text):
+        out.append(html.escape(text[pos : m.start()]))
+        out.append("<mark>" + html.escape(m.group(0)) + "</mark>")
+        pos = m.end()
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def snippet(text: str, pattern: re.Pattern[str] | None, width: int = 80) -> str:
+    """A window of about `width` characters around the first match, highlighted."""
+    flat = " ".join(text.split())
+    match = pattern.search(flat) if pattern else None
+    if match is None:
+        piece = flat[:width]
+        return html.escape(piece) + ("…" if len(flat) > width else "")
+    start = max(0, match.start() - width // 3)
+    end = min(len(flat), start + width)
+    piece = flat[start:end]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(flat) else ""
+    return prefix + mark(piece, pattern) + suffix

@@ -1,0 +1,43 @@
+"""Search index seam. The index is derived data: the catalog is the truth and
+the index is fed from the catalog's outbox (see dangan.archive.sync_index)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    record_id: str
+    title: str
+    filename: str
+    pages: list[tuple[int, str]]  # (page_no, text)
+
+
+@dataclass
+class IndexHit:
+    record_id: str
+    score: float
+    pages: list[int] = field(default_factory=list)
+
+
+@dataclass
+class IndexResult:
+    total: int
+    hits: list[IndexHit]
+
+
+class SearchIndex(Protocol):
+    def upsert(self, doc: IndexDoc) -> None:
+        """Replace everything indexed for doc.record_id."""
+
+    def delete(self, record_id: str) -> None: ...
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> IndexResult:
+        """Records matching all terms of `query` (phrases for Chinese words,
+        exact tokens for ID numbers), best first, with the pages that matched."""
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,57 @@
+"""Search service: index hits joined with catalog rows and snippets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from catalog.highlight import snippet, term_pattern
+from catalog.index import SearchIndex
+from catalog.sqlite import SqliteCatalog
+
+
+@dataclass
+class SearchHit:
+    record_id: str
+    score: float
+    title: str
+    filename: str
+    page_count: int
+    snippet: str
+    pages: list[int] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    hits: list[SearchHit]
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def search_records(
+    catalog: SqliteCatalog, index: SearchIndex, query: str, *, limit: int = 20, offset: int = 0
+) -> SearchResult:
+    found = index.search(query, limit=limit, offset=offset)
+    rows = catalog.summaries([h.record_id for h in found.hits])
+    pattern = term_pattern(query)
+    hits = []
+    for hit in found.hits:
+        row = rows.get(hit.record_id)
+        if row is None:  # index ahead of catalog (record being removed)
+            continue
+        first = hit.pages[0] if hit.pages else None
+        text = (catalog.page_text(hit.record_id, first) or "") if first else row["title"]
+        hits.append(
+            SearchHit(
+                record_id=hit.record_id,
+                score=hit.score,
+                title=row["title"],
+                filename=row["filename"],
+                page_count=row["page_count"],
+                snippet=snippet(text, pattern),
+                pages=hit.pages,
+            )
+        )
+    return SearchResult(query=query, total=found.total, hits=hits)

@@ -1,0 +1,5 @@
+import sys
+
+from dangan.cli import main
+
+sys.exit(main())

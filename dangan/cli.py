@@ -1,0 +1,192 @@
+"""The `dangan` command. Thin: parse arguments, call services, print."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from dangan.errors import DanganError, NotFound
+
+
+def _print_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _open():
+    from dangan.archive import Archive
+    from dangan.config import Settings
+
+    return Archive.open(Settings.from_env())
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import ingest_paths
+
+    archive = _open()
+    rejected = 0
+    try:
+        for result in ingest_paths(archive, [Path(p) for p in args.paths]):
+            rejected += result.status == "rejected"
+            if args.json:
+                _print_json(result.to_json())
+            else:
+                label = {"archived": "已归档", "duplicate": "重复", "rejected": "已拒收"}[
+                    result.status
+                ]
+                detail = result.record_id or ""
+                if result.status == "archived":
+                    detail += f"（{result.pages} 页）{result.title or ''}"
+                if result.error:
+                    detail += f" {result.error}"
+                print(f"[{label}] {result.file} {detail}".rstrip())
+    finally:
+        archive.close()
+    return 4 if rejected else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from catalog.search import search_records
+
+    archive = _open()
+    try:
+        result = search_records(
+            archive.catalog, archive.index, args.query, limit=args.limit, offset=args.offset
+        )
+    finally:
+        archive.close()
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        print(f"共 {result.total} 条记录")
+        for hit in result.hits:
+            pages = "、".join(str(p) for p in hit.pages) or "标题"
+            print(f"{hit.record_id}  {hit.title}  第 {pages} 页  {hit.snippet}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from dangan.records import record_json
+
+    archive = _open()
+    try:
+        record = archive.catalog.get(args.record_id)
+        if record is None:
+            raise NotFound(f"没有编号为 {args.record_id} 的档案记录。")
+        data = record_json(record)
+    finally:
+        archive.close()
+    if args.json:
+        _print_json(data)
+    else:
+        print(f"{data['record_id']}  {data['title']}  {data['page_count']} 页  {data['filename']}")
+        for page in data["pages"]:
+            print(f"--- 第 {page['page_no']} 页 ---")
+            print(page["text"])
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from dangan.config import Settings
+
+    settings = Settings.from_env()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = create_app(settings)
+    print(f"dangan 已启动：http://{host}:{port}/  （按 Ctrl+C 停止）", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dangan.config import Settings
+    from dangan.synth import generate_corpus
+
+    settings = Settings.from_env()
+    samples = settings.home / "samples"
+    print(f"正在生成 {args.count} 份示例扫描件：{samples}", flush=True)
+    docs = generate_corpus(samples, args.count, seed=args.seed)
+    ns = argparse.Namespace(paths=[str(d.path) for d in docs], json=False)
+    cmd_ingest(ns)
+    if args.no_serve:
+        return 0
+    return cmd_serve(argparse.Namespace(host=None, port=None))
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    from dangan.synth import generate_corpus, write_bad_files
+
+    docs = generate_corpus(Path(args.out), args.count, seed=args.seed)
+    for doc in docs:
+        print(f"{doc.path}  {doc.format}  {doc.doc_type}  {doc.title}")
+    if args.bad:
+        for path in write_bad_files(Path(args.out) / "bad").values():
+            print(f"{path}  bad")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dangan", description="医保业务档案数字化与管理")
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出详细日志")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="导入扫描件（文件或文件夹）")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", help="全文检索")
+    p.add_argument("query")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--offset", type=int, default=0)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("show", help="显示一条档案记录")
+    p.add_argument("record_id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("serve", help="启动网页界面和 HTTP API")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="生成示例扫描件、导入并启动网页界面")
+    p.add_argument("--count", type=int, default=12)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--no-serve", action="store_true", help="导入后不启动网页界面")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("samples", help="生成合成扫描件（含标注）")
+    p.add_argument("out")
+    p.add_argument("--count", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--bad", action="store_true", help="同时生成各类问题文件")
+    p.set_defaults(func=cmd_samples)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args)
+    except DanganError as exc:
+        sys.stderr.write(f"错误：{exc.message}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

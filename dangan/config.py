@@ -1,0 +1,92 @@
+"""Settings: read once from the environment at start-up, never at import time.
+
+Every setting is declared here once; the CLI, the API and README use this table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dangan.errors import ConfigError
+
+DEFAULT_HOME = Path.home() / ".local" / "share" / "dangan"
+
+# name -> (description, default shown to people)
+SETTINGS: dict[str, tuple[str, str]] = {
+    "DANGAN_HOME": ("Data directory holding all state (catalog, blobs, index).", str(DEFAULT_HOME)),
+    "DANGAN_OCR_LANGUAGES": ("Tesseract languages for OCR.", "chi_sim+eng"),
+    "DANGAN_OCR_JOBS": ("Parallel OCR workers (pages or files).", "number of CPU cores"),
+    "DANGAN_OCR_TIMEOUT": ("Seconds allowed for OCR of one page before it is reported.", "180"),
+    "DANGAN_MAX_FILE_MB": ("Largest accepted file, in MiB.", "200"),
+    "DANGAN_MAX_PAGES": ("Most pages accepted in one file.", "500"),
+    "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
+    "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
+}
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"设置 {name} 必须是整数，当前为 {raw!r}。") from exc
+    if value <= 0:
+        raise ConfigError(f"设置 {name} 必须大于 0，当前为 {raw!r}。")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    ocr_languages: str = "chi_sim+eng"
+    ocr_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    ocr_timeout: int = 180
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_pages: int = 500
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.sqlite3"
+
+    @property
+    def index_path(self) -> Path:
+        return self.home / "index.sqlite3"
+
+    @property
+    def blob_root(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def work_root(self) -> Path:
+        return self.home / "work"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        unknown = sorted(k for k in env if k.startswith("DANGAN_") and k not in SETTINGS)
+        unknown = [k for k in unknown if not k.startswith("DANGAN_TEST_")]
+        if unknown:
+            raise ConfigError(
+                f"未知的设置：{', '.join(unknown)}。请检查拼写（见 README 的“配置”一节）。"
+            )
+        home = Path(env.get("DANGAN_HOME") or DEFAULT_HOME).expanduser()
+        return cls(
+            home=home,
+            ocr_languages=env.get("DANGAN_OCR_LANGUAGES") or "chi_sim+eng",
+            ocr_jobs=_int(env, "DANGAN_OCR_JOBS", os.cpu_count() or 1),
+            ocr_timeout=_int(env, "DANGAN_OCR_TIMEOUT", 180),
+            max_file_bytes=_int(env, "DANGAN_MAX_FILE_MB", 200) * 1024 * 1024,
+            max_pages=_int(env, "DANGAN_MAX_PAGES", 500),
+            host=env.get("DANGAN_HOST") or "127.0.0.1",
+            port=_int(env, "DANGAN_PORT", 8000),
+        )
+
+    def ensure_dirs(self) -> None:
+        for path in (self.home, self.blob_root, self.work_root):
+            path.mkdir(parents=True, exist_ok=True)

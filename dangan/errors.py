@@ -1,0 +1,45 @@
+"""One exception hierarchy. Messages are for people (Simplified Chinese);
+`exit_code` and `http_status` are mapped in one place each (CLI, API)."""
+
+from __future__ import annotations
+
+
+class DanganError(Exception):
+    """Base of every error dangan reports to a person."""
+
+    exit_code = 1
+    http_status = 500
+    code = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(DanganError):
+    exit_code = 3
+    code = "config"
+
+
+class RejectedFile(DanganError):
+    """An input file that cannot be archived; the message says what to do."""
+
+    exit_code = 4
+    http_status = 422
+    code = "rejected"
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class OcrFailed(DanganError):
+    exit_code = 5
+    http_status = 500
+    code = "ocr_failed"
+
+
+class NotFound(DanganError):
+    exit_code = 6
+    http_status = 404
+    code = "not_found"

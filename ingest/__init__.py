@@ -1,0 +1,1 @@
+"""Ingest: check files, OCR them and store each record atomically."""

@@ -1,0 +1,202 @@
+"""Ingest one file end to end.
+
+Order of work (what makes a crash safe):
+1. check the file; 2. hash it and stop if it is already archived;
+3. OCR in a private work folder; 4. write every object under keys derived
+from the original's SHA-256 (atomic writes, so a redo overwrites rather than
+duplicates); 5. commit the record, its files, its pages and an index-outbox
+entry in one catalog transaction; 6. apply the outbox to the search index.
+A process killed before step 5 leaves no record; the next run redoes it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from catalog.base import DuplicateRecord, FileRef, PageText, Record
+from catalog.blobs import sha256_file
+from dangan.archive import Archive
+from dangan.errors import DanganError, RejectedFile
+from ingest.titles import guess_title
+from ingest.validate import CheckedFile, check_file
+from ocr.images import images_to_pdf
+
+log = logging.getLogger(__name__)
+
+PAGE_IMAGE_DPI = 110
+
+
+@dataclass
+class IngestResult:
+    file: str
+    status: str  # "archived" | "duplicate" | "rejected"
+    record_id: str | None = None
+    pages: int = 0
+    error: str | None = None
+    reason: str | None = None
+    title: str | None = None
+    sha256: str | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, folders walked recursively in name order; hidden files skipped."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            out.append(path)
+    return out
+
+
+def _fault(point: str) -> None:
+    """Test hook: kill this process hard at a named point (DANGAN_TEST_KILL_AT)."""
+    if os.environ.get("DANGAN_TEST_KILL_AT") == point:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def new_record_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(4)}"
+
+
+def ingest_paths(archive: Archive, paths: Iterable[Path]) -> Iterator[IngestResult]:
+    for path in expand_paths(paths):
+        yield ingest_file(archive, path)
+
+
+def ingest_file(archive: Archive, path: Path, name: str | None = None) -> IngestResult:
+    name = name or path.name
+    display = str(path) if name == path.name else name
+    settings = archive.settings
+    try:
+        checked = check_file(
+            path, max_bytes=settings.max_file_bytes, max_pages=settings.max_pages, name=name
+        )
+    except RejectedFile as exc:
+        log.info("rejected %s: %s", display, exc.reason)
+        return IngestResult(file=display, status="rejected", error=exc.message, reason=exc.reason)
+    sha = sha256_file(path)
+    existing = archive.catalog.find_by_sha256(sha)
+    if existing is not None:
+        return _duplicate(display, existing.id, existing.page_count, sha)
+    work = Path(tempfile.mkdtemp(prefix=f"{sha[:12]}-", dir=settings.work_root))
+    try:
+        record = _build_record(archive, checked, name, sha, work)
+        try:
+            archive.catalog.add_record(record)
+        except DuplicateRecord as dup:
+            return _duplicate(display, dup.existing_id, checked.pages, sha)
+        _fault("after_commit")
+        archive.sync_index()
+        return IngestResult(
+            file=display,
+            status="archived",
+            record_id=record.id,
+            pages=record.page_count,
+            title=record.title,
+            sha256=sha,
+        )
+    except DanganError as exc:
+        log.warning("failed %s: %s", display, exc.message)
+        return IngestResult(
+            file=display, status="rejected", error=exc.message, reason=exc.code, sha256=sha
+        )
+    except Exception as exc:  # one bad file must not stop the batch
+        log.exception("unexpected failure on %s", display)
+        return IngestResult(
+            file=display,
+            status="rejected",
+            error=f"处理文件时发生内部错误（{type(exc).__name__}），文件未归档。请将此文件交给系统管理员检查。",
+            reason="internal_error",
+            sha256=sha,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _duplicate(display: str, record_id: str, pages: int, sha: str) -> IngestResult:
+    return IngestResult(
+        file=display,
+        status="duplicate",
+        record_id=record_id,
+        pages=pages,
+        error=f"与已归档的记录 {record_id} 内容完全相同，未重复保存。",
+        reason="duplicate",
+        sha256=sha,
+    )
+
+
+def _build_record(
+    archive: Archive, checked: CheckedFile, name: str, sha: str, work: Path
+) -> Record:
+    if checked.kind == "pdf":
+        source_pdf = checked.path
+    else:
+        source_pdf = work / "scan.pdf"
+        images_to_pdf(checked.path, source_pdf)
+    ocr = archive.engine.process(source_pdf, work, has_text=checked.has_text)
+    _fault("after_ocr")
+    images = _render_pages(ocr.pdf, work / "pages")
+    prefix = f"records/{sha[:2]}/{sha}"
+    ext = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "tiff": ".tif"}[checked.kind]
+    files: list[FileRef] = []
+    info = archive.blobs.put_file(f"{prefix}/original{ext}", checked.path)
+    if info.sha256 != sha:
+        raise DanganError("原件在读取过程中发生变化，请确认文件未被其他程序修改后重新上传。")
+    files.append(FileRef("original", info.key, info.sha256, info.size, checked.media_type))
+    info = archive.blobs.put_file(f"{prefix}/archive.pdf", ocr.pdf)
+    files.append(FileRef("archive_pdf", info.key, info.sha256, info.size, "application/pdf"))
+    for page_no, image in enumerate(images, start=1):
+        info = archive.blobs.put_file(f"{prefix}/pages/{page_no:04d}.jpg", image)
+        files.append(FileRef("page_image", info.key, info.sha256, info.size, "image/jpeg", page_no))
+    _fault("after_blobs")
+    pages = [PageText(page_no=i, text=t) for i, t in enumerate(ocr.pages, start=1)]
+    return Record(
+        id=new_record_id(),
+        sha256=sha,
+        filename=name,
+        media_type=checked.media_type,
+        size=checked.size,
+        page_count=len(pages),
+        title=guess_title(ocr.pages[0] if ocr.pages else "", Path(name).stem),
+        ocr_mode=ocr.mode,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        metadata={"ocr_engine": archive.engine.name, "source_kind": checked.kind},
+        files=files,
+        pages=pages,
+    )
+
+
+def _render_pages(pdf: Path, out_dir: Path) -> list[Path]:
+    import pypdfium2 as pdfium
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    doc = pdfium.PdfDocument(str(pdf))
+    paths = []
+    try:
+        for index in range(len(doc)):
+            page = doc[index]
+            image = page.render(scale=PAGE_IMAGE_DPI / 72).to_pil().convert("RGB")
+            target = out_dir / f"{index + 1:04d}.jpg"
+            image.save(target, quality=82, optimize=True)
+            paths.append(target)
+            page.close()
+    finally:
+        doc.close()
+    return paths

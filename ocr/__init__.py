@@ -1,0 +1,1 @@
+"""OCR: turn checked scans into a searchable PDF/A plus normalised page text."""

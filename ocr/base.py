@@ -1,0 +1,24 @@
+"""OCR engine seam."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class OcrOutput:
+    pdf: Path  # searchable PDF/A
+    pages: list[str]  # normalised text, one entry per page
+    mode: str  # "ocr": text recognised from images; "text_layer": born-digital text kept
+
+
+class OcrEngine(Protocol):
+    """Called by the ingest pipeline with a PDF (scans already wrapped into one)."""
+
+    name: str
+
+    def process(self, source_pdf: Path, work_dir: Path, *, has_text: bool) -> OcrOutput:
+        """Write a searchable PDF/A into work_dir and return it with per-page text.
+        Pages that already carry text are not OCR'd again. Raises OcrFailed."""

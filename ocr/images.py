@@ -1,0 +1,44 @@
+"""Wrap scanned images (PNG, JPEG, multi-page TIFF) into one PDF, losslessly
+where the format allows, keeping the scan's resolution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEFAULT_DPI = 200
+
+
+def images_to_pdf(source: Path, target: Path) -> None:
+    import img2pdf
+    from PIL import Image
+
+    with Image.open(source) as img:
+        dpi = img.info.get("dpi")
+        lossless_ok = img.mode in ("1", "L", "RGB", "P", "CMYK") and "transparency" not in img.info
+    has_dpi = bool(dpi) and all(float(d) >= 50 for d in dpi[:2])
+    layout = (
+        img2pdf.default_layout_fun
+        if has_dpi
+        else img2pdf.get_fixed_dpi_layout_fun((DEFAULT_DPI, DEFAULT_DPI))
+    )
+    if lossless_ok:
+        try:
+            target.write_bytes(
+                img2pdf.convert(str(source), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid)
+            )
+            return
+        except (img2pdf.ImageOpenError, img2pdf.AlphaChannelError, ValueError, OSError):
+            pass
+    # Fallback: decode every frame and re-encode as PNG (alpha flattened on white).
+    frames: list[bytes] = []
+    with Image.open(source) as img:
+        for index in range(getattr(img, "n_frames", 1)):
+            img.seek(index)
+            frame = img.convert("RGBA")
+            flat = Image.new("RGB", frame.size, "white")
+            flat.paste(frame, mask=frame.split()[-1])
+            out = target.with_suffix(f".{index}.png")
+            flat.save(out, dpi=dpi if has_dpi else (DEFAULT_DPI, DEFAULT_DPI))
+            frames.append(out.read_bytes())
+            out.unlink()
+    target.write_bytes(img2pdf.convert(frames, layout_fun=layout))

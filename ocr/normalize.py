@@ -1,0 +1,40 @@
+"""Text normalisation for Chinese OCR output.
+
+- full-width ASCII letters and digits are folded to half-width;
+- whitespace between two CJK characters (or CJK and CJK punctuation) is removed,
+  since Chinese is written without spaces and OCR engines insert them;
+- runs of spaces collapse, line breaks are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_CJK}])")
+_PUNCT = r":;,.!?()\[\]"
+_SPACE_AROUND_PUNCT = re.compile(
+    rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_PUNCT}])|(?<=[{_PUNCT}])[ \t\u00a0]+(?=[{_CJK}])"
+    rf"|(?<=[{_CJK}][{_PUNCT}])[ \t\u00a0]+(?=[0-9A-Za-z])"
+)
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)}
+_FULLWIDTH.update({cp: cp - 0xFEE0 for cp in range(0xFF21, 0xFF3B)})
+_FULLWIDTH.update({cp: cp - 0xFEE0 for cp in range(0xFF41, 0xFF5B)})
+
+
+def fold_width(text: str) -> str:
+    return text.translate(_FULLWIDTH)
+
+
+def normalize_text(text: str) -> str:
+    text = fold_width(text).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    lines = []
+    for line in text.split("\n"):
+        line = _SPACE_BETWEEN_CJK.sub("", line)
+        line = _SPACE_AROUND_PUNCT.sub("", line)
+        line = _SPACES.sub(" ", line).strip()
+        lines.append(line)
+    return _BLANK_LINES.sub("\n", "\n".join(lines)).strip()

@@ -1,0 +1,123 @@
+"""OCRmyPDF + Tesseract engine.
+
+OCRmyPDF runs in a child process: it is not thread-safe in-process, a child
+can be timed out and killed cleanly, and a crash there cannot take the
+ingest process with it."""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from dangan.errors import OcrFailed
+from ocr.base import OcrOutput
+from ocr.normalize import normalize_text
+
+log = logging.getLogger(__name__)
+
+_SKIPPED = re.compile(r"^\s*\[OCR skipped on page")
+
+
+def extract_text_layer(pdf: Path) -> list[str]:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        out = []
+        for index in range(len(doc)):
+            page = doc[index]
+            textpage = page.get_textpage()
+            out.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return out
+    finally:
+        doc.close()
+
+
+class TesseractEngine:
+    name = "tesseract"
+
+    def __init__(self, languages: str = "chi_sim+eng", jobs: int = 1, page_timeout: int = 180):
+        self.languages = languages
+        self.jobs = jobs
+        self.page_timeout = page_timeout
+
+    def command(self, source: Path, output: Path, sidecar: Path) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "ocrmypdf",
+            "--language",
+            self.languages,
+            "--output-type",
+            "pdfa",
+            # OCRmyPDF writes and validates PDF/A itself; Debian 12's Ghostscript
+            # 10.0 is refused by OCRmyPDF for pages that already carry text.
+            "--pdfa-backend",
+            "internal",
+            "--skip-text",
+            "--sidecar",
+            str(sidecar),
+            "--jobs",
+            str(self.jobs),
+            "--optimize",
+            "0",
+            "--tesseract-timeout",
+            str(self.page_timeout),
+            "--quiet",
+            str(source),
+            str(output),
+        ]
+
+    def process(self, source_pdf: Path, work_dir: Path, *, has_text: bool) -> OcrOutput:
+        output = work_dir / "archive.pdf"
+        sidecar = work_dir / "sidecar.txt"
+        pages_hint = max(1, _page_count(source_pdf))
+        timeout = 60 + self.page_timeout * pages_hint
+        try:
+            proc = subprocess.run(
+                self.command(source_pdf, output, sidecar),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise OcrFailed(
+                f"文字识别超时（超过 {timeout} 秒）。请检查扫描件是否异常，或稍后重试。"
+            ) from exc
+        if proc.returncode != 0 or not output.exists():
+            detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            log.error("ocrmypdf exit %s: %s", proc.returncode, proc.stderr)
+            raise OcrFailed(
+                f"文字识别失败（OCRmyPDF 退出码 {proc.returncode}）：{' '.join(detail)[:300]}"
+            )
+        layer = None
+        if has_text:
+            raw = extract_text_layer(output)
+            mode = "text_layer"
+        else:
+            raw = sidecar.read_text(encoding="utf-8").split("\f") if sidecar.exists() else []
+            mode = "ocr"
+            if len(raw) > pages_hint:
+                raw = raw[:pages_hint]
+            raw += [""] * (pages_hint - len(raw))
+            for index, text in enumerate(raw):
+                if _SKIPPED.match(text):
+                    layer = layer or extract_text_layer(output)
+                    raw[index] = layer[index]
+        return OcrOutput(pdf=output, pages=[normalize_text(t) for t in raw], mode=mode)
+
+
+def _page_count(pdf: Path) -> int:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
