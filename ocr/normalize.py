@@ -17,6 +17,10 @@ _SPACE_AROUND_PUNCT = re.compile(
     rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_PUNCT}])|(?<=[{_PUNCT}])[ \t\u00a0]+(?=[{_CJK}])"
     rf"|(?<=[{_CJK}][{_PUNCT}])[ \t\u00a0]+(?=[0-9A-Za-z])"
 )
+_FW_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_SPACE_AROUND_FW_PUNCT = re.compile(
+    rf"[ \t\u00a0]+(?=[{_FW_PUNCT}])|(?<=[{_FW_PUNCT}])[ \t\u00a0]+"
+)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -34,7 +38,8 @@ def normalize_text(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         line = _SPACE_BETWEEN_CJK.sub("", line)
-        line = _SPACE_AROUND_PUNCT.sub("", line)
+        line = _SPACE_AROUND_FW_PUNCT.sub("", line)
+        line = _SPACE_AROUND_PUNCT.sub("", _SPACE_AROUND_PUNCT.sub("", line))
         line = _SPACES.sub(" ", line).strip()
         lines.append(line)
     return _BLANK_LINES.sub("\n", "\n".join(lines)).strip()

@@ -1,0 +1,12 @@
+FROM python:3.11-slim-bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-eng \
+      ghostscript qpdf pngquant fonts-noto-cjk fonts-wqy-zenhei \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY . /app
+RUN pip install --no-cache-dir .
+ENV DANGAN_HOME=/data DANGAN_HOST=0.0.0.0
+VOLUME /data
+EXPOSE 8000
+CMD ["dangan", "serve"]

@@ -1,0 +1,71 @@
+"""Shared fixtures. OCR is the slow part, so the sample corpus is generated and
+ingested once per session; tests that change state use their own DANGAN_HOME."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dangan.config import Settings
+
+FORMATS = ("png", "jpeg", "tiff", "pdf_image", "pdf_text")
+
+
+def run_cli(home: Path, *args: str, env: dict | None = None, check: bool = False):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
+    full_env["DANGAN_HOME"] = str(home)
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "dangan", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=900,
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"dangan {args} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.from_env({"DANGAN_HOME": str(tmp_path / "home"), "DANGAN_OCR_JOBS": "2"})
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    from dangan.synth import generate_corpus
+
+    out = tmp_path_factory.mktemp("corpus")
+    return generate_corpus(out, 5, seed=11, formats=FORMATS, levels=("clean", "light"))
+
+
+@pytest.fixture(scope="session")
+def bad_files(tmp_path_factory):
+    from dangan.synth import write_bad_files
+
+    return write_bad_files(tmp_path_factory.mktemp("bad"))
+
+
+@pytest.fixture(scope="session")
+def ingested(tmp_path_factory, corpus, bad_files):
+    """One CLI ingest of the whole corpus plus every bad file, in one batch."""
+    home = tmp_path_factory.mktemp("home")
+    paths = []
+    for doc in corpus:
+        paths.append(str(doc.path))
+    paths.insert(2, str(bad_files["corrupt"]))
+    paths += [str(p) for p in bad_files.values()]
+    proc = run_cli(home, "ingest", "--json", *paths)
+    results = json_lines(proc.stdout)
+    return {"home": home, "results": results, "returncode": proc.returncode, "stderr": proc.stderr}

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from catalog.blobs import LocalBlobStore
+from dangan.config import Settings
+from dangan.errors import ConfigError
+
+
+def test_blob_roundtrip_hash_list_delete(tmp_path):
+    store = LocalBlobStore(tmp_path / "b")
+    info = store.put_bytes("records/ab/x/original.pdf", b"hello")
+    assert info.sha256 == hashlib.sha256(b"hello").hexdigest() and info.size == 5
+    with store.open("records/ab/x/original.pdf") as fh:
+        assert fh.read() == b"hello"
+    assert list(store.list("records")) == ["records/ab/x/original.pdf"]
+    store.delete("records/ab/x/original.pdf")
+    assert not store.exists("records/ab/x/original.pdf")
+    assert list(store.list("records")) == []
+
+
+def test_blob_keys_cannot_escape_the_root(tmp_path):
+    store = LocalBlobStore(tmp_path / "b")
+    with pytest.raises(ValueError):
+        store.put_bytes("../outside", b"x")
+
+
+def test_settings_default_home_and_errors():
+    assert Settings.from_env({}).home.name == "dangan"
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({"DANGAN_OCR_JOBS": "many"})
+    assert "DANGAN_OCR_JOBS" in err.value.message
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({"DANGAN_HOEM": "/tmp/x"})
+    assert "DANGAN_HOEM" in err.value.message
+
+
+def test_every_setting_is_documented_in_readme():
+    from pathlib import Path
+
+    from dangan.config import SETTINGS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in SETTINGS:
+        assert name in readme, name
