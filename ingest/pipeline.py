@@ -177,7 +177,11 @@ def _build_record(
         title=guess_title(ocr.pages[0] if ocr.pages else "", Path(name).stem),
         ocr_mode=ocr.mode,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        metadata={"ocr_engine": archive.engine.name, "source_kind": checked.kind},
+        metadata={
+            "ocr_engine": archive.engine.name,
+            "source_kind": checked.kind,
+            "pdfa": ocr.pdfa,
+        },
         files=files,
         pages=pages,
     )

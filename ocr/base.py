@@ -12,6 +12,7 @@ class OcrOutput:
     pdf: Path  # searchable PDF/A
     pages: list[str]  # normalised text, one entry per page
     mode: str  # "ocr": text recognised from images; "text_layer": born-digital text kept
+    pdfa: str | None = None  # PDF/A conformance of `pdf` ("2B"), None if a plain PDF
 
 
 class OcrEngine(Protocol):

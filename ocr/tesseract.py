@@ -53,10 +53,11 @@ class TesseractEngine:
             "ocrmypdf",
             "--language",
             self.languages,
+            # Best-effort PDF/A-2b written and validated by OCRmyPDF itself (Debian 12's
+            # Ghostscript 10.0 is refused by OCRmyPDF for pages that carry text). A file
+            # that cannot be confirmed as PDF/A stays a plain PDF; pdfa_level() tells.
             "--output-type",
-            "pdfa",
-            # OCRmyPDF writes and validates PDF/A itself; Debian 12's Ghostscript
-            # 10.0 is refused by OCRmyPDF for pages that already carry text.
+            "auto",
             "--pdfa-backend",
             "internal",
             "--skip-text",
@@ -110,7 +111,20 @@ class TesseractEngine:
                 if _SKIPPED.match(text):
                     layer = layer or extract_text_layer(output)
                     raw[index] = layer[index]
-        return OcrOutput(pdf=output, pages=[normalize_text(t) for t in raw], mode=mode)
+        return OcrOutput(
+            pdf=output,
+            pages=[normalize_text(t) for t in raw],
+            mode=mode,
+            pdfa=pdfa_level(output),
+        )
+
+
+def pdfa_level(pdf: Path) -> str | None:
+    """'2B' etc. when the file declares PDF/A conformance, else None."""
+    import pikepdf
+
+    with pikepdf.open(pdf) as doc:
+        return doc.open_metadata().pdfa_status or None
 
 
 def _page_count(pdf: Path) -> int:

@@ -25,9 +25,11 @@ def _upload(client, *paths, names=None):
 
 
 def test_upload_search_record_page_image_and_pdf(client, corpus, bad_files):
-    doc = next(d for d in corpus if d.format == "tiff") if any(
-        d.format == "tiff" for d in corpus
-    ) else corpus[0]
+    doc = (
+        next(d for d in corpus if d.format == "tiff")
+        if any(d.format == "tiff" for d in corpus)
+        else corpus[0]
+    )
     results = _upload(client, doc.path, bad_files["encrypted"])
     assert results[0]["status"] == "archived"
     assert results[1]["status"] == "rejected" and "加密" in results[1]["error"]

@@ -15,8 +15,6 @@ def _open(home):
 
 def _assert_consistent(archive: Archive) -> None:
     """Every catalogued record has all its files, intact, and all its pages."""
-    from catalog.blobs import sha256_file  # noqa: F401  (same hashing as ingest)
-
     import hashlib
 
     for record_id in archive.catalog.list_ids():

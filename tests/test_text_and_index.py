@@ -17,9 +17,16 @@ def test_spaces_between_chinese_removed_and_fullwidth_folded():
 def _index(tmp_path):
     index = FtsIndex(tmp_path / "index.sqlite3")
     index.upsert(
-        IndexDoc("r1", "参保人员增员申报表", "a.png", [(1, "福州市医保局\n姓名：王芳 35010219800101123X")])
+        IndexDoc(
+            "r1",
+            "参保人员增员申报表",
+            "a.png",
+            [(1, "福州市医保局\n姓名：王芳 35010219800101123X")],
+        )
     )
-    index.upsert(IndexDoc("r2", "医疗费用报销审批表", "b.png", [(1, "保医 不是 医保"), (2, "王小芳")]))
+    index.upsert(
+        IndexDoc("r2", "医疗费用报销审批表", "b.png", [(1, "保医 不是 医保"), (2, "王小芳")])
+    )
     index.upsert(IndexDoc("r3", "稽核通知书", "c.png", [(1, "医，保")]))
     return index
 

@@ -1,0 +1,1 @@
+"""Retention: the schedule (class → period), disposal dates, appraisal and destruction."""
