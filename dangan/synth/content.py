@@ -944,6 +944,23 @@ def _maternity(ctx: _Ctx, title: str, pages: int) -> Body:
     return blocks, p.name
 
 
+_CN_ORDINALS = (*"零一二三四五六七八九十", *(f"十{d}" for d in "一二三四五六七八九"))
+_AGREEMENT_EXTRA = (
+    "乙方应当建立健全内部医疗保障管理制度，明确医保工作负责人，配备专（兼）职管理人员，"
+    "定期开展医保政策培训。",
+    "乙方应当按规定向甲方上传医疗费用结算清单、医药服务项目明细等数据，确保数据真实、准确、完整。",
+    "乙方应当执行国家和本省规定的医疗服务价格政策，在显著位置公示药品、医用耗材和医疗服务项目价格。",
+    "乙方为参保人员提供超出基本医疗保险支付范围的医药服务，应当事先告知参保人员或其近亲属，"
+    "并经同意后签字确认。",
+    "甲方应当向乙方提供医疗保障政策咨询、业务培训和信息系统技术支持，及时通报政策调整情况。",
+    "甲方对乙方申报的医疗费用进行审核，对不符合规定的费用不予支付，已经支付的予以追回。",
+    "甲方可以通过现场检查、智能审核、第三方评估等方式对乙方履行协议情况进行监督检查，乙方应当予以配合。",
+    "乙方名称、法定代表人、地址、执业范围等发生变更的，应当自变更之日起三十日内向甲方申请变更。",
+    "协议履行过程中发生争议的，双方应当协商解决；协商不成的，可以依法申请行政复议或者提起行政诉讼。",
+    "本协议未尽事宜，由甲乙双方另行协商，并签订补充协议；补充协议与本协议具有同等效力。",
+)
+
+
 def _institution_agreement(ctx: _Ctx, title: str, pages: int) -> Body:
     rng = ctx.rng
     hospital = ids.make_hospital_name(rng, ctx.region)
@@ -951,30 +968,42 @@ def _institution_agreement(ctx: _Ctx, title: str, pages: int) -> Body:
     ctx.unit_name = hospital
     if "协议" in title:
         until = ctx.day + dt.timedelta(days=3 * 365)
+        terms = [
+            "乙方应当严格执行医疗保障政策，为参保人员提供合理、必要的医药服务。",
+            "乙方应当核验参保人员医保电子凭证或社会保障卡，做到人证相符。",
+            "甲方按规定及时与乙方结算医疗费用，并对乙方履行协议情况进行考核。",
+        ]
+        if pages > 1:
+            terms += _AGREEMENT_EXTRA
+        terms += [
+            "乙方违反协议约定的，甲方可视情节采取约谈、暂停结算、解除协议等处理措施。",
+            f"本协议有效期自{ctx.date()}起至{ctx.date(until)}止。本协议一式两份，甲乙双方各执一份。",
+        ]
         clauses = [
             f"甲方：{ctx.agency}",
             f"乙方：{hospital}",
             "为加强医疗保障定点医疗机构管理，规范医疗服务行为，保障参保人员合法权益，"
             "根据《医疗保障基金使用监督管理条例》等规定，甲乙双方经协商一致，签订本协议。",
-            "第一条 乙方应当严格执行医疗保障政策，为参保人员提供合理、必要的医药服务。",
-            "第二条 乙方应当核验参保人员医保电子凭证或社会保障卡，做到人证相符。",
-            "第三条 甲方按规定及时与乙方结算医疗费用，并对乙方履行协议情况进行考核。",
-            "第四条 乙方违反协议约定的，甲方可视情节采取约谈、暂停结算、解除协议等处理措施。",
-            f"第五条 本协议有效期自{ctx.date()}起至{ctx.date(until)}止。",
-        ]
+        ] + [f"第{_CN_ORDINALS[i + 1]}条 {t}" for i, t in enumerate(terms)]
         ctx.uses_unit = True
-        blocks: list[Block] = [
-            Paragraphs(clauses[:2], indent=False),
-            Paragraphs(clauses[2:]),
+        blocks: list[Block] = [Paragraphs(clauses[:2], indent=False)]
+        if pages > 1:
+            blocks += [Paragraphs(clauses[2:12]), PageBreak(), Paragraphs(clauses[12:])]
+        else:
+            blocks.append(Paragraphs(clauses[2:]))
+        blocks += [
             Signature(
-                [f"甲方（盖章）：{ctx.agency}", f"日期：{ctx.date()}"], seal=ctx.seal(ctx.agency)
+                [f"甲方（盖章）：{ctx.agency}", f"日期：{ctx.date()}"],
+                seal=ctx.seal(ctx.agency),
+                x=0.0,
             ),
             Signature(
-                [f"乙方（盖章）：{hospital}", f"法定代表人：{legal.name}"], seal=ctx.seal(hospital)
+                [f"乙方（盖章）：{hospital}", f"法定代表人：{legal.name}", f"日期：{ctx.date()}"],
+                seal=ctx.seal(hospital),
+                x=0.55,
+                beside=True,
             ),
         ]
-        if pages > 1:
-            blocks.insert(2, PageBreak())
         return blocks, None
     ctx.uses_unit = True
     grid = [
@@ -1117,7 +1146,14 @@ def _internal_control(ctx: _Ctx, title: str, pages: int) -> Body:
             [0.6, 2, 1.3, 2.2],
             page_rows=page_rows,
         ),
-        Signature([f"被检查科室负责人：{ids.make_person_name(rng)}", f"日期：{ctx.date()}"]),
+        Signature(
+            [
+                f"检查组（盖章）：{ctx.agency}",
+                f"被检查科室负责人：{ids.make_person_name(rng)}",
+                f"日期：{ctx.date()}",
+            ],
+            seal=ctx.seal(ctx.agency),
+        ),
     ]
     return blocks, None
 

@@ -122,7 +122,13 @@ def _write_images(
         ]
         layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
         path.write_bytes(
-            img2pdf.convert(blobs, layout_fun=layout, nodate=True, creator="dangan.synth")
+            img2pdf.convert(
+                blobs,
+                layout_fun=layout,
+                nodate=True,
+                creator="dangan.synth",
+                engine=img2pdf.Engine.internal,  # the pikepdf engine writes a random /ID
+            )
         )
     else:
         raise ValueError(f"not an image format: {fmt}")

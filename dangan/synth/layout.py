@@ -136,6 +136,7 @@ class _Flow:
         self.pages: list[PageLayout] = []
         self.row = 0
         self.y = MARGIN_TOP
+        self.sig_top: float | None = None
         self.new_page()
 
     # -- primitives -------------------------------------------------------------
@@ -147,6 +148,7 @@ class _Flow:
     def new_page(self) -> None:
         self.pages.append(PageLayout())
         self.y = MARGIN_TOP
+        self.sig_top = None
 
     def next_row(self) -> int:
         self.row += 1
@@ -352,9 +354,13 @@ class _Flow:
 
     def signature(self, block: Signature) -> None:
         line_h = 8.0
-        self.ensure(line_h * len(block.lines) + 4)
+        if block.beside and self.sig_top is not None:
+            self.y = self.sig_top
+        else:
+            self.ensure(line_h * len(block.lines) + 4)
+            self.sig_top = self.y
         self.y += 3
-        x = MARGIN_X + BODY_W * 0.52
+        x = MARGIN_X + BODY_W * block.x
         for i, line in enumerate(block.lines):
             baseline = self.y + 5.5
             self.put(x, baseline, line, BODY_PT, self.next_row())

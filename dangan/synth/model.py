@@ -70,11 +70,14 @@ class Paragraphs:
 
 @dataclass
 class Signature:
-    """Right-hand signature lines; `seal` lands on line `seal_line`."""
+    """Signature lines starting at `x` (fraction of the body width); `seal` lands on
+    line `seal_line`. With `beside`, the block sits level with the previous one."""
 
     lines: list[str]
     seal: SealSpec | None = None
     seal_line: int = 0
+    x: float = 0.52
+    beside: bool = False
 
 
 @dataclass
