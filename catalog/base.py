@@ -38,6 +38,19 @@ class Record:
     metadata: dict[str, Any] = field(default_factory=dict)
     files: list[FileRef] = field(default_factory=list)
     pages: list[PageText] = field(default_factory=list)
+    # classification and filing (see ingest/classify.py, retention/)
+    status: str = "filed"  # "filed" | "review"
+    doc_type: str | None = None  # retention-schedule class code
+    category: str | None = None
+    retention: str | None = None  # "永久" | "N年"
+    formed_date: str | None = None  # ISO date the business record was formed
+    disposal_date: str | None = None  # ISO; None for permanent or unknown
+    confidence: float | None = None
+    review_reasons: list[str] = field(default_factory=list)
+    schedule_version: int | None = None
+    fields: dict[str, Any] = field(default_factory=dict)  # extracted key fields
+    archival_prefix: str | None = None  # 档号 without 件号; the catalog adds the 件号
+    archival_code: str | None = None  # 档号, assigned when filed
 
     def file(self, role: str, page_no: int | None = None) -> FileRef | None:
         for ref in self.files:
@@ -68,6 +81,23 @@ class Catalog(Protocol):
     def ack_outbox(self, seqs: list[int]) -> None: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """Exact filters for search and listings."""
+
+    person: str | None = None  # 公民身份号码
+    unit: str | None = None  # 统一社会信用代码 or 单位编号
+    doc_type: str | None = None
+    category: str | None = None
+    retention: str | None = None
+    date_from: str | None = None  # ISO, on formed_date
+    date_to: str | None = None
+    status: str | None = None
+
+    def is_empty(self) -> bool:
+        return all(v is None for v in vars(self).values())
 
 
 class DuplicateRecord(Exception):

@@ -9,6 +9,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from catalog.base import RecordFilter
 from catalog.cjk import to_index_text, to_match_expression
 from catalog.index import IndexDoc, IndexHit, IndexResult
 
@@ -17,7 +18,48 @@ CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(
     record_id UNINDEXED, page_no UNINDEXED, body,
     tokenize = 'unicode61 remove_diacritics 0'
 );
+CREATE TABLE IF NOT EXISTS docs (
+    record_id TEXT PRIMARY KEY,
+    status TEXT,
+    doc_type TEXT,
+    category TEXT,
+    retention TEXT,
+    formed_date TEXT
+);
+CREATE TABLE IF NOT EXISTS doc_keys (
+    record_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS doc_keys_value ON doc_keys(value, kind);
+CREATE INDEX IF NOT EXISTS doc_keys_record ON doc_keys(record_id);
 """
+
+
+def _filter_sql(filters: RecordFilter | None) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list = []
+    if filters is None:
+        return "1=1", params
+    for column in ("doc_type", "category", "retention", "status"):
+        value = getattr(filters, column)
+        if value:
+            clauses.append(f"d.{column} = ?")
+            params.append(value)
+    if filters.date_from:
+        clauses.append("d.formed_date >= ?")
+        params.append(filters.date_from)
+    if filters.date_to:
+        clauses.append("d.formed_date <= ?")
+        params.append(filters.date_to)
+    for kind, value in (("person", filters.person), ("unit", filters.unit)):
+        if value:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM doc_keys k WHERE k.record_id = d.record_id"
+                " AND k.kind = ? AND k.value = ?)"
+            )
+            params += [kind, value.strip().upper()]
+    return (" AND ".join(clauses) or "1=1"), params
 
 
 class FtsIndex:
@@ -44,35 +86,82 @@ class FtsIndex:
             conn.executemany(
                 "INSERT INTO pages_fts (record_id, page_no, body) VALUES (?,?,?)", rows
             )
+            conn.execute("DELETE FROM docs WHERE record_id = ?", (doc.record_id,))
+            conn.execute(
+                "INSERT INTO docs (record_id, status, doc_type, category, retention, formed_date)"
+                " VALUES (?,?,?,?,?,?)",
+                (
+                    doc.record_id,
+                    doc.status,
+                    doc.doc_type,
+                    doc.category,
+                    doc.retention,
+                    doc.formed_date,
+                ),
+            )
+            conn.execute("DELETE FROM doc_keys WHERE record_id = ?", (doc.record_id,))
+            conn.executemany(
+                "INSERT INTO doc_keys (record_id, kind, value) VALUES (?,?,?)",
+                [(doc.record_id, kind, value.upper()) for kind, value in doc.keys],
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
 
     def delete(self, record_id: str) -> None:
-        self._conn().execute("DELETE FROM pages_fts WHERE record_id = ?", (record_id,))
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table in ("pages_fts", "docs", "doc_keys"):
+                conn.execute(f"DELETE FROM {table} WHERE record_id = ?", (record_id,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
-    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> IndexResult:
+    def search(
+        self,
+        query: str,
+        *,
+        filters: RecordFilter | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> IndexResult:
+        where, params = _filter_sql(filters)
+        conn = self._conn()
         expression = to_match_expression(query)
         if expression is None:
-            return IndexResult(total=0, hits=[])
-        conn = self._conn()
-        total = conn.execute(
-            "SELECT count(DISTINCT record_id) FROM pages_fts WHERE pages_fts MATCH ?",
-            (expression,),
-        ).fetchone()[0]
-        rows = conn.execute(
+            if filters is None or filters.is_empty():
+                return IndexResult(total=0, hits=[])
+            total = conn.execute(f"SELECT count(*) FROM docs d WHERE {where}", params).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT d.record_id, 0.0, NULL FROM docs d WHERE {where}"
+                " ORDER BY d.formed_date DESC, d.record_id LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+        else:
+            grouped = """
+                WITH m AS MATERIALIZED (
+                    SELECT record_id, page_no, bm25(pages_fts) AS rank
+                    FROM pages_fts WHERE pages_fts MATCH ?
+                ),
+                g AS (
+                    SELECT record_id, min(rank) AS best,
+                           group_concat(CASE WHEN page_no > 0 THEN page_no END) AS pages
+                    FROM m GROUP BY record_id
+                )
             """
-            WITH m AS MATERIALIZED (
-                SELECT record_id, page_no, bm25(pages_fts) AS rank
-                FROM pages_fts WHERE pages_fts MATCH ?
-            )
-            SELECT record_id, min(rank) AS best,
-                   group_concat(CASE WHEN page_no > 0 THEN page_no END) AS pages
-            FROM m GROUP BY record_id ORDER BY best, record_id LIMIT ? OFFSET ?
-            """,
-            (expression, limit, offset),
-        ).fetchall()
+            total = conn.execute(
+                grouped + f"SELECT count(*) FROM g JOIN docs d USING (record_id) WHERE {where}",
+                [expression, *params],
+            ).fetchone()[0]
+            rows = conn.execute(
+                grouped + f"SELECT g.record_id, g.best, g.pages FROM g"
+                f" JOIN docs d USING (record_id) WHERE {where}"
+                " ORDER BY g.best, g.record_id LIMIT ? OFFSET ?",
+                [expression, *params, limit, offset],
+            ).fetchall()
         hits = [
             IndexHit(
                 record_id=r[0],

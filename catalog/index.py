@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from catalog.base import RecordFilter
+
 
 @dataclass(frozen=True)
 class IndexDoc:
@@ -13,6 +15,12 @@ class IndexDoc:
     title: str
     filename: str
     pages: list[tuple[int, str]]  # (page_no, text)
+    status: str = "filed"
+    doc_type: str | None = None
+    category: str | None = None
+    retention: str | None = None
+    formed_date: str | None = None
+    keys: list[tuple[str, str]] = field(default_factory=list)  # (kind, value) exact keys
 
 
 @dataclass
@@ -34,9 +42,18 @@ class SearchIndex(Protocol):
 
     def delete(self, record_id: str) -> None: ...
 
-    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> IndexResult:
+    def search(
+        self,
+        query: str,
+        *,
+        filters: RecordFilter | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> IndexResult:
         """Records matching all terms of `query` (phrases for Chinese words,
-        exact tokens for ID numbers), best first, with the pages that matched."""
+        exact tokens for ID numbers) and every filter, best first, with the
+        pages that matched. An empty query lists the filtered records, newest
+        business date first."""
 
     def count(self) -> int: ...
 

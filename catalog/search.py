@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from catalog.base import RecordFilter
 from catalog.highlight import snippet, term_pattern
 from catalog.index import SearchIndex
 from catalog.sqlite import SqliteCatalog
@@ -18,6 +19,12 @@ class SearchHit:
     page_count: int
     snippet: str
     pages: list[int] = field(default_factory=list)
+    doc_type: str | None = None
+    category: str | None = None
+    retention: str | None = None
+    business_date: str | None = None
+    archival_code: str | None = None
+    status: str = "filed"
 
 
 @dataclass
@@ -31,9 +38,15 @@ class SearchResult:
 
 
 def search_records(
-    catalog: SqliteCatalog, index: SearchIndex, query: str, *, limit: int = 20, offset: int = 0
+    catalog: SqliteCatalog,
+    index: SearchIndex,
+    query: str,
+    *,
+    filters: RecordFilter | None = None,
+    limit: int = 20,
+    offset: int = 0,
 ) -> SearchResult:
-    found = index.search(query, limit=limit, offset=offset)
+    found = index.search(query, filters=filters, limit=limit, offset=offset)
     rows = catalog.summaries([h.record_id for h in found.hits])
     pattern = term_pattern(query)
     hits = []
@@ -52,6 +65,12 @@ def search_records(
                 page_count=row["page_count"],
                 snippet=snippet(text, pattern),
                 pages=hit.pages,
+                doc_type=row["doc_type"],
+                category=row["category"],
+                retention=row["retention"],
+                business_date=row["formed_date"],
+                archival_code=row["archival_code"],
+                status=row["status"],
             )
         )
     return SearchResult(query=query, total=found.total, hits=hits)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +23,38 @@ CREATE TABLE IF NOT EXISTS records (
     title TEXT NOT NULL DEFAULT '',
     ocr_mode TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    metadata TEXT NOT NULL DEFAULT '{}'
+    metadata TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL DEFAULT 'filed',
+    doc_type TEXT,
+    category TEXT,
+    retention TEXT,
+    formed_date TEXT,
+    disposal_date TEXT,
+    confidence REAL,
+    review_reasons TEXT NOT NULL DEFAULT '[]',
+    schedule_version INTEGER,
+    fields TEXT NOT NULL DEFAULT '{}',
+    archival_prefix TEXT,
+    archival_code TEXT UNIQUE
+);
+CREATE INDEX IF NOT EXISTS records_status ON records(status);
+CREATE INDEX IF NOT EXISTS records_disposal ON records(disposal_date);
+CREATE TABLE IF NOT EXISTS record_keys (
+    record_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (record_id, kind, value)
+);
+CREATE INDEX IF NOT EXISTS record_keys_value ON record_keys(value);
+CREATE TABLE IF NOT EXISTS archival_sequences (
+    prefix TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS schedule_versions (
+    version INTEGER PRIMARY KEY,
+    loaded_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    csv TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS files (
     record_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
@@ -48,6 +81,50 @@ CREATE TABLE IF NOT EXISTS outbox (
 """
 
 
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _record_values(record: Record) -> dict[str, object]:
+    """Column -> value for the records table."""
+    return {
+        "id": record.id,
+        "sha256": record.sha256,
+        "filename": record.filename,
+        "media_type": record.media_type,
+        "size": record.size,
+        "page_count": record.page_count,
+        "title": record.title,
+        "ocr_mode": record.ocr_mode,
+        "created_at": record.created_at,
+        "metadata": _dumps(record.metadata),
+        "status": record.status,
+        "doc_type": record.doc_type,
+        "category": record.category,
+        "retention": record.retention,
+        "formed_date": record.formed_date,
+        "disposal_date": record.disposal_date,
+        "confidence": record.confidence,
+        "review_reasons": _dumps(record.review_reasons),
+        "schedule_version": record.schedule_version,
+        "fields": _dumps(record.fields),
+        "archival_prefix": record.archival_prefix,
+        "archival_code": record.archival_code,
+    }
+
+
+def record_keys(record: Record) -> list[tuple[str, str]]:
+    """(kind, value) pairs that exact filters match: persons, units, serials."""
+    f = record.fields or {}
+    keys = [("person", v) for v in f.get("id_numbers") or []]
+    for name in ("credit_code", "unit_code"):
+        if f.get(name):
+            keys.append(("unit", f[name]))
+    if f.get("serial"):
+        keys.append(("serial", f["serial"]))
+    return sorted(set(keys))
+
+
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -70,31 +147,39 @@ class SqliteCatalog:
             self._local.conn = conn
         return conn
 
-    def add_record(self, record: Record) -> None:
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, for subsystems that keep their own tables
+        in the catalog database (retention, audit). Use `transaction()` to write."""
+        return self._conn()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception. Writers are
+        serialised, so read-then-write inside is safe across processes."""
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def add_record(self, record: Record) -> None:
+        with self.transaction() as conn:
             row = conn.execute(
                 "SELECT id FROM records WHERE sha256 = ?", (record.sha256,)
             ).fetchone()
             if row is not None:
                 raise DuplicateRecord(row["id"])
+            if record.status == "filed" and record.archival_prefix:
+                record.archival_code = self._next_code(conn, record.archival_prefix)
+            values = _record_values(record)
             conn.execute(
-                "INSERT INTO records (id, sha256, filename, media_type, size, page_count, title,"
-                " ocr_mode, created_at, metadata) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    record.id,
-                    record.sha256,
-                    record.filename,
-                    record.media_type,
-                    record.size,
-                    record.page_count,
-                    record.title,
-                    record.ocr_mode,
-                    record.created_at,
-                    json.dumps(record.metadata, ensure_ascii=False),
-                ),
+                f"INSERT INTO records ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                list(values.values()),
             )
+            self._write_keys(conn, record)
             conn.executemany(
                 "INSERT INTO files (record_id, role, page_no, key, sha256, size, media_type)"
                 " VALUES (?,?,?,?,?,?,?)",
@@ -107,14 +192,93 @@ class SqliteCatalog:
                 "INSERT INTO pages (record_id, page_no, text) VALUES (?,?,?)",
                 [(record.id, p.page_no, p.text) for p in record.pages],
             )
+            self._queue_index(conn, record.id)
+
+    @staticmethod
+    def _queue_index(conn: sqlite3.Connection, record_id: str, action: str = "index") -> None:
+        conn.execute(
+            "INSERT INTO outbox (record_id, action, created_at) VALUES (?, ?, ?)",
+            (record_id, action, utcnow()),
+        )
+
+    @staticmethod
+    def _next_code(conn: sqlite3.Connection, prefix: str) -> str:
+        """Next 件号 for a 档号 prefix; called inside the writing transaction, so
+        concurrent writers are serialised and numbers have no gaps or repeats."""
+        row = conn.execute(
+            "INSERT INTO archival_sequences (prefix, last) VALUES (?, 1)"
+            " ON CONFLICT(prefix) DO UPDATE SET last = last + 1 RETURNING last",
+            (prefix,),
+        ).fetchone()
+        return f"{prefix}-{row[0]:04d}"
+
+    @staticmethod
+    def _write_keys(conn: sqlite3.Connection, record: Record) -> None:
+        conn.execute("DELETE FROM record_keys WHERE record_id = ?", (record.id,))
+        conn.executemany(
+            "INSERT INTO record_keys (record_id, kind, value) VALUES (?,?,?)",
+            [(record.id, kind, value) for kind, value in record_keys(record)],
+        )
+
+    def update_filing(self, record: Record) -> Record:
+        """Store a clerk's confirmation or correction of a record's class and
+        fields. A record that becomes filed gets its 档号 in the same transaction;
+        a 档号 once given never changes (it is stable, DA/T 22)."""
+        with self.transaction() as conn:
+            current = conn.execute(
+                "SELECT archival_code, archival_prefix FROM records WHERE id = ?", (record.id,)
+            ).fetchone()
+            if current is None:
+                raise KeyError(record.id)
+            if current["archival_code"] is not None:
+                record.archival_code = current["archival_code"]
+                record.archival_prefix = current["archival_prefix"]
+            elif record.status == "filed" and record.archival_prefix:
+                record.archival_code = self._next_code(conn, record.archival_prefix)
+            values = _record_values(record)
+            for immutable in ("id", "sha256", "created_at"):
+                values.pop(immutable)
             conn.execute(
-                "INSERT INTO outbox (record_id, action, created_at) VALUES (?, 'index', ?)",
-                (record.id, utcnow()),
+                f"UPDATE records SET {', '.join(f'{c} = ?' for c in values)} WHERE id = ?",
+                [*values.values(), record.id],
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            self._write_keys(conn, record)
+            self._queue_index(conn, record.id)
+        return record
+
+    def list_ids_where(self, where: str = "1=1", params: tuple = ()) -> list[str]:
+        return [
+            r[0]
+            for r in self._conn().execute(
+                f"SELECT id FROM records WHERE {where} ORDER BY created_at, id", params
+            )
+        ]
+
+    # --- retention schedule versions ---------------------------------------
+
+    def schedule_versions(self) -> list[dict]:
+        rows = self._conn().execute(
+            "SELECT version, loaded_at, source FROM schedule_versions ORDER BY version"
+        )
+        return [dict(r) for r in rows]
+
+    def latest_schedule(self) -> tuple[int, str] | None:
+        row = (
+            self._conn()
+            .execute("SELECT version, csv FROM schedule_versions ORDER BY version DESC LIMIT 1")
+            .fetchone()
+        )
+        return (row[0], row[1]) if row else None
+
+    def add_schedule_version(self, source: str, csv_text: str) -> int:
+        with self.transaction() as conn:
+            row = conn.execute("SELECT coalesce(max(version), 0) FROM schedule_versions").fetchone()
+            version = row[0] + 1
+            conn.execute(
+                "INSERT INTO schedule_versions (version, loaded_at, source, csv) VALUES (?,?,?,?)",
+                (version, utcnow(), source, csv_text),
+            )
+        return version
 
     def _load(self, row: sqlite3.Row | None) -> Record | None:
         if row is None:
@@ -153,6 +317,18 @@ class SqliteCatalog:
             metadata=json.loads(row["metadata"]),
             files=files,
             pages=pages,
+            status=row["status"],
+            doc_type=row["doc_type"],
+            category=row["category"],
+            retention=row["retention"],
+            formed_date=row["formed_date"],
+            disposal_date=row["disposal_date"],
+            confidence=row["confidence"],
+            review_reasons=json.loads(row["review_reasons"]),
+            schedule_version=row["schedule_version"],
+            fields=json.loads(row["fields"]),
+            archival_prefix=row["archival_prefix"],
+            archival_code=row["archival_code"],
         )
 
     def get(self, record_id: str) -> Record | None:
@@ -169,11 +345,12 @@ class SqliteCatalog:
             return {}
         marks = ",".join("?" * len(record_ids))
         rows = self._conn().execute(
-            f"SELECT id, filename, title, page_count, created_at, metadata FROM records"
-            f" WHERE id IN ({marks})",
+            f"SELECT id, filename, title, page_count, created_at, status, doc_type, category,"
+            f" retention, formed_date, disposal_date, archival_code, confidence, fields"
+            f" FROM records WHERE id IN ({marks})",
             record_ids,
         )
-        return {r["id"]: {**dict(r), "metadata": json.loads(r["metadata"])} for r in rows}
+        return {r["id"]: {**dict(r), "fields": json.loads(r["fields"])} for r in rows}
 
     def page_text(self, record_id: str, page_no: int) -> str | None:
         row = (
@@ -196,6 +373,24 @@ class SqliteCatalog:
             "SELECT seq, record_id, action FROM outbox ORDER BY seq LIMIT ?", (limit,)
         )
         return [(r["seq"], r["record_id"], r["action"]) for r in rows]
+
+    def confirmed_examples(self) -> list[tuple[str, str]]:
+        """(text, class) of every record whose class a clerk confirmed or corrected:
+        training data for the classifier."""
+        rows = self._conn().execute(
+            "SELECT r.doc_type, group_concat(p.text, char(10)) FROM records r"
+            " JOIN pages p ON p.record_id = r.id"
+            " WHERE r.doc_type IS NOT NULL"
+            " AND json_extract(r.metadata, '$.classified_by') = 'clerk'"
+            " GROUP BY r.id ORDER BY r.id"
+        )
+        return [(r[1], r[0]) for r in rows]
+
+    def queue_all_for_index(self) -> None:
+        self._conn().execute(
+            "INSERT INTO outbox (record_id, action, created_at) SELECT id, 'index', ? FROM records",
+            (utcnow(),),
+        )
 
     def ack_outbox(self, seqs: list[int]) -> None:
         if not seqs:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from catalog.base import Record
 from catalog.blobs import BlobStore, LocalBlobStore
 from catalog.fts import FtsIndex
 from catalog.index import IndexDoc, SearchIndex
-from catalog.sqlite import SqliteCatalog
+from catalog.sqlite import SqliteCatalog, record_keys
 from dangan.config import Settings
 from ocr.base import OcrEngine
 from ocr.tesseract import TesseractEngine
@@ -23,6 +25,7 @@ class Archive:
     blobs: BlobStore
     index: SearchIndex
     engine: OcrEngine
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Archive:
@@ -52,14 +55,7 @@ class Archive:
                 if record is None:
                     self.index.delete(record_id)
                 else:
-                    self.index.upsert(
-                        IndexDoc(
-                            record_id=record.id,
-                            title=record.title,
-                            filename=record.filename,
-                            pages=[(p.page_no, p.text) for p in record.pages],
-                        )
-                    )
+                    self.index.upsert(index_doc(record))
                 done.append(seq)
             self.catalog.ack_outbox(done)
             applied += len(done)
@@ -67,6 +63,79 @@ class Archive:
             log.info("search index: applied %d outbox entries", applied)
         return applied
 
+    def reindex(self) -> int:
+        """Queue every record for the index and apply the queue (`dangan reindex`)."""
+        self.catalog.queue_all_for_index()
+        return self.sync_index()
+
+    # --- retention schedule and classifier ----------------------------------
+
+    def schedule(self):
+        """The schedule in force: the latest version loaded into the catalog
+        (version 1 is the shipped default, stored on first use)."""
+        from retention.schedule import Schedule, default_schedule, parse_csv
+
+        cached = self._cache.get("schedule")
+        if cached is not None:
+            return cached
+        latest = self.catalog.latest_schedule()
+        if latest is None:
+            from importlib import resources
+
+            text = resources.files("retention").joinpath("data/retention_schedule.csv")
+            self.catalog.add_schedule_version("default", text.read_text("utf-8"))
+            latest = self.catalog.latest_schedule()
+        version, csv_text = latest
+        rows = parse_csv(csv_text, f"v{version}") if csv_text else list(default_schedule().rows)
+        schedule = Schedule(rows=tuple(rows), version=version, source=f"v{version}")
+        self._cache["schedule"] = schedule
+        return schedule
+
+    def filing_policy(self):
+        from retention.filing import FilingPolicy
+
+        return FilingPolicy(
+            fonds_code=self.settings.fonds_code,
+            archive_type_code=self.settings.archive_type_code,
+            review_threshold=self.settings.review_threshold,
+        )
+
+    def classifier(self):
+        """The record classifier, trained on first use (see ingest/classify.py)
+        from the synthetic bootstrap set plus every class a clerk confirmed."""
+        cached = self._cache.get("classifier")
+        if cached is not None:
+            return cached
+        from ingest.classify import Classifier, load_or_train
+
+        schedule = self.schedule()
+        model = load_or_train(
+            self.settings.model_dir / "classifier.json",
+            schedule,
+            extra_examples=self.catalog.confirmed_examples(),
+        )
+        classifier = Classifier(schedule, model)
+        self._cache["classifier"] = classifier
+        return classifier
+
+    def forget_cached(self) -> None:
+        self._cache.clear()
+
     def close(self) -> None:
         self.catalog.close()
         self.index.close()
+
+
+def index_doc(record: Record) -> IndexDoc:
+    return IndexDoc(
+        record_id=record.id,
+        title=record.title,
+        filename=record.filename,
+        pages=[(p.page_no, p.text) for p in record.pages],
+        status=record.status,
+        doc_type=record.doc_type,
+        category=record.category,
+        retention=record.retention,
+        formed_date=record.formed_date,
+        keys=record_keys(record),
+    )

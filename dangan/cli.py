@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
 
+from dangan import cli_filing
+from dangan.cli_common import open_archive as _open
+from dangan.cli_common import print_json as _print_json
 from dangan.errors import DanganError, NotFound
-
-
-def _print_json(obj: object) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-
-
-def _open():
-    from dangan.archive import Archive
-    from dangan.config import Settings
-
-    return Archive.open(Settings.from_env())
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -49,12 +39,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from catalog.base import RecordFilter
     from catalog.search import search_records
 
+    filters = RecordFilter(
+        person=args.person,
+        unit=args.unit,
+        doc_type=args.doc_type,
+        category=args.category,
+        retention=args.retention,
+        date_from=args.date_from,
+        date_to=args.date_to,
+    )
     archive = _open()
     try:
         result = search_records(
-            archive.catalog, archive.index, args.query, limit=args.limit, offset=args.offset
+            archive.catalog,
+            archive.index,
+            args.query,
+            filters=None if filters.is_empty() else filters,
+            limit=args.limit,
+            offset=args.offset,
         )
     finally:
         archive.close()
@@ -83,6 +88,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         _print_json(data)
     else:
         print(f"{data['record_id']}  {data['title']}  {data['page_count']} 页  {data['filename']}")
+        print(
+            f"档号 {data['archival_code'] or '（待复核）'}  类别 {data['doc_type']}  "
+            f"{data['category']}  保管期限 {data['retention']}  到期 {data['disposal_date'] or '—'}"
+        )
+        for reason in data["review_reasons"]:
+            print(f"  待复核：{reason}")
         for page in data["pages"]:
             print(f"--- 第 {page['page_no']} 页 ---")
             print(page["text"])
@@ -141,9 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("search", help="全文检索")
-    p.add_argument("query")
+    p = sub.add_parser("search", help="全文检索，可按人员、单位、类别、期限、日期筛选")
+    p.add_argument("query", nargs="?", default="")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--person", help="公民身份号码（精确）")
+    p.add_argument("--unit", help="统一社会信用代码或单位编号（精确）")
+    p.add_argument("--doc-type", help="类别代码")
+    p.add_argument("--category", help="门类，如 管理类")
+    p.add_argument("--retention", help="保管期限，如 永久、30年")
+    p.add_argument("--from", dest="date_from", help="业务日期起 YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", help="业务日期止 YYYY-MM-DD")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--offset", type=int, default=0)
     p.set_defaults(func=cmd_search)
@@ -157,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_serve)
+
+    cli_filing.add_parsers(sub)
 
     p = sub.add_parser("demo", help="生成示例扫描件、导入并启动网页界面")
     p.add_argument("--count", type=int, default=12)

@@ -21,9 +21,35 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DANGAN_OCR_TIMEOUT": ("Seconds allowed for OCR of one page before it is reported.", "180"),
     "DANGAN_MAX_FILE_MB": ("Largest accepted file, in MiB.", "200"),
     "DANGAN_MAX_PAGES": ("Most pages accepted in one file.", "500"),
+    "DANGAN_FONDS_CODE": ("全宗号 (fonds code) at the start of every 档号.", "Q001"),
+    "DANGAN_ARCHIVE_TYPE_CODE": ("门类代码 (archive type code) in every 档号.", "YW"),
+    "DANGAN_REVIEW_THRESHOLD": (
+        "Classification confidence below which a record goes to the review queue.",
+        "0.8",
+    ),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
 }
+
+
+def _float01(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"设置 {name} 必须是 0 到 1 之间的小数，当前为 {raw!r}。") from exc
+    if not 0 <= value <= 1:
+        raise ConfigError(f"设置 {name} 必须是 0 到 1 之间的小数，当前为 {raw!r}。")
+    return value
+
+
+def _code(env: dict[str, str], name: str, default: str) -> str:
+    value = (env.get(name) or default).strip()
+    if not value or not value.replace("_", "").isalnum() or "-" in value or "·" in value:
+        raise ConfigError(f"设置 {name} 只能由字母和数字组成（不能含“-”或“·”），当前为 {value!r}。")
+    return value
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -47,8 +73,15 @@ class Settings:
     ocr_timeout: int = 180
     max_file_bytes: int = 200 * 1024 * 1024
     max_pages: int = 500
+    fonds_code: str = "Q001"
+    archive_type_code: str = "YW"
+    review_threshold: float = 0.8
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @property
+    def model_dir(self) -> Path:
+        return self.home / "models"
 
     @property
     def catalog_path(self) -> Path:
@@ -83,6 +116,9 @@ class Settings:
             ocr_timeout=_int(env, "DANGAN_OCR_TIMEOUT", 180),
             max_file_bytes=_int(env, "DANGAN_MAX_FILE_MB", 200) * 1024 * 1024,
             max_pages=_int(env, "DANGAN_MAX_PAGES", 500),
+            fonds_code=_code(env, "DANGAN_FONDS_CODE", "Q001"),
+            archive_type_code=_code(env, "DANGAN_ARCHIVE_TYPE_CODE", "YW"),
+            review_threshold=_float01(env, "DANGAN_REVIEW_THRESHOLD", 0.8),
             host=env.get("DANGAN_HOST") or "127.0.0.1",
             port=_int(env, "DANGAN_PORT", 8000),
         )

@@ -4,6 +4,39 @@ from __future__ import annotations
 
 from catalog.base import Record
 
+FIELD_NAMES = (
+    "id_numbers",
+    "invalid_id_numbers",
+    "person_name",
+    "credit_code",
+    "unit_name",
+    "unit_code",
+    "serial",
+    "business_date",
+    "amounts",
+)
+
+
+def filing_json(record: Record) -> dict:
+    """Classification, filing and key fields, flat, as `ingest --json` and
+    `show --json` print them."""
+    out = {
+        "doc_type": record.doc_type,
+        "category": record.category,
+        "retention": record.retention,
+        "disposal_date": record.disposal_date,
+        "archival_code": record.archival_code,
+        "confidence": record.confidence,
+        "needs_review": record.status == "review",
+        "review_reasons": record.review_reasons,
+        "schedule_version": record.schedule_version,
+    }
+    for name in FIELD_NAMES:
+        out[name] = record.fields.get(name)
+    out["business_date"] = record.fields.get("business_date")
+    out["formed_date"] = record.formed_date
+    return out
+
 
 def record_json(record: Record) -> dict:
     return {
@@ -17,6 +50,7 @@ def record_json(record: Record) -> dict:
         "ocr_mode": record.ocr_mode,
         "created_at": record.created_at,
         "metadata": record.metadata,
+        **filing_json(record),
         "files": [
             {
                 "role": f.role,

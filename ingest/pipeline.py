@@ -17,17 +17,19 @@ import shutil
 import signal
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from catalog.base import DuplicateRecord, FileRef, PageText, Record
 from catalog.blobs import sha256_file
 from dangan.archive import Archive
 from dangan.errors import DanganError, RejectedFile
+from dangan.records import filing_json
 from ingest.titles import guess_title
 from ingest.validate import CheckedFile, check_file
 from ocr.images import images_to_pdf
+from retention.filing import apply_filing
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +46,12 @@ class IngestResult:
     reason: str | None = None
     title: str | None = None
     sha256: str | None = None
+    filing: dict = field(default_factory=dict)  # see dangan.records.filing_json
 
     def to_json(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out.update(out.pop("filing"))
+        return out
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -111,6 +116,7 @@ def ingest_file(archive: Archive, path: Path, name: str | None = None) -> Ingest
             pages=record.page_count,
             title=record.title,
             sha256=sha,
+            filing=filing_json(record),
         )
     except DanganError as exc:
         log.warning("failed %s: %s", display, exc.message)
@@ -167,7 +173,7 @@ def _build_record(
         files.append(FileRef("page_image", info.key, info.sha256, info.size, "image/jpeg", page_no))
     _fault("after_blobs")
     pages = [PageText(page_no=i, text=t) for i, t in enumerate(ocr.pages, start=1)]
-    return Record(
+    record = Record(
         id=new_record_id(),
         sha256=sha,
         filename=name,
@@ -184,6 +190,30 @@ def _build_record(
         },
         files=files,
         pages=pages,
+    )
+    classify_and_file(archive, record)
+    return record
+
+
+def classify_and_file(archive: Archive, record: Record) -> None:
+    """Class, key fields, retention, disposal date and 档号 prefix from the page text."""
+    from ingest.fields import extract_fields
+
+    texts = [p.text for p in record.pages]
+    result = archive.classifier().classify(texts)
+    fields = extract_fields(texts).to_json()
+    if result.title:
+        record.title = result.title
+    record.metadata["classified_by"] = result.method
+    record.metadata["candidates"] = [list(c) for c in result.candidates]
+    apply_filing(
+        record,
+        doc_type=result.code,
+        confidence=result.confidence,
+        fields=fields,
+        schedule=archive.schedule(),
+        policy=archive.filing_policy(),
+        today=date.today(),
     )
 
 

@@ -1,20 +1,44 @@
-"""Full-text search."""
+"""Full-text search with exact filters."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
 from api.deps import ArchiveDep
+from catalog.base import RecordFilter
 from catalog.search import search_records
 
 router = APIRouter(tags=["search"])
 
 
-@router.get("/search", summary="全文检索（中文词语、姓名、身份证号）")
+@router.get("/search", summary="全文检索（中文词语、姓名、身份证号），可精确筛选")
 def search(
     archive: ArchiveDep,
-    q: str = Query(..., description="检索词，空格分隔多个词"),
+    q: str = Query("", description="检索词，空格分隔多个词；可为空（仅按筛选条件列出）"),
+    person: str | None = Query(None, description="公民身份号码（精确）"),
+    unit: str | None = Query(None, description="统一社会信用代码或单位编号（精确）"),
+    doc_type: str | None = Query(None, description="类别代码"),
+    category: str | None = Query(None, description="门类，如 管理类"),
+    retention: str | None = Query(None, description="保管期限，如 永久、30年"),
+    date_from: str | None = Query(None, alias="from", description="业务日期起 YYYY-MM-DD"),
+    date_to: str | None = Query(None, alias="to", description="业务日期止 YYYY-MM-DD"),
     limit: int = Query(20, ge=1, le=200),
     offset: int = Query(0, ge=0),
 ) -> dict:
-    return search_records(archive.catalog, archive.index, q, limit=limit, offset=offset).to_json()
+    filters = RecordFilter(
+        person=person,
+        unit=unit,
+        doc_type=doc_type,
+        category=category,
+        retention=retention,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    return search_records(
+        archive.catalog,
+        archive.index,
+        q,
+        filters=None if filters.is_empty() else filters,
+        limit=limit,
+        offset=offset,
+    ).to_json()

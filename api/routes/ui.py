@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
@@ -15,6 +15,8 @@ from api.deps import ArchiveDep, load_record
 from api.routes.records import ingest_upload
 from catalog.highlight import mark, term_pattern
 from catalog.search import search_records
+from dangan.errors import DanganError
+from ingest.review import confirm, review_queue
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -77,3 +79,41 @@ async def upload_submit(
     for upload in files:
         results.append(await run_in_threadpool(ingest_upload, archive, upload))
     return templates.TemplateResponse(request, "upload.html", {"results": results})
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(request: Request, archive: ArchiveDep, error: str = "", done: str = ""):
+    return templates.TemplateResponse(
+        request,
+        "review.html",
+        {
+            "items": review_queue(archive),
+            "schedule": archive.schedule(),
+            "error": error,
+            "done": done,
+        },
+    )
+
+
+@router.post("/review/{record_id}")
+def review_submit(
+    record_id: str,
+    archive: ArchiveDep,
+    doc_type: Annotated[str, Form()] = "",
+    business_date: Annotated[str, Form()] = "",
+    id_numbers: Annotated[str, Form()] = "",
+):
+    from urllib.parse import quote
+
+    try:
+        record = confirm(
+            archive,
+            record_id,
+            doc_type=doc_type or None,
+            business_date=business_date or None,
+            id_numbers=id_numbers.split() if id_numbers.strip() else None,
+        )
+    except DanganError as exc:
+        return RedirectResponse(f"/review?error={quote(exc.message)}", status_code=303)
+    message = f"{record.title} 已归档，档号 {record.archival_code}"
+    return RedirectResponse(f"/review?done={quote(message)}", status_code=303)

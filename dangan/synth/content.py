@@ -33,6 +33,34 @@ from dangan.synth.model import (
 from dangan.synth.schedule import ScheduleClass
 
 TITLE_VARIANT_RATE = 0.3
+# Titles used by some provinces that are *not* in the schedule's typical_titles:
+# a classifier must recognise them from wording and body, not by lookup.
+# `build_form(..., alt_titles=False)` leaves them out (the classifier's own
+# bootstrap training set does, so benchmarks measure generalisation).
+ALT_TITLES: dict[str, tuple[str, ...]] = {
+    "unit_registration": ("用人单位参加医疗保险登记表", "单位医疗保险参保登记表"),
+    "employee_enrol": ("职工医疗保险增加人员申报表", "医疗保险参保人员增加表"),
+    "employee_leave": ("职工医疗保险减少人员申报表", "医疗保险参保人员减少表"),
+    "resident_enrol": ("城乡居民医保参保登记表", "居民医疗保险参保申请表"),
+    "info_change": ("参保人员基本信息变更表", "个人参保信息变更申请表"),
+    "account_refund": ("个人账户余额一次性支取申请表", "医保个人账户支取审批表"),
+    "transfer": ("医疗保险关系转移申请表", "基本医疗保障关系转移接续申请表"),
+    "card_issue": ("社保卡申领登记表", "社会保障卡补领换领申请表"),
+    "wage_base": ("年度缴费工资申报表", "职工医保缴费基数核定表"),
+    "back_payment": ("医保费补缴申报表", "基本医疗保险费补缴申请表"),
+    "payment_proof": ("参保缴费情况证明", "医疗保险缴费证明"),
+    "reimbursement": ("医疗费用手工报销申请表", "零星医疗费用报销审批表"),
+    "remote_filing": ("异地就医备案登记表", "跨省异地就医备案申请表"),
+    "chronic_disease": ("门诊特殊疾病待遇申请表", "门诊慢性病认定申请表"),
+    "inpatient_bill": ("住院医疗费用结算单", "住院费用清单"),
+    "annual_payment_summary": ("医保基金年度支付汇总表",),
+    "maternity": ("生育医疗费用报销申请表", "生育津贴申请表"),
+    "institution_agreement": ("定点医疗机构服务协议书", "医疗保障定点服务协议"),
+    "audit_notice": ("医保基金稽核通知书", "稽核整改通知书"),
+    "internal_control": ("内控检查记录表", "内部控制自查记录"),
+    "annual_statistics": ("医疗保障年度统计报表", "医保年度统计表"),
+    "periodic_statistics": ("医疗保险统计月报表", "医疗保障季度统计报表"),
+}
 
 # Classes whose forms are filed by an employer rather than a person.
 UNIT_CLASSES = frozenset(
@@ -1304,11 +1332,18 @@ _NO_FOOTER = frozenset(
 )
 
 
-def _title(rng: random.Random, cls: ScheduleClass, region: ids.Region) -> tuple[str, str, bool]:
+def _title(
+    rng: random.Random, cls: ScheduleClass, region: ids.Region, alt_titles: bool = True
+) -> tuple[str, str, bool]:
     base = rng.choice(cls.titles)
     if rng.random() >= TITLE_VARIANT_RATE:
         return base, base, False
-    choice = rng.randrange(3)
+    choice = rng.randrange(4)
+    if choice == 3:
+        alternatives = ALT_TITLES.get(cls.code, ()) if alt_titles else ()
+        if alternatives:
+            return rng.choice(alternatives), base, True
+        choice = rng.randrange(3)
     if choice == 0 and not base.startswith(region.province):
         return region.province + base, base, True
     if choice == 1 and not base.startswith(region.city):
@@ -1320,10 +1355,13 @@ def _title(rng: random.Random, cls: ScheduleClass, region: ids.Region) -> tuple[
     return region.city + base, base, True
 
 
-def build_form(cls: ScheduleClass, rng: random.Random, pages: int = 1) -> Form:
-    """A random form of class `cls` meant to fill about `pages` A4 pages (1 or 2)."""
+def build_form(
+    cls: ScheduleClass, rng: random.Random, pages: int = 1, *, alt_titles: bool = True
+) -> Form:
+    """A random form of class `cls` meant to fill about `pages` A4 pages (1 or 2);
+    `alt_titles` allows provincial titles outside the schedule (ALT_TITLES)."""
     ctx = _new_ctx(rng)
-    title, base_title, variant = _title(rng, cls, ctx.region)
+    title, base_title, variant = _title(rng, cls, ctx.region, alt_titles)
     builder = _BUILDERS.get(cls.code, _generic)
     body, person_name = builder(ctx, base_title, pages)
     blocks: list[Block] = [Title(title)]

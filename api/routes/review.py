@@ -1,0 +1,41 @@
+"""Review queue: list records the machine was unsure of; confirm or correct."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.deps import ArchiveDep
+from dangan.records import filing_json
+from ingest.review import confirm, review_queue
+
+router = APIRouter(tags=["review"])
+
+
+class Confirmation(BaseModel):
+    doc_type: str | None = Field(None, description="类别代码；不填则确认机器的分类")
+    business_date: str | None = Field(None, description="业务办理日期 YYYY-MM-DD")
+    id_numbers: list[str] | None = Field(None, description="更正后的全部公民身份号码")
+    person_name: str | None = None
+
+
+@router.get("/review", summary="待复核队列")
+def list_review(archive: ArchiveDep) -> dict:
+    items = [
+        {"record_id": r.id, "title": r.title, "filename": r.filename, **filing_json(r)}
+        for r in review_queue(archive)
+    ]
+    return {"total": len(items), "items": items}
+
+
+@router.post("/records/{record_id}/confirm", summary="确认或更正分类和字段并归档")
+def confirm_record(record_id: str, body: Confirmation, archive: ArchiveDep) -> dict:
+    record = confirm(
+        archive,
+        record_id,
+        doc_type=body.doc_type,
+        business_date=body.business_date,
+        id_numbers=body.id_numbers,
+        person_name=body.person_name,
+    )
+    return {"record_id": record.id, "title": record.title, **filing_json(record)}

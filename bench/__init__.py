@@ -1,0 +1,1 @@
+"""Benchmarks run against the synthetic corpus (see bench/classify_bench.py)."""

@@ -1,0 +1,152 @@
+"""Recognise national identifiers in OCR text, validated by their check characters.
+
+- 公民身份号码 (GB 11643): 17 digits + mod-11 check character (0-9 or X).
+- 统一社会信用代码 (GB 32100): 17 characters + mod-31 check character.
+
+OCR confuses a few shapes (0/O/D, 1/l/I, 8/B, 5/S, 2/Z …). A candidate that
+fails its check is not stored as valid: up to one ambiguous character is
+corrected when exactly that correction makes it valid; otherwise it is kept
+as an invalid candidate for a clerk to review."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_CC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+# What a digit may have been misread as.
+_TO_DIGIT = {
+    "O": "0", "o": "0", "D": "0", "Q": "0", "U": "0",
+    "l": "1", "I": "1", "i": "1", "|": "1", "L": "1", "J": "1",
+    "Z": "2", "z": "2",
+    "S": "5", "s": "5",
+    "G": "6", "b": "6",
+    "T": "7",
+    "B": "8",
+    "g": "9", "q": "9",
+}  # fmt: skip
+# Same-width alternatives that a valid ID may need instead of what was read.
+_DIGIT_ALTERNATIVES = {
+    "0": "86", "1": "7", "3": "8", "5": "6", "6": "58", "7": "1", "8": "036", "9": "4",
+    "4": "9",
+}  # fmt: skip
+
+
+def id_check_digit(first17: str) -> str:
+    total = sum(int(ch) * w for ch, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def is_valid_id_number(value: str) -> bool:
+    if len(value) != 18 or not value[:17].isdigit() or not value.isascii():
+        return False
+    try:
+        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return id_check_digit(value[:17]) == value[17].upper()
+
+
+def credit_code_check(first17: str) -> str:
+    total = sum(_CC_CHARS.index(ch) * w for ch, w in zip(first17, _CC_WEIGHTS, strict=True))
+    return _CC_CHARS[(31 - total % 31) % 31]
+
+
+def is_valid_credit_code(value: str) -> bool:
+    value = value.upper()
+    if len(value) != 18 or any(ch not in _CC_CHARS for ch in value):
+        return False
+    return credit_code_check(value[:17]) == value[17]
+
+
+@dataclass(frozen=True)
+class Found:
+    value: str  # the identifier as stored (corrected when a correction was made)
+    raw: str  # what OCR read
+    valid: bool
+    corrected: bool = False
+
+
+_ID_CANDIDATE = re.compile(
+    r"(?<![0-9A-Za-z])[0-9OoDQlIiLJ|ZzSsGbTBgq]{17}[0-9Xx×OoDlI|](?![0-9A-Za-z])"
+)
+_ID_LOOSE = re.compile(r"(?<![0-9])[0-9][0-9 ]{15,20}[0-9Xx](?![0-9])")
+
+
+def _id_fix(raw: str) -> Found:
+    text = raw.replace("×", "X")
+    body = "".join(_TO_DIGIT.get(ch, ch) for ch in text[:17])
+    last = text[17]
+    last = "X" if last in "Xx" else _TO_DIGIT.get(last, last)
+    candidate = body + last
+    letters_fixed = candidate != text.upper()
+    if is_valid_id_number(candidate):
+        return Found(candidate, raw, True, corrected=letters_fixed)
+    # One digit misread as another digit: accept only an unambiguous correction.
+    fixes = set()
+    for pos, ch in enumerate(candidate):
+        for alt in _DIGIT_ALTERNATIVES.get(ch, ""):
+            trial = candidate[:pos] + alt + candidate[pos + 1 :]
+            if is_valid_id_number(trial):
+                fixes.add(trial)
+        if pos == 17 and ch != "X":
+            trial = candidate[:17] + "X"
+            if is_valid_id_number(trial):
+                fixes.add(trial)
+    if len(fixes) == 1:
+        return Found(fixes.pop(), raw, True, corrected=True)
+    return Found(candidate, raw, False)
+
+
+def find_id_numbers(text: str) -> list[Found]:
+    """ID-number candidates in reading order, without repeats."""
+    seen: dict[str, Found] = {}
+    spans = []
+    for m in _ID_CANDIDATE.finditer(text):
+        if sum(ch.isdigit() for ch in m.group(0)) < 14:
+            continue  # a word, not a number
+        spans.append((m.start(), m.end()))
+        found = _id_fix(m.group(0))
+        seen.setdefault(found.value, found)
+    for m in _ID_LOOSE.finditer(text):  # digits split by OCR spaces
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        compact = m.group(0).replace(" ", "")
+        if len(compact) == 18:
+            found = _id_fix(compact)
+            if found.valid:
+                seen.setdefault(found.value, found)
+    return list(seen.values())
+
+
+_CC_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
+
+
+def find_credit_codes(text: str) -> list[Found]:
+    out: dict[str, Found] = {}
+    for m in _CC_CANDIDATE.finditer(text):
+        raw = m.group(0)
+        upper = raw.upper()
+        if not upper[:2].isdigit() or sum(ch.isdigit() for ch in upper) < 8:
+            continue
+        if is_valid_id_number(upper):
+            continue
+        fixed = (
+            upper.replace("O", "0")
+            .replace("I", "1")
+            .replace("Z", "2")
+            .replace("S", "5")
+            .replace("V", "U")
+        )
+        if is_valid_credit_code(upper):
+            out.setdefault(upper, Found(upper, raw, True))
+        elif is_valid_credit_code(fixed):
+            out.setdefault(fixed, Found(fixed, raw, True, corrected=True))
+        else:
+            out.setdefault(upper, Found(upper, raw, False))
+    return list(out.values())

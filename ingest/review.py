@@ -1,0 +1,92 @@
+"""The review queue: records the machine was unsure of, confirmed or corrected
+by a clerk. A confirmation files the record (档号 assigned) and becomes
+training data for the classifier."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from catalog.base import Record
+from dangan.archive import Archive
+from dangan.errors import DanganError, NotFound
+from ingest.identifiers import is_valid_id_number
+from retention.filing import apply_filing
+
+log = logging.getLogger(__name__)
+
+
+class ReviewError(DanganError):
+    exit_code = 8
+    http_status = 422
+    code = "review"
+
+
+def review_queue(archive: Archive) -> list[Record]:
+    return [archive.catalog.get(i) for i in archive.catalog.list_ids_where("status = 'review'")]
+
+
+def confirm(
+    archive: Archive,
+    record_id: str,
+    *,
+    doc_type: str | None = None,
+    business_date: str | None = None,
+    id_numbers: list[str] | None = None,
+    person_name: str | None = None,
+) -> Record:
+    """Confirm the machine's reading, correcting what the clerk gives."""
+    record = archive.catalog.get(record_id)
+    if record is None:
+        raise NotFound(f"没有编号为 {record_id} 的档案记录。")
+    schedule = archive.schedule()
+    doc_type = doc_type or record.doc_type
+    if doc_type is None:
+        raise ReviewError("请选择档案类别（--doc-type）后再确认。")
+    if doc_type not in schedule:
+        raise ReviewError(
+            f"类别代码“{doc_type}”不在保管期限表中。可用：{'、'.join(schedule.codes)}。"
+        )
+    fields = dict(record.fields)
+    if business_date is not None:
+        try:
+            date.fromisoformat(business_date)
+        except ValueError as exc:
+            raise ReviewError(f"业务日期“{business_date}”格式不正确，应为 YYYY-MM-DD。") from exc
+        fields["business_date"] = business_date
+    if id_numbers is not None:
+        bad = [n for n in id_numbers if not is_valid_id_number(n.upper())]
+        if bad:
+            raise ReviewError(f"公民身份号码校验不通过：{'、'.join(bad)}。请核对原件。")
+        fields["id_numbers"] = [n.upper() for n in id_numbers]
+        fields["invalid_id_numbers"] = []
+    if person_name is not None:
+        fields["person_name"] = person_name
+    if fields.get("invalid_id_numbers") and id_numbers is None:
+        raise ReviewError(
+            "该记录有校验不通过的公民身份号码："
+            + "、".join(fields["invalid_id_numbers"])
+            + "。请核对原件后用 --id-number 给出正确号码。"
+        )
+    if not fields.get("business_date") and business_date is None:
+        raise ReviewError("未识别到业务办理日期，请用 --business-date 补录（YYYY-MM-DD）。")
+    corrected_class = doc_type != record.doc_type
+    apply_filing(
+        record,
+        doc_type=doc_type,
+        confidence=1.0,
+        fields=fields,
+        schedule=schedule,
+        policy=archive.filing_policy(),
+        today=date.today(),
+        confirmed=True,
+    )
+    record.metadata["classified_by"] = "clerk"
+    archive.catalog.update_filing(record)
+    if corrected_class:
+        # the correction is new training data: retrain on next use
+        (archive.settings.model_dir / "classifier.json").unlink(missing_ok=True)
+        archive.forget_cached()
+    archive.sync_index()
+    log.info("record %s confirmed as %s (%s)", record.id, doc_type, record.archival_code)
+    return record

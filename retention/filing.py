@@ -1,0 +1,96 @@
+"""Filing rules: from a classification and extracted fields to category,
+retention, disposal date, review reasons and the 档号 prefix.
+
+档号 (DA/T 22-2015, DA/T 13-2022):
+    全宗号-门类代码·年度-保管期限代码-机构(问题)代码-件号
+e.g. Q001-YW·2024-D100-GL-0007. The catalog appends the 件号 inside the
+transaction that files the record, so numbers have no gaps or repeats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from catalog.base import Record
+from retention.schedule import Schedule, disposal_date
+
+# 机构(问题)代码 by schedule category (assumed; an agency may map its own).
+ISSUE_CODES = {
+    "管理类": "GL",
+    "征缴类": "ZJ",
+    "医疗保险待遇类": "DY",
+    "生育保险待遇类": "SY",
+    "稽核监管类": "JH",
+    "统计报表类": "TJ",
+}
+
+
+@dataclass(frozen=True)
+class FilingPolicy:
+    fonds_code: str = "Q001"
+    archive_type_code: str = "YW"  # 门类代码: 业务档案
+    review_threshold: float = 0.8
+
+
+def archival_prefix(policy: FilingPolicy, year: int, retention_code: str, category: str) -> str:
+    issue = ISSUE_CODES.get(category, "QT")
+    return f"{policy.fonds_code}-{policy.archive_type_code}·{year}-{retention_code}-{issue}"
+
+
+def apply_filing(
+    record: Record,
+    *,
+    doc_type: str | None,
+    confidence: float,
+    fields: dict,
+    schedule: Schedule,
+    policy: FilingPolicy,
+    today: date,
+    confirmed: bool = False,
+) -> Record:
+    """Fill the record's filing attributes. A clerk's confirmation (`confirmed`)
+    files the record whatever the confidence; otherwise any doubt sends it to
+    the review queue with reasons a clerk can act on."""
+    reasons: list[str] = []
+    record.fields = fields
+    record.confidence = round(confidence, 4)
+    record.schedule_version = schedule.version
+    row = schedule.by_code.get(doc_type) if doc_type else None
+    if row is None:
+        reasons.append("无法确定档案类别，请人工选择类别。")
+        record.doc_type = record.category = record.retention = None
+    else:
+        record.doc_type, record.category, record.retention = row.code, row.category, row.retention
+        if not confirmed and confidence < policy.review_threshold:
+            reasons.append(
+                f"分类“{row.material}”的置信度 {confidence:.2f} 低于阈值 {policy.review_threshold:.2f}，请确认类别。"
+            )
+    for bad in fields.get("invalid_id_numbers") or []:
+        if not confirmed:
+            reasons.append(f"公民身份号码“{bad}”校验位不正确，可能识别有误，请核对原件。")
+    formed = _parse_date(fields.get("business_date"))
+    if formed is None:
+        if not confirmed:
+            reasons.append("未识别到业务办理日期，请补录（保管期限从形成年度的次年起算）。")
+        formed = today
+    record.formed_date = formed.isoformat()
+    record.disposal_date = None
+    record.archival_prefix = None
+    if row is not None:
+        due = disposal_date(formed, row.retention)
+        record.disposal_date = due.isoformat() if due else None
+        record.archival_prefix = archival_prefix(
+            policy, formed.year, row.retention_code, row.category
+        )
+    record.review_reasons = reasons
+    record.status = "review" if reasons else "filed"
+    return record
+
+
+def _parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
