@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from catalog.base import DuplicateRecord, FileRef, PageText, Record
 
-SCHEMA = """
+_RECORDS_DDL = """
 CREATE TABLE IF NOT EXISTS records (
     id TEXT PRIMARY KEY,
     sha256 TEXT NOT NULL UNIQUE,
@@ -37,6 +38,10 @@ CREATE TABLE IF NOT EXISTS records (
     archival_prefix TEXT,
     archival_code TEXT UNIQUE
 );
+"""
+SCHEMA = (
+    _RECORDS_DDL
+    + """
 CREATE INDEX IF NOT EXISTS records_status ON records(status);
 CREATE INDEX IF NOT EXISTS records_disposal ON records(disposal_date);
 CREATE TABLE IF NOT EXISTS record_keys (
@@ -79,6 +84,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at TEXT NOT NULL
 );
 """
+)
 
 
 def _dumps(value: object) -> str:
@@ -125,6 +131,36 @@ def record_keys(record: Record) -> list[tuple[str, str]]:
     return sorted(set(keys))
 
 
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Bring a catalog written by an older dangan up to SCHEMA: add the record
+    columns it lacks and queue every record for re-indexing (filters need them)."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(records)")}
+    if not have:
+        return  # new database
+    wanted = re.findall(r"^    (\w+) (TEXT|INTEGER|REAL)([^,\n]*),?$", _RECORDS_DDL, re.M)
+    missing = [(name, kind, rest) for name, kind, rest in wanted if name not in have]
+    for name, kind, rest in missing:
+        default = re.search(r"DEFAULT '[^']*'", rest)
+        not_null = " NOT NULL" if default else ""
+        conn.execute(
+            f"ALTER TABLE records ADD COLUMN {name} {kind}{not_null}"
+            f"{' ' + default.group(0) if default else ''}"
+        )
+        if "UNIQUE" in rest:
+            conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS records_{name} ON records({name})")
+    if missing:
+        conn.executescript(SCHEMA)
+        if "doc_type" in {name for name, _, _ in missing}:
+            conn.execute(
+                "UPDATE records SET status = 'review', review_reasons = ? WHERE doc_type IS NULL",
+                (_dumps(["此记录由旧版本导入，尚未分类，请确认类别和业务日期。"]),),
+            )
+        conn.execute(
+            "INSERT INTO outbox (record_id, action, created_at) SELECT id, 'index', ? FROM records",
+            (utcnow(),),
+        )
+
+
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -134,6 +170,7 @@ class SqliteCatalog:
         self.path = Path(path)
         self._local = threading.local()
         with self._conn() as conn:
+            _add_missing_columns(conn)
             conn.executescript(SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
