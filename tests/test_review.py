@@ -130,3 +130,43 @@ def test_a_catalog_from_the_previous_version_is_upgraded_in_place(tmp_path: Path
         assert sorted(h.record_id for h in found) == ["new1", "old1"]
     finally:
         archive.close()
+
+
+def test_review_queue_over_http_api_and_web_form(tmp_path: Path):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
+    archive = Archive.open(settings)
+    try:
+        _add(
+            archive,
+            "w1",
+            "参保单位登记表",
+            "unit_registration",
+            0.2,
+            {"business_date": "2023-02-03"},
+        )
+        _add(archive, "w2", "参保缴费证明", "payment_proof", 0.3, {"business_date": "2022-02-03"})
+    finally:
+        archive.close()
+    with TestClient(create_app(settings)) as client:
+        queue = client.get("/api/review").json()
+        assert queue["total"] == 2 and {i["record_id"] for i in queue["items"]} == {"w1", "w2"}
+        page = client.get("/review")
+        assert page.status_code == 200 and "待复核队列（2）" in page.text
+        bad = client.post("/api/records/w1/confirm", json={"doc_type": "nope"})
+        assert bad.status_code == 422 and "不在保管期限表" in bad.json()["error"]
+        ok = client.post("/api/records/w1/confirm", json={"doc_type": "unit_registration"})
+        assert ok.status_code == 200 and ok.json()["archival_code"] == "Q001-YW·2023-Y-GL-0001"
+        form = client.post(
+            "/review/w2",
+            data={"doc_type": "payment_proof", "business_date": "2022-02-03", "id_numbers": ""},
+            follow_redirects=False,
+        )
+        assert form.status_code == 303 and "done=" in form.headers["location"]
+        assert client.get("/api/review").json()["total"] == 0
+        assert (
+            client.get("/api/records/w2").json()["archival_code"].startswith("Q001-YW·2022-D10-ZJ-")
+        )
