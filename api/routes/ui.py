@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
@@ -13,9 +14,11 @@ from markupsafe import Markup
 
 from api.deps import ArchiveDep, load_record
 from api.routes.records import ingest_upload
+from catalog.base import RecordFilter
 from catalog.highlight import mark, term_pattern
 from catalog.search import search_records
 from dangan.errors import DanganError
+from ingest.identifiers import is_valid_id_number
 from ingest.review import confirm, review_queue
 
 router = APIRouter(include_in_schema=False)
@@ -25,18 +28,48 @@ PAGE_SIZE = 20
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, archive: ArchiveDep, q: str = "", page: int = 1):
+def home(
+    request: Request,
+    archive: ArchiveDep,
+    q: str = "",
+    page: int = 1,
+    doc_type: str = "",
+    category: str = "",
+    date_from: Annotated[str, Query(alias="from")] = "",
+    date_to: Annotated[str, Query(alias="to")] = "",
+):
+    filters = RecordFilter(
+        doc_type=doc_type or None,
+        category=category or None,
+        date_from=date_from or None,
+        date_to=date_to or None,
+    )
+    query = q.strip()
+    if is_valid_id_number(query.upper()):
+        # a caseworker pasting an ID number wants that person's records
+        return RedirectResponse(f"/persons/{query.upper()}", status_code=303)
     result = None
     page = max(1, page)
-    if q.strip():
+    if query or not filters.is_empty():
         result = search_records(
-            archive.catalog, archive.index, q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            archive.catalog,
+            archive.index,
+            q,
+            filters=None if filters.is_empty() else filters,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
         )
+    schedule = archive.schedule()
+    params = {"q": q, "doc_type": doc_type, "category": category, "from": date_from, "to": date_to}
     return templates.TemplateResponse(
         request,
         "search.html",
         {
             "q": q,
+            "f": filters,
+            "qs": urlencode({k: v for k, v in params.items() if v}),
+            "schedule": schedule,
+            "categories": sorted({row.category for row in schedule.rows}),
             "result": result,
             "page": page,
             "pages": ((result.total - 1) // PAGE_SIZE + 1) if result and result.total else 0,

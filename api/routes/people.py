@@ -1,0 +1,100 @@
+"""Every record of one insured person or one employer, newest first: the
+person page (人员档案) and the unit page (单位档案), in the UI and the API."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import ArchiveDep
+from catalog.base import RecordFilter
+from catalog.search import SearchResult, search_records
+from dangan.archive import Archive
+from dangan.errors import DanganError
+from ingest.identifiers import is_valid_id_number
+
+api = APIRouter(tags=["people"])
+ui = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+
+MAX_RECORDS = 500
+
+
+class BadIdentifier(DanganError):
+    exit_code = 2
+    http_status = 422
+    code = "identifier"
+
+
+def person_records(archive: Archive, id_number: str) -> SearchResult:
+    """Records naming this 公民身份号码 (exact), newest business date first."""
+    value = id_number.strip().upper()
+    if not is_valid_id_number(value):
+        raise BadIdentifier(f"“{id_number}”不是有效的 18 位公民身份号码（校验位不符），请核对。")
+    return search_records(
+        archive.catalog, archive.index, "", filters=RecordFilter(person=value), limit=MAX_RECORDS
+    )
+
+
+def unit_records(archive: Archive, code: str) -> SearchResult:
+    """Records of this employer by 统一社会信用代码 or 单位编号 (exact)."""
+    value = code.strip().upper()
+    if not value.isalnum() or len(value) > 20:
+        raise BadIdentifier(f"“{code}”不是有效的统一社会信用代码或单位编号。")
+    return search_records(
+        archive.catalog, archive.index, "", filters=RecordFilter(unit=value), limit=MAX_RECORDS
+    )
+
+
+def _timeline(result: SearchResult) -> list[tuple[str, list]]:
+    """Hits grouped by the year of their business date, newest year first."""
+
+    def year(hit) -> str:
+        return (hit.business_date or "")[:4] or "日期不详"
+
+    return [(y, list(hits)) for y, hits in groupby(result.hits, key=year)]
+
+
+@api.get("/persons/{id_number}/records", summary="某参保人的全部档案（按公民身份号码）")
+def api_person(id_number: str, archive: ArchiveDep) -> dict:
+    return person_records(archive, id_number).to_json()
+
+
+@api.get("/units/{code}/records", summary="某单位的全部档案（统一社会信用代码或单位编号）")
+def api_unit(code: str, archive: ArchiveDep) -> dict:
+    return unit_records(archive, code).to_json()
+
+
+def _page(request: Request, kind: str, key: str, result: SearchResult | None, error: str = ""):
+    return templates.TemplateResponse(
+        request,
+        "people.html",
+        {
+            "kind": kind,
+            "key": key,
+            "result": result,
+            "timeline": _timeline(result) if result else [],
+            "error": error,
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@ui.get("/persons/{id_number}", response_class=HTMLResponse)
+def person_page(request: Request, id_number: str, archive: ArchiveDep):
+    try:
+        return _page(request, "person", id_number, person_records(archive, id_number))
+    except BadIdentifier as exc:
+        return _page(request, "person", id_number, None, exc.message)
+
+
+@ui.get("/units/{code}", response_class=HTMLResponse)
+def unit_page(request: Request, code: str, archive: ArchiveDep):
+    try:
+        return _page(request, "unit", code, unit_records(archive, code))
+    except BadIdentifier as exc:
+        return _page(request, "unit", code, None, exc.message)
