@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.routes import people, records, review, search, ui
+from api.routes import people, records, review, search, ui, volumes
 from dangan.archive import Archive
 from dangan.config import Settings
 from dangan.errors import DanganError
@@ -41,7 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router, prefix="/api")
     app.include_router(review.router, prefix="/api")
     app.include_router(people.api, prefix="/api")
+    app.include_router(volumes.api, prefix="/api")
     app.include_router(ui.router)
     app.include_router(people.ui)
+    app.include_router(volumes.ui)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

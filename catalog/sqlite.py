@@ -389,6 +389,18 @@ class SqliteCatalog:
         )
         return {r["id"]: {**dict(r), "fields": json.loads(r["fields"])} for r in rows}
 
+    def filed_in(self, prefix_like: str = "%") -> list[dict]:
+        """Light rows of filed records whose 档号 prefix matches the SQL LIKE
+        pattern, in 档号 order (for volumes and catalogues)."""
+        rows = self._conn().execute(
+            "SELECT id, filename, title, page_count, status, doc_type, category, retention,"
+            " formed_date, disposal_date, archival_prefix, archival_code, fields"
+            " FROM records WHERE status = 'filed' AND archival_code IS NOT NULL"
+            " AND archival_prefix LIKE ? ORDER BY archival_prefix, archival_code",
+            (prefix_like,),
+        )
+        return [{**dict(r), "fields": json.loads(r["fields"])} for r in rows]
+
     def page_text(self, record_id: str, page_no: int) -> str | None:
         row = (
             self._conn()

@@ -107,6 +107,57 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_volumes_list(args: argparse.Namespace) -> int:
+    from retention.volumes import list_volumes
+
+    archive = open_archive()
+    try:
+        volumes = [v.to_json() for v in list_volumes(archive, args.year)]
+    finally:
+        archive.close()
+    if args.json:
+        print_json({"total": len(volumes), "volumes": volumes})
+        return 0
+    print(f"共 {len(volumes)} 卷")
+    for v in volumes:
+        print(
+            f"{v['prefix']:<28} {v['count']:>5} 件 {v['pages']:>6} 页  {v['first']} — {v['last']}"
+        )
+    return 0
+
+
+def _write(path: str, data: bytes) -> None:
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    print(f"已生成 {target}（{len(data)} 字节）")
+
+
+def cmd_volumes_catalogue(args: argparse.Namespace) -> int:
+    from retention.volumes import catalogue_pdf, get_volume
+
+    archive = open_archive()
+    try:
+        volume = get_volume(archive, args.prefix)
+    finally:
+        archive.close()
+    _write(args.output, catalogue_pdf(volume, args.box_size))
+    return 0
+
+
+def cmd_volumes_labels(args: argparse.Namespace) -> int:
+    from retention.volumes import box_labels_pdf, list_volumes
+
+    archive = open_archive()
+    try:
+        volumes = list_volumes(archive, args.year)
+    finally:
+        archive.close()
+    _write(args.output, box_labels_pdf(volumes, args.box_size))
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("review", help="待复核队列：分类或字段不确定的记录")
     rsub = p.add_subparsers(dest="review_command", required=True)
@@ -131,6 +182,23 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q.add_argument("file")
     q.add_argument("--province", help="省份或机构名称，记入版本来源")
     q.set_defaults(func=cmd_schedule_load)
+
+    p = sub.add_parser("volumes", help="整理装盒：组卷、卷内目录、盒脊标签")
+    vsub = p.add_subparsers(dest="volumes_command", required=True)
+    q = vsub.add_parser("list", help="列出各卷（按档号前缀：年度·保管期限·类别）")
+    q.add_argument("--year")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_volumes_list)
+    q = vsub.add_parser("catalogue", help="打印一卷的卷内目录（PDF）")
+    q.add_argument("prefix", help="档号前缀，如 Q001-YW·2024-D100-GL")
+    q.add_argument("-o", "--output", required=True, help="输出 PDF 文件")
+    q.add_argument("--box-size", type=int, default=50, help="每盒件数")
+    q.set_defaults(func=cmd_volumes_catalogue)
+    q = vsub.add_parser("labels", help="打印盒脊标签（PDF）")
+    q.add_argument("--year")
+    q.add_argument("-o", "--output", required=True, help="输出 PDF 文件")
+    q.add_argument("--box-size", type=int, default=50, help="每盒件数")
+    q.set_defaults(func=cmd_volumes_labels)
 
     p = sub.add_parser("reindex", help="从目录重建全文索引")
     p.set_defaults(func=cmd_reindex)

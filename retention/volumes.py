@@ -1,0 +1,143 @@
+"""Arrangement for the shelf (整理/装盒): filed records grouped by their 档号
+prefix — 全宗号-门类代码·年度-保管期限代码-机构(问题)代码 — so a volume holds one
+year, one retention period and one class group, its 件 in 件号 order with no
+gaps. Printed as the in-volume catalogue (卷内目录) and box labels (盒脊)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dangan.archive import Archive
+from dangan.errors import NotFound
+from dangan.pdf import TableSheet, tables_pdf
+
+DEFAULT_BOX_SIZE = 50  # 件 per box (assumed; agencies box by thickness)
+
+
+@dataclass
+class VolumeItem:
+    record_id: str
+    archival_code: str
+    number: int  # 件号
+    title: str
+    responsible: str  # 责任者: the unit or person the record was formed for
+    date: str
+    pages: int
+    doc_type: str
+
+
+@dataclass
+class Volume:
+    prefix: str  # the 档号 without 件号
+    year: str
+    retention: str
+    category: str
+    items: list[VolumeItem] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return sum(i.pages for i in self.items)
+
+    def boxes(self, size: int = DEFAULT_BOX_SIZE) -> list[list[VolumeItem]]:
+        return [self.items[i : i + size] for i in range(0, len(self.items), size)]
+
+    def to_json(self) -> dict:
+        return {
+            "prefix": self.prefix,
+            "year": self.year,
+            "retention": self.retention,
+            "category": self.category,
+            "count": len(self.items),
+            "pages": self.pages,
+            "first": self.items[0].archival_code if self.items else None,
+            "last": self.items[-1].archival_code if self.items else None,
+            "doc_types": sorted({i.doc_type for i in self.items}),
+        }
+
+
+def list_volumes(archive: Archive, year: str | None = None) -> list[Volume]:
+    volumes: dict[str, Volume] = {}
+    for row in archive.catalog.filed_in("%"):
+        prefix = row["archival_prefix"]
+        vol_year = prefix.split("·", 1)[1].split("-", 1)[0] if "·" in prefix else ""
+        if year and vol_year != year:
+            continue
+        volume = volumes.get(prefix)
+        if volume is None:
+            volume = volumes[prefix] = Volume(
+                prefix, vol_year, row["retention"] or "", row["category"] or ""
+            )
+        fields = row["fields"] or {}
+        volume.items.append(
+            VolumeItem(
+                record_id=row["id"],
+                archival_code=row["archival_code"],
+                number=int(row["archival_code"].rsplit("-", 1)[1]),
+                title=row["title"],
+                responsible=fields.get("unit_name") or fields.get("person_name") or "",
+                date=row["formed_date"] or "",
+                pages=row["page_count"],
+                doc_type=row["doc_type"] or "",
+            )
+        )
+    for volume in volumes.values():
+        volume.items.sort(key=lambda i: i.number)
+    return sorted(volumes.values(), key=lambda v: (v.year, v.prefix))
+
+
+def get_volume(archive: Archive, prefix: str) -> Volume:
+    for volume in list_volumes(archive):
+        if volume.prefix == prefix:
+            return volume
+    raise NotFound(f"没有档号前缀为 {prefix} 的已归档记录。")
+
+
+def catalogue_pdf(volume: Volume, box_size: int = DEFAULT_BOX_SIZE) -> bytes:
+    """卷内目录: one sheet per box, items in 件号 order."""
+    sheets = []
+    boxes = volume.boxes(box_size) or [[]]
+    for n, box in enumerate(boxes, start=1):
+        sheets.append(
+            TableSheet(
+                title="卷内目录",
+                header_lines=[
+                    f"档号前缀：{volume.prefix}　年度：{volume.year}　"
+                    f"保管期限：{volume.retention}　门类：{volume.category}",
+                    f"第 {n} 盒，共 {len(boxes)} 盒",
+                ],
+                columns=["序号", "档号", "责任者", "题名", "日期", "页数", "备注"],
+                widths=[6, 31, 18, 25, 13, 5, 5],
+                rows=[
+                    [str(i), it.archival_code, it.responsible, it.title, it.date, str(it.pages), ""]
+                    for i, it in enumerate(box, start=1)
+                ],
+                footer_lines=[f"本盒共 {len(box)} 件，{sum(it.pages for it in box)} 页。"],
+            )
+        )
+    return tables_pdf(sheets, doc_title=f"卷内目录 {volume.prefix}")
+
+
+def box_labels_pdf(volumes: list[Volume], box_size: int = DEFAULT_BOX_SIZE) -> bytes:
+    """盒脊 labels: one row per box with its 档号 range."""
+    rows = []
+    for volume in volumes:
+        for n, box in enumerate(volume.boxes(box_size), start=1):
+            rows.append(
+                [
+                    volume.prefix.split("-", 1)[0],
+                    volume.year,
+                    volume.retention,
+                    volume.prefix,
+                    f"{box[0].number:04d}—{box[-1].number:04d}",
+                    str(len(box)),
+                    f"{n}",
+                ]
+            )
+    sheet = TableSheet(
+        title="档案盒脊标签",
+        columns=["全宗号", "年度", "保管期限", "档号前缀", "起止件号", "件数", "盒号"],
+        widths=[10, 8, 10, 30, 16, 8, 8],
+        rows=rows,
+        footer_lines=["沿表格线剪下，贴于档案盒盒脊。"],
+    )
+    return tables_pdf([sheet], doc_title="档案盒脊标签")
