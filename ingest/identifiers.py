@@ -22,7 +22,7 @@ _CC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 # What a digit may have been misread as.
 _TO_DIGIT = {
     "O": "0", "o": "0", "D": "0", "Q": "0", "U": "0",
-    "l": "1", "I": "1", "i": "1", "|": "1", "L": "1", "J": "1",
+    "l": "1", "I": "1", "i": "1", "|": "1", "L": "1", "J": "1", "]": "1", "[": "1", "!": "1",
     "Z": "2", "z": "2",
     "S": "5", "s": "5",
     "G": "6", "b": "6",
@@ -73,7 +73,7 @@ class Found:
 
 
 _ID_CANDIDATE = re.compile(
-    r"(?<![0-9A-Za-z])[0-9OoDQlIiLJ|ZzSsGbTBgq]{17}[0-9Xx×OoDlI|](?![0-9A-Za-z])"
+    r"(?<![0-9A-Za-z])[0-9OoDQlIiLJ|ZzSsGbTBgq\]\[!]{17}[0-9Xx×OoDlI|\]\[!](?![0-9A-Za-z])"
 )
 _ID_LOOSE = re.compile(r"(?<![0-9])[0-9][0-9 ]{15,20}[0-9Xx](?![0-9])")
 

@@ -45,9 +45,8 @@ def home(
         date_to=date_to or None,
     )
     query = q.strip()
-    if is_valid_id_number(query.upper()):
-        # a caseworker pasting an ID number wants that person's records
-        return RedirectResponse(f"/persons/{query.upper()}", status_code=303)
+    # a caseworker pasting an ID number is offered that person's timeline
+    person = query.upper() if is_valid_id_number(query.upper()) else None
     result = None
     page = max(1, page)
     if query or not filters.is_empty():
@@ -66,6 +65,7 @@ def home(
         "search.html",
         {
             "q": q,
+            "person": person,
             "f": filters,
             "qs": urlencode({k: v for k, v in params.items() if v}),
             "schedule": schedule,
