@@ -9,7 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.routes import people, records, review, search, ui, volumes
+from api.routes import people, records, review, search, session, ui, volumes
+from dangan.access.store import SqliteAccountStore
 from dangan.archive import Archive
 from dangan.config import Settings
 from dangan.errors import DanganError
@@ -21,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.archive = Archive.open(settings or Settings.from_env())
+        app.state.accounts = SqliteAccountStore(app.state.archive.catalog)
         try:
             yield
         finally:
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(review.router, prefix="/api")
     app.include_router(people.api, prefix="/api")
     app.include_router(volumes.api, prefix="/api")
+    app.include_router(session.router)
     app.include_router(ui.router)
     app.include_router(people.ui)
     app.include_router(volumes.ui)

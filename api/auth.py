@@ -1,0 +1,89 @@
+"""Who is calling, and may they? Route dependencies over the account store.
+
+A person logs in through the web form and carries a session cookie; a business
+system sends `Authorization: Bearer <API token>`. Every route that touches
+records names the permission it needs (see dangan/access/roles.py); the check
+runs on the server whatever the UI shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from dangan.access.roles import allowed, mask_ids_in, role_names
+from dangan.access.store import AccountStore, Forbidden, NotAuthenticated, Principal
+
+SESSION_COOKIE = "dangan_session"
+
+ACTIONS = {
+    "records.read": "查阅档案",
+    "records.download": "下载档案原件或 PDF",
+    "records.ingest": "上传扫描件",
+    "review.confirm": "复核归档",
+    "volumes.print": "整理装盒和打印目录",
+    "retention.read": "查看鉴定销毁信息",
+    "retention.manage": "办理保管期限、冻结和鉴定",
+    "retention.approve": "审批销毁",
+    "audit.read": "查阅审计日志",
+    "users.manage": "管理用户和令牌",
+}
+
+
+def get_accounts(request: Request) -> AccountStore:
+    return request.app.state.accounts
+
+
+def current_principal(request: Request) -> Principal | None:
+    accounts = get_accounts(request)
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return accounts.token_principal(header[7:].strip())
+    token = request.cookies.get(SESSION_COOKIE)
+    return accounts.session_user(token) if token else None
+
+
+def require(permission: str) -> Callable[[Request], Principal]:
+    def dependency(request: Request) -> Principal:
+        principal = current_principal(request)
+        if principal is None:
+            raise NotAuthenticated("请先登录（或在请求头中提供 API 令牌）。")
+        if not allowed(principal.roles, permission):
+            raise Forbidden(
+                f"您的角色（{role_names(principal.roles)}）无权{ACTIONS[permission]}。"
+                "如确需办理，请联系系统管理员调整角色。"
+            )
+        request.state.principal = principal
+        return principal
+
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(require("records.read"))]
+Downloader = Annotated[Principal, Depends(require("records.download"))]
+Ingester = Annotated[Principal, Depends(require("records.ingest"))]
+Reviewer = Annotated[Principal, Depends(require("review.confirm"))]
+Filer = Annotated[Principal, Depends(require("volumes.print"))]
+Admin = Annotated[Principal, Depends(require("users.manage"))]
+
+
+def sees_full_ids(principal: Principal) -> bool:
+    return allowed(principal.roles, "ids.full")
+
+
+def masked(value: Any, principal: Principal) -> Any:
+    """`value` (JSON-like) with 公民身份号码 masked unless the caller may see them."""
+    if sees_full_ids(principal):
+        return value
+    return _mask(value)
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_ids_in(value)
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    return value

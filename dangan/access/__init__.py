@@ -1,0 +1,1 @@
+"""People and permissions: accounts, roles, sessions, API tokens, ID masking."""

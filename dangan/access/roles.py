@@ -1,0 +1,53 @@
+"""Roles and what each may do. Checked on the server for every action; the UI
+only hides what a role cannot use."""
+
+from __future__ import annotations
+
+import re
+
+ROLES: dict[str, str] = {
+    "clerk": "档案管理员",
+    "caseworker": "经办人员",
+    "compliance": "鉴定小组（合规）",
+    "head": "机构负责人",
+    "auditor": "审计人员",
+    "admin": "系统管理员",
+    "system": "业务经办系统",
+}
+
+# permission -> roles that hold it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "records.read": frozenset(ROLES),
+    "records.download": frozenset({"clerk", "caseworker", "compliance", "head", "admin", "system"}),
+    "records.ingest": frozenset({"clerk", "admin", "system"}),
+    "review.confirm": frozenset({"clerk", "admin"}),
+    "volumes.print": frozenset({"clerk", "admin"}),
+    "retention.read": frozenset({"compliance", "head", "auditor", "admin"}),
+    "retention.manage": frozenset({"compliance"}),
+    "retention.approve": frozenset({"head"}),
+    "audit.read": frozenset({"auditor", "admin"}),
+    "users.manage": frozenset({"admin"}),
+    # full 公民身份号码; everyone else sees them masked
+    "ids.full": frozenset({"clerk", "caseworker", "compliance", "system"}),
+}
+
+
+def allowed(roles: frozenset[str] | set[str], permission: str) -> bool:
+    return bool(PERMISSIONS[permission] & set(roles))
+
+
+def role_names(roles: frozenset[str] | set[str]) -> str:
+    return "、".join(ROLES.get(r, r) for r in sorted(roles))
+
+
+_ID = re.compile(r"(?<![0-9A-Za-z])([0-9]{4})[0-9]{10}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+
+
+def mask_id(value: str) -> str:
+    """3501**********123X: region prefix and last four kept."""
+    return _ID.sub(lambda m: f"{m.group(1)}{'*' * 10}{m.group(2)}", value)
+
+
+def mask_ids_in(text: str) -> str:
+    """Every 18-character ID number in `text`, masked (works inside HTML)."""
+    return _ID.sub(lambda m: f"{m.group(1)}{'*' * 10}{m.group(2)}", text)

@@ -1,0 +1,127 @@
+"""CLI commands for people and systems: user accounts and API tokens.
+
+The command line is the local administrator's tool (it has the data directory);
+the web UI and the HTTP API check roles on every request."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from dangan.cli_common import open_archive, print_json
+
+
+def _accounts(archive):
+    from dangan.access.store import SqliteAccountStore
+
+    return SqliteAccountStore(archive.catalog)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    from dangan.access.store import AccessError
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("新密码：")
+    if getpass.getpass("再输入一次：") != first:
+        raise AccessError("两次输入的密码不一致。")
+    return first
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    archive = open_archive()
+    try:
+        _accounts(archive).add_user(
+            args.username, args.display_name or "", set(args.role), password
+        )
+    finally:
+        archive.close()
+    print(f"已创建用户 {args.username}（角色：{'、'.join(args.role)}）。")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    archive = open_archive()
+    try:
+        users = _accounts(archive).list_users()
+    finally:
+        archive.close()
+    if args.json:
+        print_json({"users": users})
+    else:
+        for u in users:
+            print(f"{u['username']:<16} {u['display_name']:<10} {u['roles']}")
+    return 0
+
+
+def cmd_tokens_issue(args: argparse.Namespace) -> int:
+    archive = open_archive()
+    try:
+        token_id, token = _accounts(archive).issue_token(args.name, args.role, "cli")
+    finally:
+        archive.close()
+    if args.json:
+        print_json({"id": token_id, "token": token, "role": args.role})
+    else:
+        print(
+            f"令牌 {token_id}（{args.name}，角色 {args.role}）：\n{token}\n请妥善保存，之后无法再次查看。"
+        )
+    return 0
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    archive = open_archive()
+    try:
+        tokens = _accounts(archive).list_tokens()
+    finally:
+        archive.close()
+    if args.json:
+        print_json({"tokens": tokens})
+    else:
+        for t in tokens:
+            state = f"已吊销 {t['revoked_at']}" if t["revoked_at"] else "有效"
+            print(f"{t['id']:>4} {t['name']:<20} {t['role']:<10} {state}")
+    return 0
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    archive = open_archive()
+    try:
+        _accounts(archive).revoke_token(args.id)
+    finally:
+        archive.close()
+    print(f"令牌 {args.id} 已吊销。")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    from dangan.access.roles import ROLES
+
+    human = [r for r in ROLES if r != "system"]
+    p = sub.add_parser("users", help="用户账号")
+    usub = p.add_subparsers(dest="users_command", required=True)
+    q = usub.add_parser("add", help="新建用户")
+    q.add_argument("username")
+    q.add_argument("--role", action="append", required=True, choices=human, help="可多次指定")
+    q.add_argument("--display-name", help="姓名")
+    q.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    q.set_defaults(func=cmd_users_add)
+    q = usub.add_parser("list", help="列出用户")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_users_list)
+
+    p = sub.add_parser("tokens", help="业务系统的 API 令牌")
+    tsub = p.add_subparsers(dest="tokens_command", required=True)
+    q = tsub.add_parser("issue", help="签发令牌")
+    q.add_argument("name", help="令牌用途，如 业务经办系统")
+    q.add_argument("--role", default="system", choices=list(ROLES))
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_tokens_issue)
+    q = tsub.add_parser("list", help="列出令牌")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_tokens_list)
+    q = tsub.add_parser("revoke", help="吊销令牌")
+    q.add_argument("id", type=int)
+    q.set_defaults(func=cmd_tokens_revoke)
