@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import html
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.routes import people, records, review, search, session, ui, volumes
-from dangan.access.store import SqliteAccountStore
+from dangan.access.store import NotAuthenticated, SqliteAccountStore
 from dangan.archive import Archive
 from dangan.config import Settings
 from dangan.errors import DanganError
@@ -36,7 +38,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     @app.exception_handler(DanganError)
-    async def dangan_error(_request: Request, exc: DanganError) -> JSONResponse:
+    async def dangan_error(request: Request, exc: DanganError) -> Response:
+        if not request.url.path.startswith("/api/"):
+            if isinstance(exc, NotAuthenticated):
+                target = quote(
+                    request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                )
+                return RedirectResponse(f"/login?next={target}", status_code=303)
+            return HTMLResponse(
+                f"<!doctype html><meta charset=utf-8><title>无法办理</title>"
+                f"<p style='font:1.1rem sans-serif;margin:3rem'>{html.escape(exc.message)}"
+                f" <a href='/'>返回首页</a></p>",
+                status_code=exc.http_status,
+            )
         return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.http_status)
 
     app.include_router(records.router, prefix="/api")

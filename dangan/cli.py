@@ -125,9 +125,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     docs = generate_corpus(samples, args.count, seed=args.seed)
     ns = argparse.Namespace(paths=[str(d.path) for d in docs], json=False)
     cmd_ingest(ns)
+    _demo_user(settings)
     if args.no_serve:
         return 0
     return cmd_serve(argparse.Namespace(host=None, port=None))
+
+
+def _demo_user(settings) -> None:
+    """A demo account holding every desk's role but the agency head's, its
+    password generated once and kept (owner-only) in the data directory."""
+    from dangan.access.passwords import new_secret
+    from dangan.access.store import SqliteAccountStore
+
+    secret = settings.home / "demo-password.txt"
+    archive = _open()
+    try:
+        accounts = SqliteAccountStore(archive.catalog)
+        if not any(u["username"] == "demo" for u in accounts.list_users()):
+            password = new_secret()[:16]
+            roles = {"clerk", "caseworker", "compliance", "auditor", "admin"}
+            accounts.add_user("demo", "演示用户", roles, password)
+            secret.write_text(password + "\n", encoding="utf-8")
+            secret.chmod(0o600)
+    finally:
+        archive.close()
+    if secret.is_file():
+        password = secret.read_text(encoding="utf-8").strip()
+        print(f"演示账号：demo  密码：{password}（保存在 {secret}）", flush=True)
 
 
 def cmd_samples(args: argparse.Namespace) -> int:

@@ -69,3 +69,18 @@ def ingested(tmp_path_factory, corpus, bad_files):
     proc = run_cli(home, "ingest", "--json", *paths)
     results = json_lines(proc.stdout)
     return {"home": home, "results": results, "returncode": proc.returncode, "stderr": proc.stderr}
+
+
+def login(client, *roles: str, username: str | None = None) -> str:
+    """Create a user with `roles` in the app's account store and log the test
+    client in as that user (the session cookie stays on the client)."""
+    username = username or "u_" + "_".join(roles)
+    password = "test-password-1234"
+    accounts = client.app.state.accounts
+    if not any(u["username"] == username for u in accounts.list_users()):
+        accounts.add_user(username, username, set(roles), password)
+    response = client.post(
+        "/login", data={"username": username, "password": password}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    return username

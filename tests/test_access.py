@@ -120,3 +120,80 @@ def test_login_form_sets_a_session_and_logout_ends_it(tmp_path: Path):
         assert "dangan_session" in client.cookies
         client.post("/logout", follow_redirects=False)
         assert "dangan_session" not in client.cookies
+
+
+def _archive_with_a_person(settings):
+    from datetime import date
+
+    from catalog.base import PageText, Record
+    from retention.filing import apply_filing
+
+    archive = Archive.open(settings)
+    try:
+        record = Record(
+            id="a1",
+            sha256="a1".ljust(64, "0"),
+            filename="a1.png",
+            media_type="image/png",
+            size=1,
+            page_count=1,
+            title="参保人员信息变更登记表",
+            ocr_mode="ocr",
+            created_at="2026-01-01T00:00:00+00:00",
+            pages=[PageText(1, "姓名 张三 公民身份号码 11010519491231002X 变更")],
+        )
+        fields = {"business_date": "2024-01-02", "id_numbers": ["11010519491231002X"]}
+        apply_filing(
+            record,
+            doc_type="info_change",
+            confidence=1.0,
+            fields=fields,
+            schedule=archive.schedule(),
+            policy=archive.filing_policy(),
+            today=date(2026, 1, 1),
+        )
+        archive.catalog.add_record(record)
+        archive.sync_index()
+        return SqliteAccountStore(archive.catalog).issue_token("经办系统", "system", "t")[1]
+    finally:
+        archive.close()
+
+
+def test_every_route_checks_the_role_on_the_server(tmp_path: Path):
+    from conftest import login
+
+    settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
+    token = _archive_with_a_person(settings)
+    person = "11010519491231002X"
+    with TestClient(create_app(settings)) as client:
+        # nobody logged in: the API says so, the UI sends the person to the login form
+        anon = client.get(f"/api/persons/{person}/records")
+        assert anon.status_code == 401 and "登录" in anon.json()["error"]
+        page = client.get("/volumes?year=2024", follow_redirects=False)
+        assert page.status_code == 303
+        assert page.headers["location"] == "/login?next=/volumes%3Fyear%3D2024"
+
+        login(client, "caseworker")
+        assert client.get(f"/api/persons/{person}/records").json()["total"] == 1
+        refused = client.post("/api/records/a1/confirm", json={})
+        assert refused.status_code == 403 and "无权复核归档" in refused.json()["error"]
+        assert client.get("/api/volumes").status_code == 403
+        ui_refused = client.get("/volumes")
+        assert ui_refused.status_code == 403 and "无权" in ui_refused.text
+
+        # an auditor reads records but sees ID numbers masked
+        login(client, "auditor")
+        data = client.get("/api/search", params={"q": "变更"}).json()
+        assert person not in str(data) and "1101**********002X" in data["hits"][0]["snippet"]
+        shown = client.get("/api/records/a1").json()
+        assert shown["id_numbers"] == ["1101**********002X"]
+        assert person not in client.get("/records/a1").text
+        assert client.get("/api/records/a1/original").status_code == 403
+
+    # a business system with an API token, until the token is revoked
+    with TestClient(create_app(settings)) as system:
+        headers = {"Authorization": f"Bearer {token}"}
+        found = system.get(f"/api/persons/{person}/records", headers=headers).json()
+        assert [h["record_id"] for h in found["hits"]] == ["a1"]
+        system.app.state.accounts.revoke_token(1)
+        assert system.get(f"/api/persons/{person}/records", headers=headers).status_code == 401

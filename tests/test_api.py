@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import login
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -11,6 +12,7 @@ from api.app import create_app
 @pytest.fixture
 def client(settings):
     with TestClient(create_app(settings)) as c:
+        login(c, "clerk", "caseworker")
         yield c
 
 

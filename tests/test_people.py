@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import login
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -58,6 +59,7 @@ def client(tmp_path: Path):
     finally:
         archive.close()
     with TestClient(create_app(settings)) as c:
+        login(c, "caseworker")
         yield c
 
 

@@ -133,6 +133,7 @@ def test_a_catalog_from_the_previous_version_is_upgraded_in_place(tmp_path: Path
 
 
 def test_review_queue_over_http_api_and_web_form(tmp_path: Path):
+    from conftest import login
     from fastapi.testclient import TestClient
 
     from api.app import create_app
@@ -152,6 +153,7 @@ def test_review_queue_over_http_api_and_web_form(tmp_path: Path):
     finally:
         archive.close()
     with TestClient(create_app(settings)) as client:
+        login(client, "clerk")
         queue = client.get("/api/review").json()
         assert queue["total"] == 2 and {i["record_id"] for i in queue["items"]} == {"w1", "w2"}
         page = client.get("/review")

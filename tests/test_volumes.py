@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import json_lines, run_cli
+from conftest import json_lines, login, run_cli
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -90,6 +90,7 @@ def test_volumes_from_the_command_line_and_the_api(home, tmp_path):
     assert missing.returncode != 0 and "没有档号前缀" in missing.stderr
     settings = Settings.from_env({"DANGAN_HOME": str(home)})
     with TestClient(create_app(settings)) as client:
+        login(client, "clerk")
         assert client.get("/api/volumes", params={"year": "2024"}).json()["total"] == 1
         pdf = client.get("/api/volumes/catalogue.pdf", params={"prefix": "Q001-YW·2023-D10-ZJ"})
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -10,9 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from api.auth import Reader, masked, sees_full_ids
 from api.deps import ArchiveDep
 from catalog.base import RecordFilter
 from catalog.search import SearchResult, search_records
+from dangan.access.roles import mask_id
 from dangan.archive import Archive
 from dangan.errors import DanganError
 from ingest.identifiers import is_valid_id_number
@@ -60,13 +62,13 @@ def _timeline(result: SearchResult) -> list[tuple[str, list]]:
 
 
 @api.get("/persons/{id_number}/records", summary="某参保人的全部档案（按公民身份号码）")
-def api_person(id_number: str, archive: ArchiveDep) -> dict:
-    return person_records(archive, id_number).to_json()
+def api_person(id_number: str, archive: ArchiveDep, user: Reader) -> dict:
+    return masked(person_records(archive, id_number).to_json(), user)
 
 
 @api.get("/units/{code}/records", summary="某单位的全部档案（统一社会信用代码或单位编号）")
-def api_unit(code: str, archive: ArchiveDep) -> dict:
-    return unit_records(archive, code).to_json()
+def api_unit(code: str, archive: ArchiveDep, user: Reader) -> dict:
+    return masked(unit_records(archive, code).to_json(), user)
 
 
 def _page(request: Request, kind: str, key: str, result: SearchResult | None, error: str = ""):
@@ -75,7 +77,7 @@ def _page(request: Request, kind: str, key: str, result: SearchResult | None, er
         "people.html",
         {
             "kind": kind,
-            "key": key,
+            "key": key if sees_full_ids(request.state.principal) else mask_id(key),
             "result": result,
             "timeline": _timeline(result) if result else [],
             "error": error,
@@ -85,7 +87,7 @@ def _page(request: Request, kind: str, key: str, result: SearchResult | None, er
 
 
 @ui.get("/persons/{id_number}", response_class=HTMLResponse)
-def person_page(request: Request, id_number: str, archive: ArchiveDep):
+def person_page(request: Request, id_number: str, archive: ArchiveDep, user: Reader):
     try:
         return _page(request, "person", id_number, person_records(archive, id_number))
     except BadIdentifier as exc:
@@ -93,7 +95,7 @@ def person_page(request: Request, id_number: str, archive: ArchiveDep):
 
 
 @ui.get("/units/{code}", response_class=HTMLResponse)
-def unit_page(request: Request, code: str, archive: ArchiveDep):
+def unit_page(request: Request, code: str, archive: ArchiveDep, user: Reader):
     try:
         return _page(request, "unit", code, unit_records(archive, code))
     except BadIdentifier as exc:

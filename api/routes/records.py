@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from api.auth import Downloader, Ingester, Reader, masked
 from api.deps import ArchiveDep, load_record
 from dangan.archive import Archive
 from dangan.errors import NotFound
@@ -31,18 +32,18 @@ def ingest_upload(archive: Archive, upload: UploadFile) -> IngestResult:
 
 @router.post("/records", summary="上传扫描件（可多个）")
 async def upload_records(
-    archive: ArchiveDep, files: Annotated[list[UploadFile], File()]
+    archive: ArchiveDep, files: Annotated[list[UploadFile], File()], user: Ingester
 ) -> list[dict]:
     results = []
     for upload in files:
         result = await run_in_threadpool(ingest_upload, archive, upload)
-        results.append(result.to_json())
+        results.append(masked(result.to_json(), user))
     return results
 
 
 @router.get("/records/{record_id}", summary="档案记录的元数据和逐页文字")
-def get_record(record_id: str, archive: ArchiveDep) -> dict:
-    return record_json(load_record(archive, record_id))
+def get_record(record_id: str, archive: ArchiveDep, user: Reader) -> dict:
+    return masked(record_json(load_record(archive, record_id)), user)
 
 
 def _stream(archive: Archive, key: str, media_type: str, filename: str | None = None):
@@ -66,7 +67,7 @@ def _quote(name: str) -> str:
 
 
 @router.get("/records/{record_id}/pages/{page_no}/image", summary="页面图像（JPEG）")
-def page_image(record_id: str, page_no: int, archive: ArchiveDep):
+def page_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     ref = load_record(archive, record_id).file("page_image", page_no)
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
@@ -74,7 +75,7 @@ def page_image(record_id: str, page_no: int, archive: ArchiveDep):
 
 
 @router.get("/records/{record_id}/pdf", summary="可检索的 PDF/A 文件")
-def record_pdf(record_id: str, archive: ArchiveDep):
+def record_pdf(record_id: str, archive: ArchiveDep, user: Downloader):
     record = load_record(archive, record_id)
     ref = record.file("archive_pdf")
     if ref is None:
@@ -83,7 +84,7 @@ def record_pdf(record_id: str, archive: ArchiveDep):
 
 
 @router.get("/records/{record_id}/original", summary="原始文件（未经修改）")
-def record_original(record_id: str, archive: ArchiveDep):
+def record_original(record_id: str, archive: ArchiveDep, user: Downloader):
     record = load_record(archive, record_id)
     ref = record.file("original")
     if ref is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from api.auth import Reviewer
 from api.deps import ArchiveDep
 from dangan.records import filing_json
 from ingest.review import confirm, review_queue
@@ -20,7 +21,7 @@ class Confirmation(BaseModel):
 
 
 @router.get("/review", summary="待复核队列")
-def list_review(archive: ArchiveDep) -> dict:
+def list_review(archive: ArchiveDep, user: Reviewer) -> dict:
     items = [
         {"record_id": r.id, "title": r.title, "filename": r.filename, **filing_json(r)}
         for r in review_queue(archive)
@@ -29,7 +30,7 @@ def list_review(archive: ArchiveDep) -> dict:
 
 
 @router.post("/records/{record_id}/confirm", summary="确认或更正分类和字段并归档")
-def confirm_record(record_id: str, body: Confirmation, archive: ArchiveDep) -> dict:
+def confirm_record(record_id: str, body: Confirmation, archive: ArchiveDep, user: Reviewer) -> dict:
     record = confirm(
         archive,
         record_id,

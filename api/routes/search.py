@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from api.auth import Reader, masked
 from api.deps import ArchiveDep
 from catalog.base import RecordFilter
 from catalog.search import search_records
@@ -14,6 +15,7 @@ router = APIRouter(tags=["search"])
 @router.get("/search", summary="全文检索（中文词语、姓名、身份证号），可精确筛选")
 def search(
     archive: ArchiveDep,
+    user: Reader,
     q: str = Query("", description="检索词，空格分隔多个词；可为空（仅按筛选条件列出）"),
     person: str | None = Query(None, description="公民身份号码（精确）"),
     unit: str | None = Query(None, description="统一社会信用代码或单位编号（精确）"),
@@ -34,7 +36,7 @@ def search(
         date_from=date_from,
         date_to=date_to,
     )
-    return search_records(
+    result = search_records(
         archive.catalog,
         archive.index,
         q,
@@ -42,3 +44,4 @@ def search(
         limit=limit,
         offset=offset,
     ).to_json()
+    return masked(result, user)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from api.auth import Ingester, Reader, Reviewer, masked, sees_full_ids
 from api.deps import ArchiveDep, load_record
 from api.routes.records import ingest_upload
 from catalog.base import RecordFilter
@@ -31,6 +32,7 @@ PAGE_SIZE = 20
 def home(
     request: Request,
     archive: ArchiveDep,
+    user: Reader,
     q: str = "",
     page: int = 1,
     doc_type: str = "",
@@ -70,7 +72,7 @@ def home(
             "qs": urlencode({k: v for k, v in params.items() if v}),
             "schedule": schedule,
             "categories": sorted({row.category for row in schedule.rows}),
-            "result": result,
+            "result": _masked_result(result, user),
             "page": page,
             "pages": ((result.total - 1) // PAGE_SIZE + 1) if result and result.total else 0,
             "total_records": archive.catalog.count(),
@@ -80,7 +82,9 @@ def home(
 
 
 @router.get("/records/{record_id}", response_class=HTMLResponse)
-def viewer(request: Request, record_id: str, archive: ArchiveDep, q: str = "", page: int = 1):
+def viewer(
+    request: Request, record_id: str, archive: ArchiveDep, user: Reader, q: str = "", page: int = 1
+):
     record = load_record(archive, record_id)
     page = min(max(1, page), max(1, record.page_count))
     pattern = term_pattern(q) if q else None
@@ -91,22 +95,26 @@ def viewer(request: Request, record_id: str, archive: ArchiveDep, q: str = "", p
         "record.html",
         {
             "record": record,
+            "fields": masked(record.fields, user),
             "q": q,
             "page": page,
-            "text_html": Markup(mark(text, pattern)),
+            "text_html": Markup(masked(mark(text, pattern), user)),
             "hit_pages": hit_pages,
         },
     )
 
 
 @router.get("/upload", response_class=HTMLResponse)
-def upload_form(request: Request):
+def upload_form(request: Request, user: Ingester):
     return templates.TemplateResponse(request, "upload.html", {"results": None})
 
 
 @router.post("/upload", response_class=HTMLResponse)
 async def upload_submit(
-    request: Request, archive: ArchiveDep, files: Annotated[list[UploadFile], File()]
+    request: Request,
+    archive: ArchiveDep,
+    user: Ingester,
+    files: Annotated[list[UploadFile], File()],
 ):
     results = []
     for upload in files:
@@ -115,7 +123,9 @@ async def upload_submit(
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_page(request: Request, archive: ArchiveDep, error: str = "", done: str = ""):
+def review_page(
+    request: Request, archive: ArchiveDep, user: Reviewer, error: str = "", done: str = ""
+):
     return templates.TemplateResponse(
         request,
         "review.html",
@@ -132,6 +142,7 @@ def review_page(request: Request, archive: ArchiveDep, error: str = "", done: st
 def review_submit(
     record_id: str,
     archive: ArchiveDep,
+    user: Reviewer,
     doc_type: Annotated[str, Form()] = "",
     business_date: Annotated[str, Form()] = "",
     id_numbers: Annotated[str, Form()] = "",
@@ -150,3 +161,12 @@ def review_submit(
         return RedirectResponse(f"/review?error={quote(exc.message)}", status_code=303)
     message = f"{record.title} 已归档，档号 {record.archival_code}"
     return RedirectResponse(f"/review?done={quote(message)}", status_code=303)
+
+
+def _masked_result(result, user):
+    """Search hits with ID numbers in snippets masked for roles that need no full IDs."""
+    if result is None or sees_full_ids(user):
+        return result
+    for hit in result.hits:
+        hit.snippet = masked(hit.snippet, user)
+    return result

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api.auth import Filer
 from api.deps import ArchiveDep
 from retention.volumes import box_labels_pdf, catalogue_pdf, get_volume, list_volumes
 
@@ -27,25 +28,29 @@ def _pdf(data: bytes, name: str) -> Response:
 
 
 @api.get("/volumes", summary="按档号前缀（年度·保管期限·类别）组卷的已归档记录")
-def volumes(archive: ArchiveDep, year: str | None = Query(None, description="年度")) -> dict:
+def volumes(
+    archive: ArchiveDep, user: Filer, year: str | None = Query(None, description="年度")
+) -> dict:
     found = list_volumes(archive, year)
     return {"total": len(found), "volumes": [v.to_json() for v in found]}
 
 
 @api.get("/volumes/catalogue.pdf", summary="卷内目录（PDF）", response_class=Response)
-async def volume_catalogue(archive: ArchiveDep, prefix: str = Query(..., description="档号前缀")):
+async def volume_catalogue(
+    archive: ArchiveDep, user: Filer, prefix: str = Query(..., description="档号前缀")
+):
     volume = get_volume(archive, prefix)
     return _pdf(await run_in_threadpool(catalogue_pdf, volume), f"卷内目录-{prefix}.pdf")
 
 
 @api.get("/volumes/labels.pdf", summary="档案盒脊标签（PDF）", response_class=Response)
-async def volume_labels(archive: ArchiveDep, year: str | None = Query(None)):
+async def volume_labels(archive: ArchiveDep, user: Filer, year: str | None = Query(None)):
     found = list_volumes(archive, year)
     return _pdf(await run_in_threadpool(box_labels_pdf, found), f"盒脊标签-{year or '全部'}.pdf")
 
 
 @ui.get("/volumes", response_class=HTMLResponse)
-def volumes_page(request: Request, archive: ArchiveDep, year: str = ""):
+def volumes_page(request: Request, archive: ArchiveDep, user: Filer, year: str = ""):
     found = list_volumes(archive, year or None)
     years = sorted({v.year for v in list_volumes(archive)}, reverse=True)
     return templates.TemplateResponse(
