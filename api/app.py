@@ -11,11 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.routes import people, records, review, search, session, ui, volumes
+from api.routes import intake, people, records, review, search, session, ui, volumes
 from dangan.access.store import NotAuthenticated, SqliteAccountStore
 from dangan.archive import Archive
 from dangan.config import Settings
 from dangan.errors import DanganError
+from ingest.intake import IntakeQueue, ThreadWorker
 
 HERE = Path(__file__).parent
 
@@ -25,9 +26,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.archive = Archive.open(settings or Settings.from_env())
         app.state.accounts = SqliteAccountStore(app.state.archive.catalog)
+        app.state.intake = IntakeQueue(app.state.archive)
+        app.state.intake_worker = ThreadWorker(app.state.intake)
+        app.state.intake_worker.start()
         try:
             yield
         finally:
+            app.state.intake_worker.stop()
             app.state.archive.close()
 
     app = FastAPI(
@@ -58,9 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(review.router, prefix="/api")
     app.include_router(people.api, prefix="/api")
     app.include_router(volumes.api, prefix="/api")
+    app.include_router(intake.api, prefix="/api")
     app.include_router(session.router)
     app.include_router(ui.router)
     app.include_router(people.ui)
     app.include_router(volumes.ui)
+    app.include_router(intake.ui)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

@@ -16,7 +16,7 @@ import secrets
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from catalog.blobs import sha256_file
 from dangan.archive import Archive
 from dangan.errors import DanganError, RejectedFile
 from dangan.records import filing_json
+from ingest.stats import record_outcome
 from ingest.titles import guess_title
 from ingest.validate import CheckedFile, check_file
 from ocr.images import images_to_pdf
@@ -85,8 +86,32 @@ def ingest_paths(archive: Archive, paths: Iterable[Path]) -> Iterator[IngestResu
         yield ingest_file(archive, path)
 
 
-def ingest_file(archive: Archive, path: Path, name: str | None = None) -> IngestResult:
+Progress = Callable[[str, int | None], None]
+
+
+def _silent(stage: str, pages: int | None = None) -> None:
+    return None
+
+
+def ingest_file(
+    archive: Archive, path: Path, name: str | None = None, progress: Progress = _silent
+) -> IngestResult:
+    """Ingest one file; `progress(stage, pages)` is told "checking", "ocr" (with
+    the page count) and "storing" as the work goes on. Every outcome is counted
+    in the intake statistics."""
+    result = _ingest_file(archive, path, name, progress)
+    try:
+        record_outcome(archive, result)
+    except Exception:  # statistics must never lose a record
+        log.exception("could not count the intake outcome of %s", result.file)
+    return result
+
+
+def _ingest_file(
+    archive: Archive, path: Path, name: str | None, progress: Progress
+) -> IngestResult:
     name = name or path.name
+    progress("checking", None)
     display = str(path) if name == path.name else name
     settings = archive.settings
     try:
@@ -102,7 +127,8 @@ def ingest_file(archive: Archive, path: Path, name: str | None = None) -> Ingest
         return _duplicate(display, existing.id, existing.page_count, sha)
     work = Path(tempfile.mkdtemp(prefix=f"{sha[:12]}-", dir=settings.work_root))
     try:
-        record = _build_record(archive, checked, name, sha, work)
+        progress("ocr", checked.pages)
+        record = _build_record(archive, checked, name, sha, work, progress)
         try:
             archive.catalog.add_record(record)
         except DuplicateRecord as dup:
@@ -149,7 +175,12 @@ def _duplicate(display: str, record_id: str, pages: int, sha: str) -> IngestResu
 
 
 def _build_record(
-    archive: Archive, checked: CheckedFile, name: str, sha: str, work: Path
+    archive: Archive,
+    checked: CheckedFile,
+    name: str,
+    sha: str,
+    work: Path,
+    progress: Progress = _silent,
 ) -> Record:
     if checked.kind == "pdf":
         source_pdf = checked.path
@@ -158,6 +189,7 @@ def _build_record(
         images_to_pdf(checked.path, source_pdf)
     ocr = archive.engine.process(source_pdf, work, has_text=checked.has_text)
     _fault("after_ocr")
+    progress("storing", len(ocr.pages))
     images = _render_pages(ocr.pdf, work / "pages")
     prefix = f"records/{sha[:2]}/{sha}"
     ext = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "tiff": ".tif"}[checked.kind]

@@ -1,0 +1,88 @@
+"""Batch intake for the clerk desk: upload returns at once, progress is polled;
+intake statistics."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+from pathlib import Path, PurePath
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.auth import Ingester
+from api.deps import ArchiveDep
+from dangan.errors import NotFound
+from ingest.intake import IntakeQueue
+from ingest.stats import intake_stats
+
+api = APIRouter(tags=["intake"])
+ui = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+
+
+def get_queue(request: Request) -> IntakeQueue:
+    return request.app.state.intake
+
+
+def _save(queue: IntakeQueue, batch: str, upload: UploadFile, user: str) -> dict:
+    name = PurePath(upload.filename or "upload").name
+    tmp = tempfile.NamedTemporaryFile(dir=queue.inbox, prefix=".upload-", delete=False)
+    with tmp:
+        shutil.copyfileobj(upload.file, tmp, 1024 * 1024)
+    job_id = queue.submit(batch, name, Path(tmp.name), user)
+    return {"id": job_id, "filename": name}
+
+
+@api.post("/intake", summary="批量上传：立即返回，后台排队识别（进度见 /api/intake/{batch}）")
+async def submit(
+    request: Request, files: Annotated[list[UploadFile], File()], user: Ingester
+) -> dict:
+    queue = get_queue(request)
+    batch = secrets.token_hex(6)
+    jobs = [await run_in_threadpool(_save, queue, batch, f, user.name) for f in files]
+    request.app.state.intake_worker.wake()
+    return {"batch": batch, "jobs": jobs}
+
+
+@api.get("/intake/{batch}", summary="一批上传文件的处理进度")
+def batch_status(request: Request, batch: str, user: Ingester) -> dict:
+    jobs = get_queue(request).batch(batch)
+    if not jobs:
+        raise NotFound(f"没有编号为 {batch} 的上传批次。")
+    done = sum(j["state"] == "done" for j in jobs)
+    return {"batch": batch, "total": len(jobs), "done": done, "jobs": jobs}
+
+
+@api.get("/stats/intake", summary="收件统计：每日件数、页数、拒收、待复核、各类别")
+def stats(archive: ArchiveDep, user: Ingester, days: int = Query(30, ge=1, le=366)) -> dict:
+    return intake_stats(archive, days)
+
+
+REJECT_REASONS = {
+    "empty": "空文件",
+    "too_large": "文件过大",
+    "unsupported": "格式不支持",
+    "mislabelled": "扩展名与内容不符",
+    "too_many_pages": "页数超限",
+    "encrypted": "加密文件",
+    "corrupt": "文件损坏",
+    "unreadable": "无法读取",
+    "too_small": "图像过小",
+    "oversized_image": "图像尺寸过大",
+    "ocr_failed": "文字识别失败",
+    "internal_error": "内部错误",
+    "missing": "上传文件丢失",
+}
+
+
+@ui.get("/stats", response_class=HTMLResponse)
+def stats_page(request: Request, archive: ArchiveDep, user: Ingester, days: int = 14):
+    data = intake_stats(archive, max(1, min(days, 366)))
+    return templates.TemplateResponse(
+        request, "stats.html", {"s": data, "days": days, "reasons": REJECT_REASONS}
+    )

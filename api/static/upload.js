@@ -1,0 +1,63 @@
+// Clerk desk upload: send the batch to /api/intake, then poll its progress.
+(function () {
+  const form = document.getElementById("upload");
+  const input = document.getElementById("files");
+  const drop = document.getElementById("drop");
+  const table = document.getElementById("progress");
+  const body = table.querySelector("tbody");
+  const STATUS = { archived: "已归档", duplicate: "重复，未再次保存", rejected: "已拒收" };
+
+  function esc(s) {
+    return String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+  }
+
+  function render(jobs) {
+    body.innerHTML = jobs.map((j) => {
+      let stage = j.stage_label;
+      if (j.stage === "ocr" && j.pages) stage += `（共 ${j.pages} 页）`;
+      let result = "";
+      if (j.state === "done") {
+        result = STATUS[j.status] || j.status;
+        if (j.record_id) {
+          const where = j.needs_review ? "待复核" : (j.archival_code ? `档号 ${esc(j.archival_code)}` : "");
+          result += ` <a href="/records/${esc(j.record_id)}">查看</a> ${where}`;
+        }
+        if (j.error && j.status !== "duplicate") result += `：${esc(j.error)}`;
+      }
+      return `<tr class="${esc(j.status || j.state)}" data-job="${esc(j.id)}"><td>${esc(j.filename)}</td>` +
+        `<td>${j.state === "done" ? "完成" : esc(stage)}</td><td>${result}</td></tr>`;
+    }).join("");
+  }
+
+  async function poll(batch) {
+    const r = await fetch(`/api/intake/${batch}`);
+    if (!r.ok) return;
+    const data = await r.json();
+    render(data.jobs);
+    table.dataset.done = data.done === data.total ? "1" : "0";
+    if (data.done < data.total) setTimeout(() => poll(batch), 1000);
+  }
+
+  async function send(files) {
+    if (!files.length) return;
+    const fd = new FormData();
+    for (const f of files) fd.append("files", f, f.name);
+    table.hidden = false;
+    table.dataset.done = "0";
+    body.innerHTML = `<tr><td colspan="3">正在上传 ${files.length} 个文件……</td></tr>`;
+    const r = await fetch("/api/intake", { method: "POST", body: fd });
+    if (!r.ok) {
+      const err = await r.json().catch(() => ({}));
+      body.innerHTML = `<tr class="rejected"><td colspan="3">上传失败：${esc(err.error || r.status)}</td></tr>`;
+      return;
+    }
+    const data = await r.json();
+    table.dataset.batch = data.batch;
+    poll(data.batch);
+  }
+
+  form.addEventListener("submit", (e) => { e.preventDefault(); send(input.files); });
+  ["dragenter", "dragover"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.add("over"); }));
+  ["dragleave", "drop"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.remove("over"); }));
+  drop.addEventListener("drop", (e) => send(e.dataTransfer.files));
+})();

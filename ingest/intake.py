@@ -1,0 +1,246 @@
+"""The intake queue: uploaded files wait here, durable, until a worker ingests them.
+
+A clerk's browser uploads a batch; each file is written under
+`DANGAN_HOME/inbox/` and gets a job row in the catalog database in the same
+step, then the web request returns at once. Workers claim queued jobs, run the
+ingest pipeline and record each stage (queued → checking → ocr → storing →
+done), so the desk can show live progress. A worker that dies mid-job leaves a
+`running` job; `recover()` (called at start-up) puts it back in the queue, and
+the pipeline's duplicate check turns a job whose record was already committed
+into that record, never a second copy.
+
+`IntakeQueue` is the task-runner seam: the embedded runner is `ThreadWorker`
+(threads in the serving process); a distributed runner can claim the same jobs
+from PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import shutil
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dangan.archive import Archive
+
+log = logging.getLogger(__name__)
+
+STAGES = {
+    "queued": "排队中",
+    "checking": "检查文件",
+    "ocr": "文字识别",
+    "storing": "保存与分类",
+    "done": "完成",
+}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS intake_jobs (
+    id TEXT PRIMARY KEY,
+    batch TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    path TEXT NOT NULL,
+    submitted_by TEXT NOT NULL,
+    state TEXT NOT NULL,            -- queued | running | done
+    stage TEXT NOT NULL,            -- see STAGES
+    pages INTEGER,
+    status TEXT,                    -- archived | duplicate | rejected (when done)
+    record_id TEXT,
+    result TEXT,                    -- IngestResult as JSON (when done)
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS intake_jobs_state ON intake_jobs(state, created_at);
+CREATE INDEX IF NOT EXISTS intake_jobs_batch ON intake_jobs(batch);
+CREATE INDEX IF NOT EXISTS intake_jobs_finished ON intake_jobs(finished_at);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    batch: str
+    filename: str
+    path: str
+
+
+class IntakeQueue:
+    """Jobs in the catalog database (SQLite: serialised writers, so a job is
+    claimed by exactly one worker)."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+        self.inbox = archive.settings.home / "inbox"
+        self.inbox.mkdir(parents=True, exist_ok=True)
+        archive.catalog.connection().executescript(SCHEMA)
+
+    def submit(self, batch: str, filename: str, source: Path, submitted_by: str) -> str:
+        """Move `source` into the inbox and queue it; returns the job id."""
+        job_id = secrets.token_hex(8)
+        target = self.inbox / f"{job_id}.bin"
+        shutil.move(str(source), target)
+        now = _now()
+        with self.archive.catalog.transaction() as conn:
+            conn.execute(
+                "INSERT INTO intake_jobs (id, batch, filename, path, submitted_by, state, stage,"
+                " created_at, updated_at) VALUES (?,?,?,?,?,'queued','queued',?,?)",
+                (job_id, batch, filename, str(target), submitted_by, now, now),
+            )
+        return job_id
+
+    def claim(self) -> Job | None:
+        with self.archive.catalog.transaction() as conn:
+            row = conn.execute(
+                "UPDATE intake_jobs SET state = 'running', stage = 'checking', updated_at = ?"
+                " WHERE id = (SELECT id FROM intake_jobs WHERE state = 'queued'"
+                " ORDER BY created_at, id LIMIT 1) RETURNING id, batch, filename, path",
+                (_now(),),
+            ).fetchone()
+        return None if row is None else Job(*row)
+
+    def progress(self, job_id: str, stage: str, pages: int | None = None) -> None:
+        with self.archive.catalog.transaction() as conn:
+            conn.execute(
+                "UPDATE intake_jobs SET stage = ?, pages = coalesce(?, pages), updated_at = ?"
+                " WHERE id = ?",
+                (stage, pages, _now(), job_id),
+            )
+
+    def finish(self, job_id: str, result: dict) -> None:
+        now = _now()
+        with self.archive.catalog.transaction() as conn:
+            conn.execute(
+                "UPDATE intake_jobs SET state = 'done', stage = 'done', status = ?, record_id = ?,"
+                " pages = coalesce(?, pages), result = ?, error = ?, updated_at = ?,"
+                " finished_at = ? WHERE id = ?",
+                (
+                    result["status"],
+                    result.get("record_id"),
+                    result.get("pages"),
+                    json.dumps(result, ensure_ascii=False),
+                    result.get("error"),
+                    now,
+                    now,
+                    job_id,
+                ),
+            )
+
+    def recover(self) -> int:
+        """Requeue jobs left `running` by a worker that died."""
+        with self.archive.catalog.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE intake_jobs SET state = 'queued', stage = 'queued', updated_at = ?"
+                " WHERE state = 'running'",
+                (_now(),),
+            )
+        if cur.rowcount:
+            log.warning("requeued %d intake jobs left running by a stopped worker", cur.rowcount)
+        return cur.rowcount
+
+    def batch(self, batch: str) -> list[dict]:
+        rows = self.archive.catalog.connection().execute(
+            "SELECT id, filename, state, stage, pages, status, record_id, result, error,"
+            " created_at, finished_at FROM intake_jobs WHERE batch = ? ORDER BY created_at, id",
+            (batch,),
+        )
+        out = []
+        for r in rows:
+            item = dict(r)
+            result = json.loads(item.pop("result") or "{}")
+            item["stage_label"] = STAGES.get(item["stage"], item["stage"])
+            item["doc_type"] = result.get("doc_type")
+            item["archival_code"] = result.get("archival_code")
+            item["needs_review"] = result.get("needs_review")
+            out.append(item)
+        return out
+
+    def pending(self) -> int:
+        return (
+            self.archive.catalog.connection()
+            .execute("SELECT count(*) FROM intake_jobs WHERE state != 'done'")
+            .fetchone()[0]
+        )
+
+
+def run_job(queue: IntakeQueue, job: Job) -> dict:
+    """Ingest one claimed job, reporting its stages; the inbox file goes once
+    the outcome is recorded."""
+    from ingest.pipeline import ingest_file
+
+    def report(stage: str, pages: int | None = None) -> None:
+        queue.progress(job.id, stage, pages)
+
+    path = Path(job.path)
+    if not path.is_file():
+        result = {
+            "file": job.filename,
+            "status": "rejected",
+            "error": "上传的文件在处理前丢失，请重新上传。",
+            "reason": "missing",
+        }
+    else:
+        result = ingest_file(queue.archive, path, name=job.filename, progress=report).to_json()
+    queue.finish(job.id, result)
+    path.unlink(missing_ok=True)
+    return result
+
+
+class ThreadWorker:
+    """The embedded task runner: `threads` workers in this process, woken when
+    a job is submitted and every few seconds in any case."""
+
+    def __init__(self, queue: IntakeQueue, threads: int = 1):
+        self.queue = queue
+        self.threads = max(1, threads)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._workers: list[threading.Thread] = []
+
+    def start(self) -> None:
+        self.queue.recover()
+        for n in range(self.threads):
+            t = threading.Thread(target=self._loop, name=f"intake-{n}", daemon=True)
+            t.start()
+            self._workers.append(t)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stop.set()
+        self._wake.set()
+        for t in self._workers:
+            t.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                job = self.queue.claim()
+            except Exception:  # a locked or closing database: try again shortly
+                log.exception("intake worker could not claim a job")
+                job = None
+            if job is None:
+                self._wake.wait(3)
+                self._wake.clear()
+                continue
+            try:
+                run_job(self.queue, job)
+            except Exception:
+                log.exception("intake job %s failed", job.id)
+                self.queue.finish(
+                    job.id,
+                    {
+                        "file": job.filename,
+                        "status": "rejected",
+                        "error": "处理文件时发生内部错误，文件未归档。请将此文件交给系统管理员检查。",
+                        "reason": "internal_error",
+                    },
+                )

@@ -1,0 +1,121 @@
+"""Intake statistics: what came in per day, what was rejected and why, the
+review backlog, records and pages per class."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
+    from ingest.pipeline import IngestResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS intake_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    day TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    pages INTEGER,
+    record_id TEXT,
+    doc_type TEXT
+);
+CREATE INDEX IF NOT EXISTS intake_events_day ON intake_events(day);
+"""
+
+
+def _ensure(archive: Archive) -> None:
+    if not archive._cache.get("intake_events_schema"):
+        archive.catalog.connection().executescript(SCHEMA)
+        archive._cache["intake_events_schema"] = True
+
+
+def record_outcome(archive: Archive, result: IngestResult) -> None:
+    _ensure(archive)
+    now = datetime.now()
+    with archive.catalog.transaction() as conn:
+        conn.execute(
+            "INSERT INTO intake_events (at, day, status, reason, pages, record_id, doc_type)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (
+                now.astimezone(UTC).isoformat(timespec="seconds"),
+                now.date().isoformat(),
+                result.status,
+                result.reason,
+                result.pages,
+                result.record_id,
+                result.filing.get("doc_type"),
+            ),
+        )
+
+
+def intake_stats(archive: Archive, days: int = 30, today: date | None = None) -> dict:
+    """Per day for the last `days` days (newest first), per class, reject reasons
+    and the review backlog."""
+    _ensure(archive)
+    today = today or date.today()
+    since = (today - timedelta(days=days - 1)).isoformat()
+    conn = archive.catalog.connection()
+    per_day = {
+        r["day"]: dict(r)
+        for r in conn.execute(
+            "SELECT day,"
+            " sum(status = 'archived') AS records,"
+            " sum(CASE WHEN status = 'archived' THEN pages ELSE 0 END) AS pages,"
+            " sum(status = 'rejected') AS rejected,"
+            " sum(status = 'duplicate') AS duplicates"
+            " FROM intake_events WHERE day >= ? GROUP BY day",
+            (since,),
+        )
+    }
+    day_rows = []
+    for n in range(days):
+        day = (today - timedelta(days=n)).isoformat()
+        row = per_day.get(day, {})
+        day_rows.append(
+            {
+                "day": day,
+                "records": row.get("records") or 0,
+                "pages": row.get("pages") or 0,
+                "rejected": row.get("rejected") or 0,
+                "duplicates": row.get("duplicates") or 0,
+            }
+        )
+    reasons = {
+        r[0]: r[1]
+        for r in conn.execute(
+            "SELECT reason, count(*) FROM intake_events WHERE status = 'rejected' AND day >= ?"
+            " GROUP BY reason ORDER BY count(*) DESC",
+            (since,),
+        )
+    }
+    schedule = archive.schedule()
+    per_class = [
+        {
+            "doc_type": r["doc_type"],
+            "material": schedule.by_code[r["doc_type"]].material
+            if r["doc_type"] in schedule
+            else "未分类",
+            "records": r["records"],
+            "pages": r["pages"],
+            "in_review": r["in_review"],
+        }
+        for r in conn.execute(
+            "SELECT doc_type, count(*) AS records, sum(page_count) AS pages,"
+            " sum(status = 'review') AS in_review FROM records GROUP BY doc_type"
+            " ORDER BY count(*) DESC"
+        )
+    ]
+    backlog = conn.execute("SELECT count(*) FROM records WHERE status = 'review'").fetchone()[0]
+    return {
+        "days": day_rows,
+        "reject_reasons": reasons,
+        "review_backlog": backlog,
+        "per_class": per_class,
+        "totals": {
+            "records": sum(d["records"] for d in day_rows),
+            "pages": sum(d["pages"] for d in day_rows),
+            "rejected": sum(d["rejected"] for d in day_rows),
+        },
+    }
