@@ -12,17 +12,16 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from api.auth import Ingester
 from api.deps import ArchiveDep
+from api.templating import templates
 from dangan.errors import NotFound
 from ingest.intake import IntakeQueue
 from ingest.stats import intake_stats
 
 api = APIRouter(tags=["intake"])
 ui = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 
 
 def get_queue(request: Request) -> IntakeQueue:

@@ -4,14 +4,13 @@ person page (人员档案) and the unit page (单位档案), in the UI and the A
 from __future__ import annotations
 
 from itertools import groupby
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from api.auth import Reader, masked, sees_full_ids
 from api.deps import ArchiveDep
+from api.templating import templates
 from catalog.base import RecordFilter
 from catalog.search import SearchResult, search_records
 from dangan.access.roles import mask_id
@@ -21,7 +20,6 @@ from ingest.identifiers import is_valid_id_number
 
 api = APIRouter(tags=["people"])
 ui = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 
 MAX_RECORDS = 500
 

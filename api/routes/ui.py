@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from api.auth import Ingester, Reader, Reviewer, masked, sees_full_ids
 from api.deps import ArchiveDep, load_record
 from api.routes.records import ingest_upload
+from api.templating import templates
 from catalog.base import RecordFilter
 from catalog.highlight import mark, term_pattern
 from catalog.search import search_records
@@ -23,7 +22,6 @@ from ingest.identifiers import is_valid_id_number
 from ingest.review import confirm, review_queue
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 
 PAGE_SIZE = 20
 

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from api.auth import Filer
 from api.deps import ArchiveDep
+from api.templating import templates
 from retention.volumes import box_labels_pdf, catalogue_pdf, get_volume, list_volumes
 
 api = APIRouter(tags=["volumes"])
 ui = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 
 
 def _pdf(data: bytes, name: str) -> Response:

@@ -1,0 +1,123 @@
+"""The desks in a real browser: headless Chromium against `dangan serve`."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from browser import Server, chromium, login, shot
+
+from dangan.pdf import TableSheet, tables_pdf
+
+pytestmark = pytest.mark.browser
+
+PERSON = "11010519491231002X"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("browser-home")
+    srv = Server(home)
+    srv.add_user("wang", "clerk")
+    srv.add_user("li", "caseworker")
+    # a record the machine cannot file on its own: no business date on the form
+    form = tmp_path_factory.mktemp("forms") / "变更登记.pdf"
+    form.write_bytes(
+        tables_pdf(
+            [
+                TableSheet(
+                    title="参保人员信息变更登记表",
+                    columns=["姓名", "公民身份号码", "变更项目"],
+                    rows=[["张三", PERSON, "联系电话"]],
+                    widths=[1, 2, 1],
+                )
+            ]
+        )
+    )
+    srv.cli("ingest", str(form))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    d = chromium(tmp_path_factory.mktemp("downloads"))
+    yield d
+    d.quit()
+
+
+def _wait_for(driver, check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check(driver)
+        if value:
+            return value
+        time.sleep(0.5)
+    shot(driver, f"timeout-{what}")
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_clerk_uploads_a_batch_watches_it_finish_and_confirms_a_review_item(
+    server, driver, corpus, bad_files
+):
+    from selenium.webdriver.common.by import By
+
+    login(driver, server, "wang")
+    driver.get(server.url + "/upload")
+    shot(driver, "clerk-upload-empty")
+    paths = [str(d.path) for d in corpus[:2]] + [str(bad_files["encrypted"])]
+    driver.find_element(By.ID, "files").send_keys("\n".join(paths))
+    driver.find_element(By.CSS_SELECTOR, "#upload button[type=submit]").click()
+    _wait_for(
+        driver,
+        lambda d: d.find_element(By.ID, "progress").get_attribute("data-done") == "1",
+        600,
+        "batch",
+    )
+    rows = driver.find_elements(By.CSS_SELECTOR, "#progress tbody tr")
+    shot(driver, "clerk-upload-finished")
+    assert len(rows) == 3
+    text = driver.find_element(By.ID, "progress").text
+    assert text.count("完成") == 3 and "已拒收" in text and "加密" in text
+
+    driver.get(server.url + "/review")
+    item = driver.find_element(By.CSS_SELECTOR, "section.review-item")
+    assert "业务办理日期" in item.text
+    shot(driver, "clerk-review-queue")
+    date_input = item.find_element(By.NAME, "business_date")
+    driver.execute_script("arguments[0].value = '2024-05-10'", date_input)
+    item.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    flash = driver.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    assert "已归档" in flash and "Q001-YW·2024-" in flash
+    shot(driver, "clerk-review-confirmed")
+
+
+def test_caseworker_finds_a_person_by_id_and_reads_a_page(server, driver):
+    from selenium.webdriver.common.by import By
+
+    login(driver, server, "li")
+    box = driver.find_element(By.CSS_SELECTOR, "form.search input[name=q]")
+    box.send_keys(PERSON)
+    driver.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
+    driver.find_element(By.LINK_TEXT, "查看此人的全部档案（按时间排列）").click()
+    assert "参保人档案" in driver.find_element(By.TAG_NAME, "h1").text
+    assert "2024 年" in driver.page_source
+    shot(driver, "caseworker-person-timeline")
+    driver.find_element(By.CSS_SELECTOR, ".hit a.title").click()
+    image = driver.find_element(By.CSS_SELECTOR, ".page-image img")
+    _wait_for(
+        driver, lambda d: d.execute_script("return arguments[0].naturalWidth", image), 30, "page"
+    )
+    assert PERSON in driver.find_element(By.CSS_SELECTOR, ".page-text").text
+    shot(driver, "caseworker-record-viewer")
+
+
+def test_caseworker_is_refused_the_clerk_and_filing_desks(server, driver):
+    from selenium.webdriver.common.by import By
+
+    login(driver, server, "li")
+    for path in ("/review", "/volumes", "/stats"):
+        driver.get(server.url + path)
+        assert "无权" in driver.find_element(By.TAG_NAME, "body").text, path
+    shot(driver, "caseworker-refused")
