@@ -11,11 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.routes import intake, people, records, review, search, session, ui, volumes
+from api.routes import cases, intake, people, records, review, search, session, ui, volumes
 from dangan.access.store import NotAuthenticated, SqliteAccountStore
 from dangan.archive import Archive
 from dangan.config import Settings
 from dangan.errors import DanganError
+from dangan.events import DeliveryWorker, Webhooks
 from ingest.intake import IntakeQueue, ThreadWorker
 
 HERE = Path(__file__).parent
@@ -29,9 +30,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.intake = IntakeQueue(app.state.archive)
         app.state.intake_worker = ThreadWorker(app.state.intake)
         app.state.intake_worker.start()
+        app.state.webhooks = DeliveryWorker(Webhooks(app.state.archive.catalog))
+        app.state.webhooks.start()
         try:
             yield
         finally:
+            app.state.webhooks.stop()
             app.state.intake_worker.stop()
             app.state.archive.close()
 
@@ -64,10 +68,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(people.api, prefix="/api")
     app.include_router(volumes.api, prefix="/api")
     app.include_router(intake.api, prefix="/api")
+    app.include_router(cases.api, prefix="/api")
     app.include_router(session.router)
     app.include_router(ui.router)
     app.include_router(people.ui)
     app.include_router(volumes.ui)
     app.include_router(intake.ui)
+    app.include_router(cases.ui)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

@@ -95,6 +95,7 @@ class RecordFilter:
     date_from: str | None = None  # ISO, on formed_date
     date_to: str | None = None
     status: str | None = None
+    serial: str | None = None  # 业务流水号 (read on the form or attached by the business system)
 
     def is_empty(self) -> bool:
         return all(v is None for v in vars(self).values())

@@ -52,7 +52,8 @@ def _filter_sql(filters: RecordFilter | None) -> tuple[str, list]:
     if filters.date_to:
         clauses.append("d.formed_date <= ?")
         params.append(filters.date_to)
-    for kind, value in (("person", filters.person), ("unit", filters.unit)):
+    keys = (("person", filters.person), ("unit", filters.unit), ("serial", filters.serial))
+    for kind, value in keys:
         if value:
             clauses.append(
                 "EXISTS (SELECT 1 FROM doc_keys k WHERE k.record_id = d.record_id"

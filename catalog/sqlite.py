@@ -83,6 +83,13 @@ CREATE TABLE IF NOT EXISTS outbox (
     action TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    record_id TEXT,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 """
 )
 
@@ -121,13 +128,17 @@ def _record_values(record: Record) -> dict[str, object]:
 
 def record_keys(record: Record) -> list[tuple[str, str]]:
     """(kind, value) pairs that exact filters match: persons, units, serials."""
-    f = record.fields or {}
+    return record_keys_of(record.fields or {})
+
+
+def record_keys_of(f: dict) -> list[tuple[str, str]]:
     keys = [("person", v) for v in f.get("id_numbers") or []]
     for name in ("credit_code", "unit_code"):
         if f.get(name):
             keys.append(("unit", f[name]))
     if f.get("serial"):
         keys.append(("serial", f["serial"]))
+    keys += [("serial", case) for case in f.get("cases") or []]
     return sorted(set(keys))
 
 
@@ -159,6 +170,22 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
             "INSERT INTO outbox (record_id, action, created_at) SELECT id, 'index', ? FROM records",
             (utcnow(),),
         )
+
+
+def filed_payload(record: Record) -> dict:
+    """What a `record.filed` event tells subscribers (no page text)."""
+    f = record.fields or {}
+    return {
+        "record_id": record.id,
+        "archival_code": record.archival_code,
+        "doc_type": record.doc_type,
+        "title": record.title,
+        "business_date": record.formed_date,
+        "serial": f.get("serial"),
+        "cases": f.get("cases") or [],
+        "id_numbers": f.get("id_numbers") or [],
+        "pages": record.page_count,
+    }
 
 
 def utcnow() -> str:
@@ -211,6 +238,7 @@ class SqliteCatalog:
                 raise DuplicateRecord(row["id"])
             if record.status == "filed" and record.archival_prefix:
                 record.archival_code = self._next_code(conn, record.archival_prefix)
+                self.emit_event(conn, "record.filed", record.id, filed_payload(record))
             values = _record_values(record)
             conn.execute(
                 f"INSERT INTO records ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
@@ -230,6 +258,15 @@ class SqliteCatalog:
                 [(record.id, p.page_no, p.text) for p in record.pages],
             )
             self._queue_index(conn, record.id)
+
+    @staticmethod
+    def emit_event(conn: sqlite3.Connection, kind: str, record_id: str | None, payload: dict):
+        """Record an event for webhooks inside the caller's transaction, so an
+        event exists exactly when the change it reports was committed."""
+        conn.execute(
+            "INSERT INTO events (kind, record_id, payload, created_at) VALUES (?,?,?,?)",
+            (kind, record_id, _dumps(payload), utcnow()),
+        )
 
     @staticmethod
     def _queue_index(conn: sqlite3.Connection, record_id: str, action: str = "index") -> None:
@@ -272,6 +309,7 @@ class SqliteCatalog:
                 record.archival_prefix = current["archival_prefix"]
             elif record.status == "filed" and record.archival_prefix:
                 record.archival_code = self._next_code(conn, record.archival_prefix)
+                self.emit_event(conn, "record.filed", record.id, filed_payload(record))
             values = _record_values(record)
             for immutable in ("id", "sha256", "created_at"):
                 values.pop(immutable)
@@ -388,6 +426,26 @@ class SqliteCatalog:
             record_ids,
         )
         return {r["id"]: {**dict(r), "fields": json.loads(r["fields"])} for r in rows}
+
+    def link_case(self, record_id: str, serial: str) -> bool:
+        """Attach a business case (业务流水号) to a record; False if already attached."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT fields FROM records WHERE id = ?", (record_id,)).fetchone()
+            if row is None:
+                raise KeyError(record_id)
+            fields = json.loads(row["fields"])
+            cases = fields.setdefault("cases", [])
+            if serial in cases:
+                return False
+            cases.append(serial)
+            conn.execute("UPDATE records SET fields = ? WHERE id = ?", (_dumps(fields), record_id))
+            conn.execute("DELETE FROM record_keys WHERE record_id = ?", (record_id,))
+            conn.executemany(
+                "INSERT INTO record_keys (record_id, kind, value) VALUES (?,?,?)",
+                [(record_id, kind, value) for kind, value in record_keys_of(fields)],
+            )
+            self._queue_index(conn, record_id)
+        return True
 
     def filed_in(self, prefix_like: str = "%") -> list[dict]:
         """Light rows of filed records whose 档号 prefix matches the SQL LIKE

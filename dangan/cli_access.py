@@ -96,6 +96,65 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _webhooks(archive):
+    from dangan.events import Webhooks
+
+    return Webhooks(archive.catalog)
+
+
+def cmd_webhooks_add(args: argparse.Namespace) -> int:
+    archive = open_archive()
+    try:
+        hook_id, secret = _webhooks(archive).add(args.url, args.event)
+    finally:
+        archive.close()
+    if args.json:
+        print_json({"id": hook_id, "secret": secret})
+    else:
+        print(
+            f"已登记回调 {hook_id}：{args.url}\n签名密钥（X-Dangan-Signature 用 HMAC-SHA256）：{secret}"
+        )
+    return 0
+
+
+def cmd_webhooks_list(args: argparse.Namespace) -> int:
+    archive = open_archive()
+    try:
+        hooks = _webhooks(archive).list()
+    finally:
+        archive.close()
+    if args.json:
+        print_json({"webhooks": hooks})
+    else:
+        for h in hooks:
+            state = "已停用" if h["disabled"] else "启用"
+            print(
+                f"{h['id']:>3} {state} {h['url']}  {','.join(h['events'])}"
+                f"  已送达 {h['delivered'] or 0} 待重试 {h['pending'] or 0} 失败 {h['failed'] or 0}"
+            )
+    return 0
+
+
+def cmd_webhooks_remove(args: argparse.Namespace) -> int:
+    archive = open_archive()
+    try:
+        _webhooks(archive).remove(args.id)
+    finally:
+        archive.close()
+    print(f"回调 {args.id} 已停用。")
+    return 0
+
+
+def cmd_webhooks_deliver(args: argparse.Namespace) -> int:
+    archive = open_archive()
+    try:
+        counts = _webhooks(archive).deliver_due()
+    finally:
+        archive.close()
+    print(f"送达 {counts['delivered']} 个事件，失败 {counts['failed']} 个（稍后重试）。")
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     from dangan.access.roles import ROLES
 
@@ -125,3 +184,21 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q = tsub.add_parser("revoke", help="吊销令牌")
     q.add_argument("id", type=int)
     q.set_defaults(func=cmd_tokens_revoke)
+
+    from dangan.events import EVENT_KINDS
+
+    p = sub.add_parser("webhooks", help="事件回调（归档、销毁）到业务系统")
+    wsub = p.add_subparsers(dest="webhooks_command", required=True)
+    q = wsub.add_parser("add", help="登记回调地址")
+    q.add_argument("url")
+    q.add_argument("--event", action="append", required=True, choices=EVENT_KINDS)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_webhooks_add)
+    q = wsub.add_parser("list", help="列出回调及送达情况")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_webhooks_list)
+    q = wsub.add_parser("remove", help="停用回调")
+    q.add_argument("id", type=int)
+    q.set_defaults(func=cmd_webhooks_remove)
+    q = wsub.add_parser("deliver", help="立即投递到期的事件（服务运行时会自动投递）")
+    q.set_defaults(func=cmd_webhooks_deliver)

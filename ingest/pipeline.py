@@ -94,12 +94,20 @@ def _silent(stage: str, pages: int | None = None) -> None:
 
 
 def ingest_file(
-    archive: Archive, path: Path, name: str | None = None, progress: Progress = _silent
+    archive: Archive,
+    path: Path,
+    name: str | None = None,
+    progress: Progress = _silent,
+    case: str | None = None,
 ) -> IngestResult:
     """Ingest one file; `progress(stage, pages)` is told "checking", "ocr" (with
     the page count) and "storing" as the work goes on. Every outcome is counted
-    in the intake statistics."""
-    result = _ingest_file(archive, path, name, progress)
+    in the intake statistics. `case` attaches the record to a business case
+    (业务流水号), also when the same file was archived before."""
+    result = _ingest_file(archive, path, name, progress, case)
+    if case and result.status == "duplicate" and result.record_id:
+        archive.catalog.link_case(result.record_id, case)
+        archive.sync_index()
     try:
         record_outcome(archive, result)
     except Exception:  # statistics must never lose a record
@@ -108,7 +116,7 @@ def ingest_file(
 
 
 def _ingest_file(
-    archive: Archive, path: Path, name: str | None, progress: Progress
+    archive: Archive, path: Path, name: str | None, progress: Progress, case: str | None = None
 ) -> IngestResult:
     name = name or path.name
     progress("checking", None)
@@ -128,7 +136,7 @@ def _ingest_file(
     work = Path(tempfile.mkdtemp(prefix=f"{sha[:12]}-", dir=settings.work_root))
     try:
         progress("ocr", checked.pages)
-        record = _build_record(archive, checked, name, sha, work, progress)
+        record = _build_record(archive, checked, name, sha, work, progress, case)
         try:
             archive.catalog.add_record(record)
         except DuplicateRecord as dup:
@@ -181,6 +189,7 @@ def _build_record(
     sha: str,
     work: Path,
     progress: Progress = _silent,
+    case: str | None = None,
 ) -> Record:
     if checked.kind == "pdf":
         source_pdf = checked.path
@@ -223,17 +232,19 @@ def _build_record(
         files=files,
         pages=pages,
     )
-    classify_and_file(archive, record)
+    classify_and_file(archive, record, case)
     return record
 
 
-def classify_and_file(archive: Archive, record: Record) -> None:
+def classify_and_file(archive: Archive, record: Record, case: str | None = None) -> None:
     """Class, key fields, retention, disposal date and 档号 prefix from the page text."""
     from ingest.fields import extract_fields
 
     texts = [p.text for p in record.pages]
     result = archive.classifier().classify(texts)
     fields = extract_fields(texts).to_json()
+    if case:
+        fields["cases"] = [case]
     if result.title:
         record.title = result.title
     record.metadata["classified_by"] = result.method

@@ -50,7 +50,7 @@ def unit_records(archive: Archive, code: str) -> SearchResult:
     )
 
 
-def _timeline(result: SearchResult) -> list[tuple[str, list]]:
+def timeline_by_year(result: SearchResult) -> list[tuple[str, list]]:
     """Hits grouped by the year of their business date, newest year first."""
 
     def year(hit) -> str:
@@ -77,7 +77,7 @@ def _page(request: Request, kind: str, key: str, result: SearchResult | None, er
             "kind": kind,
             "key": key if sees_full_ids(request.state.principal) else mask_id(key),
             "result": result,
-            "timeline": _timeline(result) if result else [],
+            "timeline": timeline_by_year(result) if result else [],
             "error": error,
         },
         status_code=422 if error else 200,

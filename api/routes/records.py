@@ -21,13 +21,13 @@ from ingest.pipeline import IngestResult, ingest_file
 router = APIRouter(tags=["records"])
 
 
-def ingest_upload(archive: Archive, upload: UploadFile) -> IngestResult:
+def ingest_upload(archive: Archive, upload: UploadFile, case: str | None = None) -> IngestResult:
     name = PurePath(upload.filename or "upload").name
     with tempfile.TemporaryDirectory(dir=archive.settings.work_root) as tmp:
         target = Path(tmp) / "upload.bin"
         with open(target, "wb") as out:
             shutil.copyfileobj(upload.file, out, 1024 * 1024)
-        return ingest_file(archive, target, name=name)
+        return ingest_file(archive, target, name=name, case=case)
 
 
 @router.post("/records", summary="上传扫描件（可多个）")

@@ -1,0 +1,87 @@
+"""The business system's side (业务经办系统): attach scans to a case when it is
+completed (办结即归), list a case's records, open them in a view that can be
+embedded in the business system's screen."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+from api.auth import Ingester, Reader, masked
+from api.deps import ArchiveDep
+from api.routes.people import timeline_by_year
+from api.routes.records import ingest_upload
+from api.templating import templates
+from catalog.base import RecordFilter
+from catalog.search import SearchResult, search_records
+from dangan.archive import Archive
+from dangan.errors import DanganError
+
+api = APIRouter(tags=["cases"])
+ui = APIRouter(include_in_schema=False)
+
+
+class BadSerial(DanganError):
+    exit_code = 2
+    http_status = 422
+    code = "serial"
+
+
+def normalise_serial(serial: str) -> str:
+    value = serial.strip().upper()
+    if not (4 <= len(value) <= 40) or not value.replace("-", "").isalnum():
+        raise BadSerial(f"业务流水号“{serial}”格式不正确（4–40 位字母、数字或“-”）。")
+    return value
+
+
+def case_records(archive: Archive, serial: str) -> SearchResult:
+    return search_records(
+        archive.catalog,
+        archive.index,
+        "",
+        filters=RecordFilter(serial=normalise_serial(serial)),
+        limit=500,
+    )
+
+
+@api.post("/cases/{serial}/records", summary="办结即归：把扫描件归入一个业务流水号（可多个文件）")
+async def attach(
+    serial: str, archive: ArchiveDep, files: Annotated[list[UploadFile], File()], user: Ingester
+) -> dict:
+    case = normalise_serial(serial)
+    results = []
+    for upload in files:
+        result = await run_in_threadpool(ingest_upload, archive, upload, case)
+        results.append(masked(result.to_json(), user))
+    return {"serial": case, "results": results}
+
+
+@api.get("/cases/{serial}/records", summary="一个业务流水号的全部档案")
+def list_case(serial: str, archive: ArchiveDep, user: Reader) -> dict:
+    return masked(case_records(archive, serial).to_json(), user)
+
+
+@ui.get("/cases/{serial}", response_class=HTMLResponse)
+def case_page(request: Request, serial: str, archive: ArchiveDep, user: Reader, embed: int = 0):
+    """The case's records; `?embed=1` drops the navigation for an iframe in the
+    business system (the person's own dangan session still applies)."""
+    try:
+        result, error = case_records(archive, serial), ""
+    except BadSerial as exc:
+        result, error = None, exc.message
+    return templates.TemplateResponse(
+        request,
+        "people.html",
+        {
+            "kind": "case",
+            "key": serial.strip().upper(),
+            "result": result,
+            "timeline": timeline_by_year(result) if result else [],
+            "error": error,
+            "embed": bool(embed),
+        },
+        status_code=422 if error else 200,
+    )

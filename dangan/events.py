@@ -1,0 +1,217 @@
+"""Webhooks: events (record.filed, record.destroyed) delivered to the business
+system, signed, retried with growing delays until they are taken.
+
+Events are written by the catalog in the same transaction as the change they
+report (catalog/sqlite.py `emit_event`); this module fans them out to the
+registered webhooks and delivers them. A delivery is retried until the
+receiver answers 2xx or MAX_ATTEMPTS have failed; each attempt is recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+
+from dangan.errors import DanganError
+
+log = logging.getLogger(__name__)
+
+EVENT_KINDS = ("record.filed", "record.destroyed")
+MAX_ATTEMPTS = 8
+BASE_DELAY_S = 10  # 10 s, 20 s, 40 s … between attempts
+TIMEOUT_S = 10
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS webhooks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    since_seq INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    event_seq INTEGER NOT NULL,
+    webhook_id INTEGER NOT NULL REFERENCES webhooks(id),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at TEXT NOT NULL,
+    delivered_at TEXT,
+    last_error TEXT,
+    PRIMARY KEY (event_seq, webhook_id)
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(delivered_at, next_at);
+"""
+
+
+class WebhookError(DanganError):
+    exit_code = 2
+    http_status = 422
+    code = "webhook"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class Webhooks:
+    def __init__(self, catalog, base_delay_s: float = BASE_DELAY_S):
+        self.catalog = catalog
+        self.base_delay_s = base_delay_s
+        catalog.connection().executescript(SCHEMA)
+
+    def add(self, url: str, events: list[str]) -> tuple[int, str]:
+        """Register `url` for `events` from now on; returns (id, signing secret)."""
+        if not url.startswith(("http://", "https://")):
+            raise WebhookError(f"回调地址“{url}”必须以 http:// 或 https:// 开头。")
+        unknown = [e for e in events if e not in EVENT_KINDS]
+        if not events or unknown:
+            raise WebhookError(
+                f"事件类型无效：{'、'.join(unknown) or '（未指定）'}。可用：{'、'.join(EVENT_KINDS)}。"
+            )
+        secret = secrets.token_hex(24)
+        with self.catalog.transaction() as conn:
+            since = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+            cur = conn.execute(
+                "INSERT INTO webhooks (url, events, secret, since_seq, created_at)"
+                " VALUES (?,?,?,?,?)",
+                (url, ",".join(events), secret, since, _iso(datetime.now(UTC))),
+            )
+        return cur.lastrowid, secret
+
+    def remove(self, webhook_id: int) -> None:
+        with self.catalog.transaction() as conn:
+            cur = conn.execute("UPDATE webhooks SET disabled = 1 WHERE id = ?", (webhook_id,))
+        if cur.rowcount == 0:
+            raise WebhookError(f"没有编号为 {webhook_id} 的回调。")
+
+    def list(self) -> list[dict]:
+        rows = self.catalog.connection().execute(
+            "SELECT w.id, w.url, w.events, w.created_at, w.disabled,"
+            " sum(d.delivered_at IS NOT NULL) AS delivered,"
+            " sum(d.delivered_at IS NULL AND d.attempts < ?) AS pending,"
+            " sum(d.delivered_at IS NULL AND d.attempts >= ?) AS failed"
+            " FROM webhooks w LEFT JOIN deliveries d ON d.webhook_id = w.id"
+            " GROUP BY w.id ORDER BY w.id",
+            (MAX_ATTEMPTS, MAX_ATTEMPTS),
+        )
+        return [{**dict(r), "events": r["events"].split(",")} for r in rows]
+
+    def _fan_out(self, now: datetime) -> None:
+        with self.catalog.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO deliveries (event_seq, webhook_id, next_at)"
+                " SELECT e.seq, w.id, ? FROM events e JOIN webhooks w"
+                " ON e.seq > w.since_seq AND w.disabled = 0"
+                " AND instr(',' || w.events || ',', ',' || e.kind || ',') > 0"
+                " WHERE NOT EXISTS (SELECT 1 FROM deliveries d"
+                "   WHERE d.event_seq = e.seq AND d.webhook_id = w.id)",
+                (_iso(now),),
+            )
+
+    def deliver_due(self, now: datetime | None = None) -> dict:
+        """One pass: fan out new events, attempt every delivery that is due."""
+        now = now or datetime.now(UTC)
+        self._fan_out(now)
+        due = (
+            self.catalog.connection()
+            .execute(
+                "SELECT d.event_seq, d.webhook_id, d.attempts, w.url, w.secret, e.kind, e.payload,"
+                " e.created_at FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id"
+                " JOIN events e ON e.seq = d.event_seq"
+                " WHERE d.delivered_at IS NULL AND d.attempts < ? AND d.next_at <= ? AND w.disabled = 0"
+                " ORDER BY d.event_seq LIMIT 100",
+                (MAX_ATTEMPTS, _iso(now)),
+            )
+            .fetchall()
+        )
+        counts = {"delivered": 0, "failed": 0}
+        for row in due:
+            body = json.dumps(
+                {
+                    "event": row["kind"],
+                    "id": row["event_seq"],
+                    "at": row["created_at"],
+                    "data": json.loads(row["payload"]),
+                },
+                ensure_ascii=False,
+            ).encode()
+            error = _post(row["url"], body, row["kind"], row["event_seq"], row["secret"])
+            attempts = row["attempts"] + 1
+            with self.catalog.transaction() as conn:
+                if error is None:
+                    conn.execute(
+                        "UPDATE deliveries SET attempts = ?, delivered_at = ?, last_error = NULL"
+                        " WHERE event_seq = ? AND webhook_id = ?",
+                        (attempts, _iso(now), row["event_seq"], row["webhook_id"]),
+                    )
+                    counts["delivered"] += 1
+                else:
+                    delay = timedelta(seconds=self.base_delay_s * 2 ** (attempts - 1))
+                    conn.execute(
+                        "UPDATE deliveries SET attempts = ?, next_at = ?, last_error = ?"
+                        " WHERE event_seq = ? AND webhook_id = ?",
+                        (attempts, _iso(now + delay), error, row["event_seq"], row["webhook_id"]),
+                    )
+                    counts["failed"] += 1
+                    log.warning("webhook %s: attempt %d failed: %s", row["url"], attempts, error)
+        return counts
+
+
+def _post(url: str, body: bytes, kind: str, seq: int, secret: str) -> str | None:
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Dangan-Event": kind,
+            "X-Dangan-Delivery": str(seq),
+            "X-Dangan-Signature": sign(secret, body),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+            if 200 <= response.status < 300:
+                return None
+            return f"HTTP {response.status}"
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+class DeliveryWorker:
+    """Delivers due webhooks every `interval` seconds in a background thread."""
+
+    def __init__(self, webhooks: Webhooks, interval: float = 5):
+        self.webhooks = webhooks
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="webhooks", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.webhooks.deliver_due()
+            except Exception:
+                log.exception("webhook delivery pass failed")
