@@ -111,6 +111,9 @@ def test_caseworker_finds_a_person_by_id_and_reads_a_page(server, driver):
     )
     assert PERSON in driver.find_element(By.CSS_SELECTOR, ".page-text").text
     shot(driver, "caseworker-record-viewer")
+    driver.find_element(By.CSS_SELECTOR, "button[data-zoom='1']").click()
+    assert image.get_attribute("style") == "width: 125%;"
+    shot(driver, "caseworker-record-zoomed")
 
 
 def test_caseworker_is_refused_the_clerk_and_filing_desks(server, driver):
