@@ -30,6 +30,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 detail = result.record_id or ""
                 if result.status == "archived":
                     detail += f"（{result.pages} 页）{result.title or ''}"
+                    code = result.filing.get("archival_code")
+                    detail += f" 档号 {code}" if code else " 待复核"
                 if result.error:
                     detail += f" {result.error}"
                 print(f"[{label}] {result.file} {detail}".rstrip())
