@@ -28,7 +28,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.archive = Archive.open(settings or Settings.from_env())
         app.state.accounts = SqliteAccountStore(app.state.archive.catalog)
         app.state.intake = IntakeQueue(app.state.archive)
-        app.state.intake_worker = ThreadWorker(app.state.intake)
+        app.state.intake_worker = ThreadWorker(
+            app.state.intake, app.state.archive.settings.intake_workers
+        )
         app.state.intake_worker.start()
         app.state.webhooks = DeliveryWorker(Webhooks(app.state.archive.catalog))
         app.state.webhooks.start()

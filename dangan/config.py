@@ -27,6 +27,14 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Classification confidence below which a record goes to the review queue.",
         "0.8",
     ),
+    "DANGAN_INTAKE_WORKERS": (
+        "Intake worker threads inside `dangan serve` (0: only separate `dangan worker` processes).",
+        "1",
+    ),
+    "DANGAN_INTAKE_LEASE": (
+        "Seconds without a heartbeat after which another worker takes over a job.",
+        "60",
+    ),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
 }
@@ -52,7 +60,7 @@ def _code(env: dict[str, str], name: str, default: str) -> str:
     return value
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -60,8 +68,8 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"设置 {name} 必须是整数，当前为 {raw!r}。") from exc
-    if value <= 0:
-        raise ConfigError(f"设置 {name} 必须大于 0，当前为 {raw!r}。")
+    if value < minimum:
+        raise ConfigError(f"设置 {name} 不能小于 {minimum}，当前为 {raw!r}。")
     return value
 
 
@@ -76,6 +84,8 @@ class Settings:
     fonds_code: str = "Q001"
     archive_type_code: str = "YW"
     review_threshold: float = 0.8
+    intake_workers: int = 1
+    intake_lease: int = 60
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -119,6 +129,8 @@ class Settings:
             fonds_code=_code(env, "DANGAN_FONDS_CODE", "Q001"),
             archive_type_code=_code(env, "DANGAN_ARCHIVE_TYPE_CODE", "YW"),
             review_threshold=_float01(env, "DANGAN_REVIEW_THRESHOLD", 0.8),
+            intake_workers=_int(env, "DANGAN_INTAKE_WORKERS", 1, minimum=0),
+            intake_lease=_int(env, "DANGAN_INTAKE_LEASE", 60),
             host=env.get("DANGAN_HOST") or "127.0.0.1",
             port=_int(env, "DANGAN_PORT", 8000),
         )

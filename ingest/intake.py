@@ -4,24 +4,30 @@ A clerk's browser uploads a batch; each file is written under
 `DANGAN_HOME/inbox/` and gets a job row in the catalog database in the same
 step, then the web request returns at once. Workers claim queued jobs, run the
 ingest pipeline and record each stage (queued → checking → ocr → storing →
-done), so the desk can show live progress. A worker that dies mid-job leaves a
-`running` job; `recover()` (called at start-up) puts it back in the queue, and
-the pipeline's duplicate check turns a job whose record was already committed
-into that record, never a second copy.
+done), so the desk can show live progress.
+
+Workers may run in several processes (`dangan worker`) besides the threads in
+`dangan serve`. A worker holds a lease on its job and renews it with a
+heartbeat; a job whose heartbeat is older than the lease (its worker was
+killed) is claimed by the next free worker. The pipeline's duplicate check
+turns a job whose record was already committed into that record, never a
+second copy, so a job is done exactly once whatever dies when.
 
 `IntakeQueue` is the task-runner seam: the embedded runner is `ThreadWorker`
-(threads in the serving process); a distributed runner can claim the same jobs
-from PostgreSQL."""
+over the catalog database; a distributed runner can claim the same jobs from
+PostgreSQL."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 import shutil
+import socket
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dangan.archive import Archive
@@ -44,6 +50,9 @@ CREATE TABLE IF NOT EXISTS intake_jobs (
     path TEXT NOT NULL,
     submitted_by TEXT NOT NULL,
     state TEXT NOT NULL,            -- queued | running | done
+    worker TEXT,                    -- who holds the lease (running)
+    heartbeat_at TEXT,              -- lease renewed by the worker
+    attempts INTEGER NOT NULL DEFAULT 0,
     stage TEXT NOT NULL,            -- see STAGES
     pages INTEGER,
     status TEXT,                    -- archived | duplicate | rejected (when done)
@@ -61,7 +70,11 @@ CREATE INDEX IF NOT EXISTS intake_jobs_finished ON intake_jobs(finished_at);
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _ago(seconds: float) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)
@@ -70,14 +83,17 @@ class Job:
     batch: str
     filename: str
     path: str
+    attempts: int = 1
+    created_at: str = ""
 
 
 class IntakeQueue:
     """Jobs in the catalog database (SQLite: serialised writers, so a job is
     claimed by exactly one worker)."""
 
-    def __init__(self, archive: Archive):
+    def __init__(self, archive: Archive, lease_s: float | None = None):
         self.archive = archive
+        self.lease_s = lease_s if lease_s is not None else archive.settings.intake_lease
         self.inbox = archive.settings.home / "inbox"
         self.inbox.mkdir(parents=True, exist_ok=True)
         archive.catalog.connection().executescript(SCHEMA)
@@ -96,15 +112,32 @@ class IntakeQueue:
             )
         return job_id
 
-    def claim(self) -> Job | None:
+    def claim(self, worker: str) -> Job | None:
+        """The oldest queued job, or one whose worker stopped renewing its lease."""
+        now = _now()
         with self.archive.catalog.transaction() as conn:
             row = conn.execute(
-                "UPDATE intake_jobs SET state = 'running', stage = 'checking', updated_at = ?"
+                "UPDATE intake_jobs SET state = 'running', stage = 'checking', worker = ?,"
+                " heartbeat_at = ?, attempts = attempts + 1, updated_at = ?"
                 " WHERE id = (SELECT id FROM intake_jobs WHERE state = 'queued'"
-                " ORDER BY created_at, id LIMIT 1) RETURNING id, batch, filename, path",
-                (_now(),),
+                " OR (state = 'running' AND heartbeat_at < ?)"
+                " ORDER BY created_at, id LIMIT 1)"
+                " RETURNING id, batch, filename, path, attempts, created_at",
+                (worker, now, now, _ago(self.lease_s)),
             ).fetchone()
-        return None if row is None else Job(*row)
+        if row is None:
+            return None
+        if row[4] > 1:
+            log.warning("job %s (%s) taken over by %s, attempt %d", row[0], row[2], worker, row[4])
+        return Job(*row)
+
+    def heartbeat(self, job_id: str, worker: str) -> None:
+        with self.archive.catalog.transaction() as conn:
+            conn.execute(
+                "UPDATE intake_jobs SET heartbeat_at = ? WHERE id = ? AND worker = ?"
+                " AND state = 'running'",
+                (_now(), job_id, worker),
+            )
 
     def progress(self, job_id: str, stage: str, pages: int | None = None) -> None:
         with self.archive.catalog.transaction() as conn:
@@ -114,13 +147,16 @@ class IntakeQueue:
                 (stage, pages, _now(), job_id),
             )
 
-    def finish(self, job_id: str, result: dict) -> None:
+    def finish(self, job_id: str, result: dict, worker: str | None = None) -> bool:
+        """Record the outcome; False if another worker has taken the job over
+        (this worker's lease ran out) — its outcome stands."""
         now = _now()
         with self.archive.catalog.transaction() as conn:
-            conn.execute(
+            cur = conn.execute(
                 "UPDATE intake_jobs SET state = 'done', stage = 'done', status = ?, record_id = ?,"
                 " pages = coalesce(?, pages), result = ?, error = ?, updated_at = ?,"
-                " finished_at = ? WHERE id = ?",
+                " finished_at = ? WHERE id = ? AND state != 'done'"
+                " AND (? IS NULL OR worker = ?)",
                 (
                     result["status"],
                     result.get("record_id"),
@@ -130,25 +166,16 @@ class IntakeQueue:
                     now,
                     now,
                     job_id,
+                    worker,
+                    worker,
                 ),
             )
-
-    def recover(self) -> int:
-        """Requeue jobs left `running` by a worker that died."""
-        with self.archive.catalog.transaction() as conn:
-            cur = conn.execute(
-                "UPDATE intake_jobs SET state = 'queued', stage = 'queued', updated_at = ?"
-                " WHERE state = 'running'",
-                (_now(),),
-            )
-        if cur.rowcount:
-            log.warning("requeued %d intake jobs left running by a stopped worker", cur.rowcount)
-        return cur.rowcount
+        return cur.rowcount == 1
 
     def batch(self, batch: str) -> list[dict]:
         rows = self.archive.catalog.connection().execute(
             "SELECT id, filename, state, stage, pages, status, record_id, result, error,"
-            " created_at, finished_at FROM intake_jobs WHERE batch = ? ORDER BY created_at, id",
+            " attempts, worker, created_at, finished_at FROM intake_jobs WHERE batch = ? ORDER BY created_at, id",
             (batch,),
         )
         out = []
@@ -170,14 +197,33 @@ class IntakeQueue:
         )
 
 
-def run_job(queue: IntakeQueue, job: Job) -> dict:
-    """Ingest one claimed job, reporting its stages; the inbox file goes once
-    the outcome is recorded."""
+def run_job(queue: IntakeQueue, job: Job, worker: str) -> dict:
+    """Ingest one claimed job, reporting its stages and renewing its lease;
+    the inbox file goes once the outcome is recorded."""
     from ingest.pipeline import ingest_file
 
     def report(stage: str, pages: int | None = None) -> None:
         queue.progress(job.id, stage, pages)
 
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(max(0.5, queue.lease_s / 3)):
+            try:
+                queue.heartbeat(job.id, worker)
+            except Exception:
+                log.exception("heartbeat for job %s failed", job.id)
+
+    beater = threading.Thread(target=beat, name=f"heartbeat-{job.id}", daemon=True)
+    beater.start()
+    try:
+        return _run(queue, job, worker, ingest_file, report)
+    finally:
+        stop.set()
+        beater.join()
+
+
+def _run(queue: IntakeQueue, job: Job, worker: str, ingest_file, report) -> dict:
     path = Path(job.path)
     if not path.is_file():
         result = {
@@ -188,8 +234,13 @@ def run_job(queue: IntakeQueue, job: Job) -> dict:
         }
     else:
         result = ingest_file(queue.archive, path, name=job.filename, progress=report).to_json()
-    queue.finish(job.id, result)
-    path.unlink(missing_ok=True)
+        if result["status"] == "duplicate" and job.attempts > 1:
+            # a worker that died after committing this job's record: it is ours
+            record = queue.archive.catalog.get(result["record_id"])
+            if record is not None and record.created_at >= job.created_at[:19]:
+                result.update(status="archived", error=None, reason=None)
+    if queue.finish(job.id, result, worker):
+        path.unlink(missing_ok=True)
     return result
 
 
@@ -199,13 +250,13 @@ class ThreadWorker:
 
     def __init__(self, queue: IntakeQueue, threads: int = 1):
         self.queue = queue
-        self.threads = max(1, threads)
+        self.threads = threads
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._workers: list[threading.Thread] = []
 
     def start(self) -> None:
-        self.queue.recover()
         for n in range(self.threads):
             t = threading.Thread(target=self._loop, name=f"intake-{n}", daemon=True)
             t.start()
@@ -221,9 +272,10 @@ class ThreadWorker:
             t.join(timeout)
 
     def _loop(self) -> None:
+        worker = f"{self.name}:{threading.current_thread().name}"
         while not self._stop.is_set():
             try:
-                job = self.queue.claim()
+                job = self.queue.claim(worker)
             except Exception:  # a locked or closing database: try again shortly
                 log.exception("intake worker could not claim a job")
                 job = None
@@ -232,7 +284,7 @@ class ThreadWorker:
                 self._wake.clear()
                 continue
             try:
-                run_job(self.queue, job)
+                run_job(self.queue, job, worker)
             except Exception:
                 log.exception("intake job %s failed", job.id)
                 self.queue.finish(
@@ -243,4 +295,5 @@ class ThreadWorker:
                         "error": "处理文件时发生内部错误，文件未归档。请将此文件交给系统管理员检查。",
                         "reason": "internal_error",
                     },
+                    worker,
                 )

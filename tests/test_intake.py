@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from conftest import login
+import pytest
+from conftest import json_lines, login, run_cli
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -67,17 +70,17 @@ def test_a_caseworker_cannot_upload(tmp_path: Path):
         assert refused.status_code == 403
 
 
-def test_a_job_left_running_by_a_dead_worker_is_finished_on_restart(tmp_path: Path):
+def test_a_job_whose_worker_stopped_renewing_its_lease_is_taken_over(tmp_path: Path):
     settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
     archive = Archive.open(settings)
     try:
-        queue = IntakeQueue(archive)
+        queue = IntakeQueue(archive, lease_s=1)
         src = tmp_path / "empty.png"
         src.write_bytes(b"")
         job_id = queue.submit("b1", "empty.png", src, "clerk")
-        claimed = queue.claim()
-        assert claimed.id == job_id and queue.claim() is None  # claimed once only
-        # the worker dies here; a new one recovers the job and finishes it
+        claimed = queue.claim("dead-worker")
+        assert claimed.id == job_id and queue.claim("other") is None  # leased
+        # the first worker dies here; after the lease another worker takes over
         worker = ThreadWorker(queue)
         worker.start()
         deadline = time.monotonic() + 30
@@ -86,6 +89,55 @@ def test_a_job_left_running_by_a_dead_worker_is_finished_on_restart(tmp_path: Pa
         worker.stop()
         (job,) = queue.batch("b1")
         assert job["state"] == "done" and job["status"] == "rejected"
+        assert job["attempts"] == 2 and job["worker"] != "dead-worker"
+        assert not queue.finish(job_id, {"status": "archived"}, "dead-worker")  # too late
         assert intake_stats(archive, 1)["reject_reasons"] == {"empty": 1}
     finally:
         archive.close()
+
+
+@pytest.mark.parametrize("kill_at", ["after_ocr", "after_commit"])
+def test_worker_processes_share_a_batch_and_finish_a_killed_workers_job(
+    tmp_path: Path, corpus, bad_files, kill_at
+):
+    home = tmp_path / "h"
+    env = {"DANGAN_INTAKE_LEASE": "2", "DANGAN_OCR_JOBS": "1"}
+    scans = [d.path for d in corpus if d.format in ("png", "jpeg")]
+    paths = [*map(str, scans), str(bad_files["empty"]), str(bad_files["corrupt"])]
+    submitted = json_lines(run_cli(home, "submit", "--json", *paths, env=env, check=True).stdout)
+    batch = submitted[0]["batch"]
+    # the first worker dies hard while ingesting the first scan
+    dead = run_cli(home, "worker", "--until-empty", env={**env, "DANGAN_TEST_KILL_AT": kill_at})
+    assert dead.returncode == -9
+    # two more worker processes share what is left, including the dead worker's job
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dangan", "worker", "--until-empty"],
+            env={**_env(home), **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    for proc in procs:
+        assert proc.wait(600) == 0, proc.stderr.read()
+    jobs = json_lines(run_cli(home, "batch", batch, "--json", check=True).stdout)[0]["jobs"]
+    assert [j["state"] for j in jobs] == ["done"] * len(paths)
+    by_name = {j["filename"]: j for j in jobs}
+    for scan in scans:
+        assert by_name[scan.name]["status"] == "archived", by_name[scan.name]
+    assert by_name[scans[0].name]["attempts"] == 2
+    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(home)}))
+    try:
+        assert archive.catalog.count() == len(scans)  # each scan stored exactly once
+        assert len({j["record_id"] for j in jobs if j["record_id"]}) == len(scans)
+    finally:
+        archive.close()
+
+
+def _env(home: Path) -> dict:
+    import os
+
+    out = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
+    out["DANGAN_HOME"] = str(home)
+    return out
