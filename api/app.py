@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.routes import cases, intake, people, records, review, search, session, ui, volumes
+from api.routes import audit, cases, intake, people, records, review, search, session, ui, volumes
 from dangan.access.store import NotAuthenticated, SqliteAccountStore
 from dangan.archive import Archive
 from dangan.config import Settings
@@ -71,11 +71,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(volumes.api, prefix="/api")
     app.include_router(intake.api, prefix="/api")
     app.include_router(cases.api, prefix="/api")
+    app.include_router(audit.api, prefix="/api")
     app.include_router(session.router)
     app.include_router(ui.router)
     app.include_router(people.ui)
     app.include_router(volumes.ui)
     app.include_router(intake.ui)
     app.include_router(cases.ui)
+    app.include_router(audit.ui)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

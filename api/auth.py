@@ -68,6 +68,16 @@ Filer = Annotated[Principal, Depends(require("volumes.print"))]
 Admin = Annotated[Principal, Depends(require("users.manage"))]
 
 
+def log_access(
+    request: Request, principal: Principal, action: str, target: str | None = None, **detail
+) -> None:
+    """Write who looked at or took what into the audit log (auditors read it)."""
+    request.app.state.archive.audit.append(principal.name, action, target, **detail)
+
+
+Auditor = Annotated[Principal, Depends(require("audit.read"))]
+
+
 def sees_full_ids(principal: Principal) -> bool:
     return allowed(principal.roles, "ids.full")
 

@@ -118,6 +118,18 @@ class Archive:
         self._cache["classifier"] = classifier
         return classifier
 
+    @property
+    def audit(self):
+        """The hash-chained audit log (dangan/audit.py), in the catalog database."""
+        cached = self._cache.get("audit")
+        if cached is None:
+            from dangan.audit import AuditLog
+
+            cached = self._cache["audit"] = AuditLog(
+                self.catalog, self.settings.home / "audit-head.json"
+            )
+        return cached
+
     def forget_cached(self) -> None:
         self._cache.clear()
 

@@ -155,6 +155,37 @@ def cmd_webhooks_deliver(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    archive = open_archive()
+    try:
+        result = archive.audit.verify()
+    finally:
+        archive.close()
+    if args.json:
+        print_json(vars(result))
+    elif result.ok:
+        print(f"审计日志完整：共 {result.entries} 条，哈希链校验通过。")
+    else:
+        print(f"审计日志被改动：{result.problem}", file=sys.stderr)
+    return 0 if result.ok else 10
+
+
+def cmd_audit_log(args: argparse.Namespace) -> int:
+    archive = open_archive()
+    try:
+        items = archive.audit.entries(actor=args.actor, action=args.action, limit=args.limit)
+    finally:
+        archive.close()
+    if args.json:
+        print_json({"entries": items})
+    else:
+        for e in items:
+            print(
+                f"{e['seq']:>6} {e['at'][:19]} {e['actor']:<12} {e['action']:<16} {e['target'] or ''}"
+            )
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     from dangan.access.roles import ROLES
 
@@ -200,5 +231,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q = wsub.add_parser("remove", help="停用回调")
     q.add_argument("id", type=int)
     q.set_defaults(func=cmd_webhooks_remove)
+    p = sub.add_parser("audit", help="审计日志")
+    asub = p.add_subparsers(dest="audit_command", required=True)
+    q = asub.add_parser("verify", help="校验哈希链：发现被改动或删除的日志")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_audit_verify)
+    q = asub.add_parser("log", help="查看审计日志（新的在前）")
+    q.add_argument("--actor")
+    q.add_argument("--action")
+    q.add_argument("--limit", type=int, default=50)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_audit_log)
+
     q = wsub.add_parser("deliver", help="立即投递到期的事件（服务运行时会自动投递）")
     q.set_defaults(func=cmd_webhooks_deliver)

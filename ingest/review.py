@@ -34,6 +34,7 @@ def confirm(
     business_date: str | None = None,
     id_numbers: list[str] | None = None,
     person_name: str | None = None,
+    actor: str = "cli",
 ) -> Record:
     """Confirm the machine's reading, correcting what the clerk gives."""
     record = archive.catalog.get(record_id)
@@ -88,5 +89,13 @@ def confirm(
         (archive.settings.model_dir / "classifier.json").unlink(missing_ok=True)
         archive.forget_cached()
     archive.sync_index()
+    archive.audit.append(
+        actor,
+        "record.confirm",
+        record.id,
+        doc_type=doc_type,
+        corrected_class=corrected_class,
+        archival_code=record.archival_code,
+    )
     log.info("record %s confirmed as %s (%s)", record.id, doc_type, record.archival_code)
     return record

@@ -125,7 +125,7 @@ def test_login_form_sets_a_session_and_logout_ends_it(tmp_path: Path):
 def _archive_with_a_person(settings):
     from datetime import date
 
-    from catalog.base import PageText, Record
+    from catalog.base import FileRef, PageText, Record
     from retention.filing import apply_filing
 
     archive = Archive.open(settings)
@@ -142,6 +142,8 @@ def _archive_with_a_person(settings):
             created_at="2026-01-01T00:00:00+00:00",
             pages=[PageText(1, "姓名 张三 公民身份号码 11010519491231002X 变更")],
         )
+        blob = archive.blobs.put_bytes("records/a1/original.png", b"\x89PNG fake")
+        record.files.append(FileRef("original", blob.key, blob.sha256, blob.size, "image/png"))
         fields = {"business_date": "2024-01-02", "id_numbers": ["11010519491231002X"]}
         apply_filing(
             record,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api.auth import Ingester, Reader, masked
+from api.auth import Ingester, Reader, log_access, masked
 from api.deps import ArchiveDep
 from api.routes.people import timeline_by_year
 from api.routes.records import ingest_upload
@@ -60,14 +60,17 @@ async def attach(
 
 
 @api.get("/cases/{serial}/records", summary="一个业务流水号的全部档案")
-def list_case(serial: str, archive: ArchiveDep, user: Reader) -> dict:
-    return masked(case_records(archive, serial).to_json(), user)
+def list_case(request: Request, serial: str, archive: ArchiveDep, user: Reader) -> dict:
+    result = case_records(archive, serial)
+    log_access(request, user, "case.view", serial.strip().upper(), total=result.total)
+    return masked(result.to_json(), user)
 
 
 @ui.get("/cases/{serial}", response_class=HTMLResponse)
 def case_page(request: Request, serial: str, archive: ArchiveDep, user: Reader, embed: int = 0):
     """The case's records; `?embed=1` drops the navigation for an iframe in the
     business system (the person's own dangan session still applies)."""
+    log_access(request, user, "case.view", serial.strip().upper(), via="ui")
     try:
         result, error = case_records(archive, serial), ""
     except BadSerial as exc:

@@ -8,7 +8,7 @@ from itertools import groupby
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import Reader, masked, sees_full_ids
+from api.auth import Reader, log_access, masked, sees_full_ids
 from api.deps import ArchiveDep
 from api.templating import templates
 from catalog.base import RecordFilter
@@ -60,13 +60,17 @@ def timeline_by_year(result: SearchResult) -> list[tuple[str, list]]:
 
 
 @api.get("/persons/{id_number}/records", summary="某参保人的全部档案（按公民身份号码）")
-def api_person(id_number: str, archive: ArchiveDep, user: Reader) -> dict:
-    return masked(person_records(archive, id_number).to_json(), user)
+def api_person(request: Request, id_number: str, archive: ArchiveDep, user: Reader) -> dict:
+    result = person_records(archive, id_number)
+    log_access(request, user, "person.view", id_number.upper(), total=result.total)
+    return masked(result.to_json(), user)
 
 
 @api.get("/units/{code}/records", summary="某单位的全部档案（统一社会信用代码或单位编号）")
-def api_unit(code: str, archive: ArchiveDep, user: Reader) -> dict:
-    return masked(unit_records(archive, code).to_json(), user)
+def api_unit(request: Request, code: str, archive: ArchiveDep, user: Reader) -> dict:
+    result = unit_records(archive, code)
+    log_access(request, user, "unit.view", code.upper(), total=result.total)
+    return masked(result.to_json(), user)
 
 
 def _page(request: Request, kind: str, key: str, result: SearchResult | None, error: str = ""):
@@ -86,6 +90,7 @@ def _page(request: Request, kind: str, key: str, result: SearchResult | None, er
 
 @ui.get("/persons/{id_number}", response_class=HTMLResponse)
 def person_page(request: Request, id_number: str, archive: ArchiveDep, user: Reader):
+    log_access(request, user, "person.view", id_number.upper(), via="ui")
     try:
         return _page(request, "person", id_number, person_records(archive, id_number))
     except BadIdentifier as exc:
@@ -94,6 +99,7 @@ def person_page(request: Request, id_number: str, archive: ArchiveDep, user: Rea
 
 @ui.get("/units/{code}", response_class=HTMLResponse)
 def unit_page(request: Request, code: str, archive: ArchiveDep, user: Reader):
+    log_access(request, user, "unit.view", code.upper(), via="ui")
     try:
         return _page(request, "unit", code, unit_records(archive, code))
     except BadIdentifier as exc:

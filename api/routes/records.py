@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path, PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from api.auth import Downloader, Ingester, Reader, masked
+from api.auth import Downloader, Ingester, Reader, log_access, masked
 from api.deps import ArchiveDep, load_record
 from dangan.archive import Archive
 from dangan.errors import NotFound
@@ -42,8 +42,10 @@ async def upload_records(
 
 
 @router.get("/records/{record_id}", summary="档案记录的元数据和逐页文字")
-def get_record(record_id: str, archive: ArchiveDep, user: Reader) -> dict:
-    return masked(record_json(load_record(archive, record_id)), user)
+def get_record(request: Request, record_id: str, archive: ArchiveDep, user: Reader) -> dict:
+    record = load_record(archive, record_id)
+    log_access(request, user, "record.view", record_id, via="api")
+    return masked(record_json(record), user)
 
 
 def _stream(archive: Archive, key: str, media_type: str, filename: str | None = None):
@@ -75,18 +77,20 @@ def page_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
 
 
 @router.get("/records/{record_id}/pdf", summary="可检索的 PDF/A 文件")
-def record_pdf(record_id: str, archive: ArchiveDep, user: Downloader):
+def record_pdf(request: Request, record_id: str, archive: ArchiveDep, user: Downloader):
     record = load_record(archive, record_id)
     ref = record.file("archive_pdf")
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有 PDF 文件。")
+    log_access(request, user, "record.download", record_id, file="pdf")
     return _stream(archive, ref.key, "application/pdf", f"{Path(record.filename).stem}.pdf")
 
 
 @router.get("/records/{record_id}/original", summary="原始文件（未经修改）")
-def record_original(record_id: str, archive: ArchiveDep, user: Downloader):
+def record_original(request: Request, record_id: str, archive: ArchiveDep, user: Downloader):
     record = load_record(archive, record_id)
     ref = record.file("original")
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有原始文件。")
+    log_access(request, user, "record.download", record_id, file="original")
     return _stream(archive, ref.key, ref.media_type, record.filename)

@@ -38,5 +38,6 @@ def confirm_record(record_id: str, body: Confirmation, archive: ArchiveDep, user
         business_date=body.business_date,
         id_numbers=body.id_numbers,
         person_name=body.person_name,
+        actor=user.name,
     )
     return {"record_id": record.id, "title": record.title, **filing_json(record)}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from api.auth import Reader, masked
+from api.auth import Reader, log_access, masked
 from api.deps import ArchiveDep
 from catalog.base import RecordFilter
 from catalog.search import search_records
@@ -14,6 +14,7 @@ router = APIRouter(tags=["search"])
 
 @router.get("/search", summary="全文检索（中文词语、姓名、身份证号），可精确筛选")
 def search(
+    request: Request,
     archive: ArchiveDep,
     user: Reader,
     q: str = Query("", description="检索词，空格分隔多个词；可为空（仅按筛选条件列出）"),
@@ -44,4 +45,9 @@ def search(
         limit=limit,
         offset=offset,
     ).to_json()
+    log_access(request, user, "search", None, q=q, filters=_given(filters), total=result["total"])
     return masked(result, user)
+
+
+def _given(filters: RecordFilter) -> dict:
+    return {k: v for k, v in vars(filters).items() if v is not None}

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
-from api.auth import Ingester, Reader, Reviewer, masked, sees_full_ids
+from api.auth import Ingester, Reader, Reviewer, log_access, masked, sees_full_ids
 from api.deps import ArchiveDep, load_record
 from api.routes.records import ingest_upload
 from api.templating import templates
@@ -50,6 +50,7 @@ def home(
     result = None
     page = max(1, page)
     if query or not filters.is_empty():
+        log_access(request, user, "search", None, q=q, via="ui")
         result = search_records(
             archive.catalog,
             archive.index,
@@ -85,6 +86,7 @@ def viewer(
 ):
     record = load_record(archive, record_id)
     page = min(max(1, page), max(1, record.page_count))
+    log_access(request, user, "record.view", record_id, page=page, via="ui")
     pattern = term_pattern(q) if q else None
     text = next((p.text for p in record.pages if p.page_no == page), "")
     hit_pages = [p.page_no for p in record.pages if pattern and pattern.search(p.text)]
@@ -154,6 +156,7 @@ def review_submit(
             doc_type=doc_type or None,
             business_date=business_date or None,
             id_numbers=id_numbers.split() if id_numbers.strip() else None,
+            actor=user.name,
         )
     except DanganError as exc:
         return RedirectResponse(f"/review?error={quote(exc.message)}", status_code=303)

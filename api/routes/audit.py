@@ -1,0 +1,52 @@
+"""The audit log for auditors: who searched, viewed, downloaded, confirmed what."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from api.auth import Auditor
+from api.deps import ArchiveDep
+from api.templating import templates
+
+api = APIRouter(tags=["audit"])
+ui = APIRouter(include_in_schema=False)
+
+
+@api.get("/audit", summary="审计日志（按时间倒序），可按操作人、操作、对象筛选")
+def entries(
+    archive: ArchiveDep,
+    user: Auditor,
+    actor: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    before: int | None = Query(None, description="只看序号小于此值的（翻页）"),
+    limit: int = Query(100, ge=1, le=1000),
+) -> dict:
+    items = archive.audit.entries(
+        actor=actor, action=action, target=target, before=before, limit=limit
+    )
+    return {"entries": items}
+
+
+@api.get("/audit/verify", summary="校验审计日志的哈希链")
+def verify(archive: ArchiveDep, user: Auditor) -> dict:
+    result = archive.audit.verify()
+    return {
+        "ok": result.ok,
+        "entries": result.entries,
+        "problem": result.problem,
+        "first_bad_seq": result.first_bad_seq,
+    }
+
+
+@ui.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request, archive: ArchiveDep, user: Auditor, actor: str = "", action: str = ""
+):
+    items = archive.audit.entries(actor=actor or None, action=action or None, limit=200)
+    return templates.TemplateResponse(
+        request,
+        "audit.html",
+        {"items": items, "actor": actor, "action": action, "check": archive.audit.verify()},
+    )
