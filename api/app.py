@@ -11,7 +11,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.routes import audit, cases, intake, people, records, review, search, session, ui, volumes
+from api.routes import (
+    audit,
+    cases,
+    disposal,
+    intake,
+    people,
+    records,
+    review,
+    search,
+    session,
+    ui,
+    volumes,
+)
 from dangan.access.store import NotAuthenticated, SqliteAccountStore
 from dangan.archive import Archive
 from dangan.config import Settings
@@ -72,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(intake.api, prefix="/api")
     app.include_router(cases.api, prefix="/api")
     app.include_router(audit.api, prefix="/api")
+    app.include_router(disposal.api, prefix="/api")
     app.include_router(session.router)
     app.include_router(ui.router)
     app.include_router(people.ui)
@@ -79,5 +92,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(intake.ui)
     app.include_router(cases.ui)
     app.include_router(audit.ui)
+    app.include_router(disposal.ui)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

@@ -74,6 +74,7 @@ class FtsIndex:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA secure_delete=ON")  # deleted text is overwritten
             self._local.conn = conn
         return conn
 
@@ -172,6 +173,12 @@ class FtsIndex:
             for r in rows
         ]
         return IndexResult(total=total, hits=hits)
+
+    def optimize(self) -> None:
+        conn = self._conn()
+        conn.execute("INSERT INTO pages_fts(pages_fts) VALUES ('optimize')")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def count(self) -> int:
         return self._conn().execute("SELECT count(DISTINCT record_id) FROM pages_fts").fetchone()[0]

@@ -57,4 +57,8 @@ class SearchIndex(Protocol):
 
     def count(self) -> int: ...
 
+    def optimize(self) -> None:
+        """Compact after deletions so that removed text is physically gone from
+        the index files (called after a destruction batch)."""
+
     def close(self) -> None: ...

@@ -208,6 +208,7 @@ class SqliteCatalog:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA secure_delete=ON")  # destroyed records leave no bytes behind
             self._local.conn = conn
         return conn
 
@@ -446,6 +447,11 @@ class SqliteCatalog:
             )
             self._queue_index(conn, record_id)
         return True
+
+    def compact(self) -> None:
+        """Fold the write-ahead log into the database file so deleted rows are
+        not left in it (after a destruction batch)."""
+        self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def filed_in(self, prefix_like: str = "%") -> list[dict]:
         """Light rows of filed records whose 档号 prefix matches the SQL LIKE

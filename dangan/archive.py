@@ -41,6 +41,7 @@ class Archive:
                 page_timeout=settings.ocr_timeout,
             ),
         )
+        _ = archive.audit  # create its table now: never inside another transaction
         archive.sync_index()
         return archive
 
@@ -131,7 +132,9 @@ class Archive:
         return cached
 
     def forget_cached(self) -> None:
-        self._cache.clear()
+        """Drop the schedule and classifier so they are read again."""
+        for key in ("schedule", "classifier"):
+            self._cache.pop(key, None)
 
     def close(self) -> None:
         self.catalog.close()

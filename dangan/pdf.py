@@ -48,11 +48,14 @@ class TableSheet:
     footer_lines: Sequence[str] = ()
 
 
-def tables_pdf(sheets: Sequence[TableSheet], *, doc_title: str = "") -> bytes:
+def tables_pdf(
+    sheets: Sequence[TableSheet], *, doc_title: str = "", landscape: bool = False
+) -> bytes:
     """A4 portrait PDF with each sheet starting on a new page; long tables
     continue on the next page with the header row repeated."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
+    from reportlab.lib.pagesizes import landscape as turned
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
@@ -64,7 +67,7 @@ def tables_pdf(sheets: Sequence[TableSheet], *, doc_title: str = "") -> bytes:
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
-        pagesize=A4,
+        pagesize=turned(A4) if landscape else A4,
         leftMargin=15 * mm,
         rightMargin=15 * mm,
         topMargin=15 * mm,

@@ -20,6 +20,8 @@ def server(tmp_path_factory):
     srv = Server(home)
     srv.add_user("wang", "clerk")
     srv.add_user("li", "caseworker")
+    srv.add_user("zhou", "compliance")
+    srv.add_user("chen", "head")
     # a record the machine cannot file on its own: no business date on the form
     form = tmp_path_factory.mktemp("forms") / "变更登记.pdf"
     form.write_bytes(
@@ -120,7 +122,31 @@ def test_caseworker_is_refused_the_clerk_and_filing_desks(server, driver):
     from selenium.webdriver.common.by import By
 
     login(driver, server, "li")
-    for path in ("/review", "/volumes", "/stats"):
+    for path in ("/review", "/volumes", "/stats", "/compliance", "/audit"):
         driver.get(server.url + path)
         assert "无权" in driver.find_element(By.TAG_NAME, "body").text, path
     shot(driver, "caseworker-refused")
+
+
+def test_compliance_officer_takes_a_batch_to_approval_by_the_agency_head(server, driver):
+    from selenium.webdriver.common.by import By
+
+    login(driver, server, "zhou")
+    driver.get(server.url + "/compliance?as_of=2200-01-01")
+    assert "到期的档案" in driver.find_element(By.TAG_NAME, "h2").text
+    driver.find_element(By.ID, "create-batch").click()
+    assert "已建立鉴定批次" in driver.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    form = driver.find_element(By.CSS_SELECTOR, "form.appraise")
+    form.find_element(By.NAME, "reason").send_keys("保管期满，经鉴定无继续保存价值")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert "鉴定意见" in driver.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    assert not driver.find_elements(By.CSS_SELECTOR, "form.approve")  # not the officer's to approve
+    shot(driver, "compliance-batch-appraised")
+
+    login(driver, server, "chen")
+    driver.get(server.url + "/compliance")
+    driver.find_element(By.CSS_SELECTOR, "form.approve button[type=submit]").click()
+    assert "已审批" in driver.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    batch = driver.find_element(By.CSS_SELECTOR, ".batch")
+    assert batch.get_attribute("data-status") == "approved"
+    shot(driver, "compliance-batch-approved")

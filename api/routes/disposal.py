@@ -1,0 +1,262 @@
+"""The compliance desk (鉴定小组): due list, holds, appraisal batches, approval,
+supervised destruction, register and certificate. Thin: the rules are in
+retention/procedure.py and retention/destruction.py."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from api.auth import require
+from api.deps import ArchiveDep
+from api.templating import templates
+from dangan.access.store import Principal
+from dangan.errors import DanganError, NotFound
+from retention import destruction, procedure
+
+api = APIRouter(prefix="/retention", tags=["retention"])
+ui = APIRouter(include_in_schema=False)
+
+Viewer = Annotated[Principal, Depends(require("retention.read"))]
+Officer = Annotated[Principal, Depends(require("retention.manage"))]
+Head = Annotated[Principal, Depends(require("retention.approve"))]
+
+
+class HoldIn(BaseModel):
+    kind: str = Field(description="audit 稽核 | litigation 诉讼 | petition 信访 | other")
+    reason: str
+    owner: str
+    record_ids: list[str] | None = None
+    person: str | None = None
+    unit: str | None = None
+    query: str | None = None
+
+
+class LiftIn(BaseModel):
+    reason: str
+
+
+class BatchIn(BaseModel):
+    as_of: date | None = None
+    doc_type: str | None = None
+    year: str | None = None
+    title: str | None = None
+
+
+class AppraisalIn(BaseModel):
+    decision: str = Field(description="destroy | keep")
+    reason: str
+    record_ids: list[str] | None = None
+    extend_years: int | None = None
+
+
+class ApprovalIn(BaseModel):
+    note: str = ""
+
+
+class ExecutionIn(BaseModel):
+    supervisors: list[str]
+    method: str = destruction.METHODS[0]
+
+
+@api.get("/due", summary="到期档案（按类别、年度），冻结和在鉴定中的另列")
+def due(archive: ArchiveDep, user: Viewer, as_of: date | None = None) -> dict:
+    return procedure.due_summary(archive, as_of or date.today())
+
+
+@api.get("/holds", summary="冻结清单")
+def holds(archive: ArchiveDep, user: Viewer, all: bool = False) -> dict:
+    return {"holds": procedure.list_holds(archive, active_only=not all)}
+
+
+@api.post("/holds", summary="冻结档案（按编号、参保人、单位或检索条件）")
+def place_hold(body: HoldIn, archive: ArchiveDep, user: Officer) -> dict:
+    ids = procedure.resolve_records(
+        archive, record_ids=body.record_ids, person=body.person, unit=body.unit, query=body.query
+    )
+    hold_id = procedure.place_hold(
+        archive, user, kind=body.kind, reason=body.reason, owner=body.owner, record_ids=ids
+    )
+    return {"hold": hold_id, "records": ids}
+
+
+@api.post("/holds/{hold_id}/lift", summary="解除冻结（鉴定小组）")
+def lift(hold_id: int, body: LiftIn, archive: ArchiveDep, user: Officer) -> dict:
+    procedure.lift_hold(archive, user, hold_id, body.reason)
+    return {"hold": hold_id, "lifted": True}
+
+
+@api.get("/batches", summary="鉴定批次")
+def batches(archive: ArchiveDep, user: Viewer) -> dict:
+    return {"batches": procedure.list_batches(archive)}
+
+
+@api.post("/batches", summary="从到期清单建立鉴定批次")
+def create(body: BatchIn, archive: ArchiveDep, user: Officer) -> dict:
+    batch_id = procedure.create_batch(
+        archive,
+        user,
+        body.as_of or date.today(),
+        doc_type=body.doc_type,
+        year=body.year,
+        title=body.title,
+    )
+    return procedure.get_batch(archive, batch_id)
+
+
+@api.get("/batches/{batch_id}", summary="批次详情")
+def batch(batch_id: int, archive: ArchiveDep, user: Viewer) -> dict:
+    return procedure.get_batch(archive, batch_id)
+
+
+@api.post("/batches/{batch_id}/appraisals", summary="鉴定意见（逐件或整批）")
+def appraise(batch_id: int, body: AppraisalIn, archive: ArchiveDep, user: Officer) -> dict:
+    n = procedure.appraise(
+        archive,
+        user,
+        batch_id,
+        decision=body.decision,
+        reason=body.reason,
+        record_ids=body.record_ids,
+        extend_years=body.extend_years,
+    )
+    return {"batch": batch_id, "appraised": n}
+
+
+@api.post("/batches/{batch_id}/approve", summary="机构负责人审批")
+def approve(batch_id: int, body: ApprovalIn, archive: ArchiveDep, user: Head) -> dict:
+    procedure.approve(archive, user, batch_id, body.note)
+    return procedure.get_batch(archive, batch_id)
+
+
+@api.post("/batches/{batch_id}/execute", summary="监销：两名监销人在场执行销毁")
+def execute(batch_id: int, body: ExecutionIn, archive: ArchiveDep, user: Officer) -> dict:
+    return destruction.execute(archive, user, batch_id, body.supervisors, body.method)
+
+
+_DOCS = {
+    "register.pdf": ("register_pdf", "application/pdf", "销毁清册"),
+    "register.csv": ("register_csv", "text/csv; charset=utf-8", "销毁清册"),
+    "certificate.pdf": ("certificate_pdf", "application/pdf", "销毁证明"),
+}
+
+
+@api.get("/batches/{batch_id}/{name}", summary="销毁清册（PDF/CSV）或销毁证明（PDF）")
+def document(batch_id: int, name: str, archive: ArchiveDep, user: Viewer) -> Response:
+    if name not in _DOCS:
+        raise NotFound(f"没有文件 {name}。")
+    kind, media, label = _DOCS[name]
+    b = procedure.get_batch(archive, batch_id)
+    if kind in b["documents"]:
+        with archive.blobs.open(b["documents"][kind]) as fh:
+            data = fh.read()
+    elif kind == "register_pdf":
+        data = destruction.register_pdf(b)
+    elif kind == "register_csv":
+        data = destruction.register_csv(b)
+    else:
+        raise NotFound("销毁证明在销毁完毕后生成。")
+    filename = quote(f"{label}-批次{batch_id}.{name.rsplit('.', 1)[1]}")
+    return Response(
+        data,
+        media_type=media,
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{filename}"},
+    )
+
+
+# --- the desk --------------------------------------------------------------
+
+
+@ui.get("/compliance", response_class=HTMLResponse)
+def desk(
+    request: Request,
+    archive: ArchiveDep,
+    user: Viewer,
+    as_of: str = "",
+    error: str = "",
+    done: str = "",
+):
+    day = date.fromisoformat(as_of) if as_of else date.today()
+    return templates.TemplateResponse(
+        request,
+        "compliance.html",
+        {
+            "due": procedure.due_summary(archive, day),
+            "holds": procedure.list_holds(archive),
+            "batches": [
+                procedure.get_batch(archive, b["id"]) for b in procedure.list_batches(archive)
+            ],
+            "error": error,
+            "done": done,
+            "methods": destruction.METHODS,
+        },
+    )
+
+
+def _back(message: str = "", error: str = "") -> RedirectResponse:
+    query = f"done={quote(message)}" if message else f"error={quote(error)}"
+    return RedirectResponse(f"/compliance?{query}", status_code=303)
+
+
+@ui.post("/compliance/batches")
+def desk_create(archive: ArchiveDep, user: Officer, as_of: Annotated[str, Form()] = ""):
+    try:
+        batch_id = procedure.create_batch(
+            archive, user, date.fromisoformat(as_of) if as_of else date.today()
+        )
+    except DanganError as exc:
+        return _back(error=exc.message)
+    return _back(f"已建立鉴定批次 {batch_id}。")
+
+
+@ui.post("/compliance/batches/{batch_id}/appraise")
+def desk_appraise(
+    batch_id: int,
+    archive: ArchiveDep,
+    user: Officer,
+    decision: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+    extend_years: Annotated[str, Form()] = "",
+):
+    try:
+        n = procedure.appraise(
+            archive,
+            user,
+            batch_id,
+            decision=decision,
+            reason=reason,
+            extend_years=int(extend_years) if extend_years else None,
+        )
+    except DanganError as exc:
+        return _back(error=exc.message)
+    return _back(f"已记录批次 {batch_id} 中 {n} 件的鉴定意见。")
+
+
+@ui.post("/compliance/batches/{batch_id}/approve")
+def desk_approve(batch_id: int, archive: ArchiveDep, user: Head, note: Annotated[str, Form()] = ""):
+    try:
+        procedure.approve(archive, user, batch_id, note)
+    except DanganError as exc:
+        return _back(error=exc.message)
+    return _back(f"批次 {batch_id} 已审批。")
+
+
+@ui.post("/compliance/batches/{batch_id}/execute")
+def desk_execute(
+    batch_id: int,
+    archive: ArchiveDep,
+    user: Officer,
+    supervisor1: Annotated[str, Form()],
+    supervisor2: Annotated[str, Form()],
+    method: Annotated[str, Form()],
+):
+    try:
+        result = destruction.execute(archive, user, batch_id, [supervisor1, supervisor2], method)
+    except DanganError as exc:
+        return _back(error=exc.message)
+    return _back(f"批次 {batch_id} 销毁完毕：{result['destroyed']} 件。")

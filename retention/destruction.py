@@ -1,0 +1,305 @@
+"""Executing an approved destruction batch under supervision (监销), and the
+documents it leaves: the register (销毁清册, PDF and CSV) and the certificate
+(销毁证明). Register, certificate and tombstones are permanent.
+
+Execution is resumable. Per record, one catalog transaction writes the
+tombstone, removes the record with its pages, files and keys, queues the index
+deletion, scrubs personal data from intake and event history, notes the blob
+keys still to remove and writes the audit entry; the blobs are removed after
+that commit. A run killed anywhere is finished by running it again: records
+not yet committed are done from the start, committed ones only lose their
+remaining blobs, and nothing outside the batch is touched."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import signal
+from datetime import UTC, datetime
+
+from dangan.access.store import Principal
+from dangan.archive import Archive
+from dangan.pdf import TableSheet, tables_pdf
+from retention.procedure import (
+    RetentionError,
+    ensure_schema,
+    get_batch,
+    require,
+)
+
+log = logging.getLogger(__name__)
+
+METHODS = ("电子数据删除", "电子数据删除并粉碎纸质原件", "电子数据删除并焚毁纸质原件")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _fault(point: str) -> None:
+    """Test hook: kill this process hard at a named point (DANGAN_TEST_KILL_AT)."""
+    if os.environ.get("DANGAN_TEST_KILL_AT") == point:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def execute(
+    archive: Archive, actor: Principal, batch_id: int, supervisors: list[str], method: str
+) -> dict:
+    require(actor, "retention.manage", "执行销毁")
+    ensure_schema(archive)
+    names = [s.strip() for s in supervisors if s.strip()]
+    if len(set(names)) < 2:
+        raise RetentionError("销毁必须有两名不同的监销人在场并签字（姓名）。")
+    if not method.strip():
+        raise RetentionError("请写明销毁方式。")
+    batch = get_batch(archive, batch_id)
+    if batch["status"] == "appraisal":
+        raise RetentionError(f"批次 {batch_id} 尚未经机构负责人审批，不能销毁。")
+    if batch["status"] == "executed":
+        raise RetentionError(f"批次 {batch_id} 已销毁完毕。")
+    with archive.catalog.transaction() as conn:
+        if batch["status"] == "approved":
+            conn.execute(
+                "UPDATE disposal_batches SET status = 'executing', supervisors = ?, method = ?"
+                " WHERE id = ?",
+                (json.dumps(names, ensure_ascii=False), method.strip(), batch_id),
+            )
+        archive.audit.append_in(
+            conn, actor.name, "batch.execute", f"batch:{batch_id}",
+            supervisors=names, method=method, resumed=batch["status"] == "executing",
+        )  # fmt: skip
+    destroyed = skipped = 0
+    for item in batch["items"]:
+        if item["decision"] != "destroy" or item["state"] in ("destroyed", "skipped"):
+            continue
+        if item["state"] == "pending":
+            if _held(archive, item["record_id"]):
+                _skip(archive, actor, batch_id, item["record_id"])
+                skipped += 1
+                continue
+            _remove_record(archive, actor, batch_id, item["record_id"])
+        _remove_blobs(archive, batch_id, item["record_id"])
+        destroyed += 1
+    archive.sync_index()
+    archive.index.optimize()  # deleted text physically gone from the index files
+    archive.catalog.compact()
+    documents = _store_documents(archive, batch_id)
+    with archive.catalog.transaction() as conn:
+        conn.execute(
+            "UPDATE disposal_batches SET status = 'executed', executed_at = ?, documents = ?"
+            " WHERE id = ?",
+            (_now(), json.dumps(documents), batch_id),
+        )
+        archive.audit.append_in(
+            conn, actor.name, "batch.executed", f"batch:{batch_id}",
+            destroyed=destroyed, skipped=skipped, documents=documents,
+        )  # fmt: skip
+    return {"batch": batch_id, "destroyed": destroyed, "skipped": skipped, **documents}
+
+
+def _held(archive: Archive, record_id: str) -> bool:
+    row = (
+        archive.catalog.connection()
+        .execute(
+            "SELECT 1 FROM hold_records hr JOIN holds h ON h.id = hr.hold_id"
+            " WHERE hr.record_id = ? AND h.lifted_at IS NULL",
+            (record_id,),
+        )
+        .fetchone()
+    )
+    return row is not None
+
+
+def _skip(archive: Archive, actor: Principal, batch_id: int, record_id: str) -> None:
+    with archive.catalog.transaction() as conn:
+        conn.execute(
+            "UPDATE disposal_items SET state = 'skipped' WHERE batch_id = ? AND record_id = ?",
+            (batch_id, record_id),
+        )
+        archive.audit.append_in(
+            conn, actor.name, "record.destroy_skipped", record_id, batch=batch_id, why="held"
+        )
+
+
+def _remove_record(archive: Archive, actor: Principal, batch_id: int, record_id: str) -> None:
+    record = archive.catalog.get(record_id)
+    with archive.catalog.transaction() as conn:
+        if record is None:  # already gone: nothing of it is left in the catalog
+            keys: list[str] = []
+        else:
+            keys = [f.key for f in record.files]
+            conn.execute(
+                "INSERT OR REPLACE INTO tombstones (record_id, archival_code, title, doc_type,"
+                " formed_date, retention, disposal_date, pages, batch_id, destroyed_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    record.id,
+                    record.archival_code,
+                    record.title,
+                    record.doc_type,
+                    record.formed_date,
+                    record.retention,
+                    record.disposal_date,
+                    record.page_count,
+                    batch_id,
+                    _now(),
+                ),
+            )
+            for table in ("pages", "files", "record_keys"):
+                conn.execute(f"DELETE FROM {table} WHERE record_id = ?", (record_id,))
+            conn.execute("DELETE FROM records WHERE id = ?", (record_id,))
+            conn.execute(
+                "INSERT INTO outbox (record_id, action, created_at) VALUES (?, 'delete', ?)",
+                (record_id, _now()),
+            )
+            _scrub_history(conn, record_id)
+            archive.catalog.emit_event(
+                conn,
+                "record.destroyed",
+                record_id,
+                {"record_id": record_id, "archival_code": record.archival_code, "batch": batch_id},
+            )
+        conn.execute(
+            "UPDATE disposal_items SET state = 'destroying', blob_keys = ?"
+            " WHERE batch_id = ? AND record_id = ?",
+            (json.dumps(keys), batch_id, record_id),
+        )
+        archive.audit.append_in(
+            conn, actor.name, "record.destroy", record_id,
+            batch=batch_id, archival_code=record.archival_code if record else None,
+        )  # fmt: skip
+    _fault("after_record_commit")
+
+
+def _scrub_history(conn, record_id: str) -> None:
+    """Personal data copied into operational history goes with the record."""
+    for table, column in (("intake_jobs", "result"),):
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        if exists:
+            conn.execute(f"UPDATE {table} SET {column} = NULL WHERE record_id = ?", (record_id,))
+    conn.execute(
+        "UPDATE events SET payload = json_object('record_id', record_id)"
+        " WHERE record_id = ? AND kind = 'record.filed'",
+        (record_id,),
+    )
+
+
+def _remove_blobs(archive: Archive, batch_id: int, record_id: str) -> None:
+    row = (
+        archive.catalog.connection()
+        .execute(
+            "SELECT blob_keys FROM disposal_items WHERE batch_id = ? AND record_id = ?",
+            (batch_id, record_id),
+        )
+        .fetchone()
+    )
+    for n, key in enumerate(json.loads(row["blob_keys"] or "[]")):
+        archive.blobs.delete(key)
+        if n == 0:
+            _fault("during_blob_removal")
+    with archive.catalog.transaction() as conn:
+        conn.execute(
+            "UPDATE disposal_items SET state = 'destroyed', destroyed_at = ?"
+            " WHERE batch_id = ? AND record_id = ?",
+            (_now(), batch_id, record_id),
+        )
+
+
+# --- documents -------------------------------------------------------------
+
+REGISTER_COLUMNS = [
+    "序号",
+    "档号",
+    "题名",
+    "类别",
+    "年度",
+    "保管期限",
+    "页数",
+    "鉴定意见",
+    "鉴定人",
+]
+
+
+def register_rows(batch: dict) -> list[list[str]]:
+    rows = []
+    for n, item in enumerate((i for i in batch["items"] if i["decision"] == "destroy"), start=1):
+        rows.append(
+            [
+                str(n),
+                item["archival_code"] or item["record_id"],
+                item["title"],
+                item["doc_type"] or "",
+                (item["formed_date"] or "")[:4],
+                item["retention"] or "",
+                str(item["pages"]),
+                item["reason"] or "",
+                "、".join(item["appraisers"]),
+            ]
+        )
+    return rows
+
+
+def register_csv(batch: dict) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REGISTER_COLUMNS)
+    writer.writerows(register_rows(batch))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: opens cleanly in Excel
+
+
+def register_pdf(batch: dict) -> bytes:
+    sheet = TableSheet(
+        title="档案销毁清册",
+        header_lines=[
+            f"批次：{batch['id']}　{batch['title']}　建立人：{batch['created_by']}",
+            f"审批人：{batch['approved_by'] or '（未审批）'}　审批时间：{batch['approved_at'] or ''}",
+        ],
+        columns=REGISTER_COLUMNS,
+        widths=[4, 22, 20, 14, 6, 7, 5, 16, 10],
+        rows=register_rows(batch),
+        footer_lines=["本清册永久保存，并报送主管部门备案。"],
+    )
+    return tables_pdf([sheet], doc_title=f"档案销毁清册 批次{batch['id']}", landscape=True)
+
+
+def certificate_pdf(batch: dict) -> bytes:
+    destroyed = sorted(
+        (i for i in batch["items"] if i["state"] == "destroyed"),
+        key=lambda i: i["archival_code"] or i["record_id"],
+    )
+    sheet = TableSheet(
+        title="档案销毁证明",
+        header_lines=[
+            f"兹证明以下档案已按经审批的销毁清册（批次 {batch['id']}）销毁，共 {len(destroyed)} 件、"
+            f"{sum(i['pages'] for i in destroyed)} 页。",
+            f"审批人：{batch['approved_by']}　审批时间：{batch['approved_at']}",
+            f"销毁方式：{batch['method']}",
+            f"监销人：{'、'.join(batch['supervisors'])}",
+        ],
+        columns=["序号", "档号", "销毁时间"],
+        widths=[1, 4, 3],
+        rows=[
+            [str(n), i["archival_code"] or i["record_id"], i["destroyed_at"] or ""]
+            for n, i in enumerate(destroyed, start=1)
+        ],
+        footer_lines=["监销人（签字）：________________　________________", "本证明永久保存。"],
+    )
+    return tables_pdf([sheet], doc_title=f"档案销毁证明 批次{batch['id']}")
+
+
+def _store_documents(archive: Archive, batch_id: int) -> dict:
+    batch = get_batch(archive, batch_id)
+    prefix = f"retention/batches/{batch_id:06d}"
+    docs = {
+        "register_pdf": archive.blobs.put_bytes(f"{prefix}/register.pdf", register_pdf(batch)),
+        "register_csv": archive.blobs.put_bytes(f"{prefix}/register.csv", register_csv(batch)),
+        "certificate_pdf": archive.blobs.put_bytes(
+            f"{prefix}/certificate.pdf", certificate_pdf(batch)
+        ),
+    }
+    return {name: info.key for name, info in docs.items()}

@@ -1,0 +1,454 @@
+"""Appraisal and destruction (鉴定与销毁) by the rules of 3号令 (see
+../shared/reference/domain.md): the due list, holds, appraisal batches,
+approval with separation of duties, and the state the execution works from.
+
+Every step checks the actor's role (dangan/access/roles.py) and is written to
+the audit log in the same transaction as the change. Execution itself is in
+retention/destruction.py."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from catalog.base import RecordFilter
+from dangan.access.roles import ROLES, allowed
+from dangan.access.store import Forbidden, Principal
+from dangan.archive import Archive
+from dangan.errors import DanganError, NotFound
+
+HOLD_KINDS = {"audit": "稽核", "litigation": "诉讼", "petition": "信访", "other": "其他"}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS holds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    lifted_by TEXT,
+    lifted_at TEXT,
+    lift_reason TEXT
+);
+CREATE TABLE IF NOT EXISTS hold_records (
+    hold_id INTEGER NOT NULL REFERENCES holds(id),
+    record_id TEXT NOT NULL,
+    PRIMARY KEY (hold_id, record_id)
+);
+CREATE INDEX IF NOT EXISTS hold_records_record ON hold_records(record_id);
+CREATE TABLE IF NOT EXISTS disposal_batches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    status TEXT NOT NULL,          -- appraisal | approved | executing | executed
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    approved_by TEXT,
+    approved_at TEXT,
+    approval_note TEXT,
+    supervisors TEXT,              -- JSON list of two names
+    method TEXT,
+    executed_at TEXT,
+    documents TEXT NOT NULL DEFAULT '{}'   -- blob keys of register and certificate
+);
+CREATE TABLE IF NOT EXISTS disposal_items (
+    batch_id INTEGER NOT NULL REFERENCES disposal_batches(id),
+    record_id TEXT NOT NULL,
+    archival_code TEXT,
+    title TEXT NOT NULL,
+    doc_type TEXT,
+    formed_date TEXT,
+    retention TEXT,
+    disposal_date TEXT,
+    pages INTEGER NOT NULL,
+    decision TEXT NOT NULL DEFAULT 'pending',   -- pending | destroy | keep
+    extend_years INTEGER,
+    reason TEXT,
+    appraisers TEXT NOT NULL DEFAULT '[]',
+    state TEXT NOT NULL DEFAULT 'pending',      -- pending | destroying | destroyed | skipped
+    blob_keys TEXT,
+    destroyed_at TEXT,
+    PRIMARY KEY (batch_id, record_id)
+);
+CREATE INDEX IF NOT EXISTS disposal_items_record ON disposal_items(record_id);
+CREATE TABLE IF NOT EXISTS tombstones (
+    record_id TEXT PRIMARY KEY,
+    archival_code TEXT,
+    title TEXT NOT NULL,
+    doc_type TEXT,
+    formed_date TEXT,
+    retention TEXT,
+    disposal_date TEXT,
+    pages INTEGER NOT NULL,
+    batch_id INTEGER NOT NULL,
+    destroyed_at TEXT NOT NULL
+);
+"""
+
+
+class RetentionError(DanganError):
+    exit_code = 11
+    http_status = 422
+    code = "retention"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def ensure_schema(archive: Archive) -> None:
+    if not archive._cache.get("retention_schema"):
+        archive.catalog.connection().executescript(SCHEMA)
+        archive._cache["retention_schema"] = True
+
+
+def require(actor: Principal, permission: str, what: str) -> None:
+    if not allowed(actor.roles, permission):
+        names = "、".join(ROLES.get(r, r) for r in sorted(actor.roles))
+        raise Forbidden(f"{actor.display_name}（{names}）无权{what}。")
+
+
+# --- the due list ----------------------------------------------------------
+
+
+@dataclass
+class DueRecord:
+    record_id: str
+    archival_code: str | None
+    title: str
+    doc_type: str | None
+    year: str
+    disposal_date: str
+    held: bool
+    batch_id: int | None
+
+
+def due_records(archive: Archive, as_of: date) -> list[DueRecord]:
+    ensure_schema(archive)
+    rows = archive.catalog.connection().execute(
+        "SELECT r.id, r.archival_code, r.title, r.doc_type, r.formed_date, r.disposal_date,"
+        " EXISTS (SELECT 1 FROM hold_records hr JOIN holds h ON h.id = hr.hold_id"
+        "   WHERE hr.record_id = r.id AND h.lifted_at IS NULL) AS held,"
+        " (SELECT i.batch_id FROM disposal_items i JOIN disposal_batches b ON b.id = i.batch_id"
+        "   WHERE i.record_id = r.id AND b.status != 'executed' AND i.decision != 'keep'"
+        "   LIMIT 1) AS batch_id"
+        " FROM records r WHERE r.status = 'filed' AND r.disposal_date IS NOT NULL"
+        " AND r.disposal_date <= ? ORDER BY r.doc_type, r.formed_date, r.archival_code",
+        (as_of.isoformat(),),
+    )
+    return [
+        DueRecord(
+            r["id"],
+            r["archival_code"],
+            r["title"],
+            r["doc_type"],
+            (r["formed_date"] or "")[:4],
+            r["disposal_date"],
+            bool(r["held"]),
+            r["batch_id"],
+        )
+        for r in rows
+    ]
+
+
+def due_summary(archive: Archive, as_of: date) -> dict:
+    """Due records grouped by class and year, with held and in-review ones apart."""
+    groups: dict[tuple, list[DueRecord]] = defaultdict(list)
+    held, in_review = [], []
+    for rec in due_records(archive, as_of):
+        if rec.held:
+            held.append(rec)
+        elif rec.batch_id is not None:
+            in_review.append(rec)
+        else:
+            groups[(rec.doc_type, rec.year)].append(rec)
+    schedule = archive.schedule()
+    return {
+        "as_of": as_of.isoformat(),
+        "groups": [
+            {
+                "doc_type": doc_type,
+                "material": schedule.by_code[doc_type].material if doc_type in schedule else "",
+                "year": year,
+                "count": len(recs),
+                "records": [vars(r) for r in recs],
+            }
+            for (doc_type, year), recs in sorted(groups.items(), key=lambda kv: kv[0])
+        ],
+        "held": [vars(r) for r in held],
+        "in_review": [vars(r) for r in in_review],
+        "total": sum(len(v) for v in groups.values()),
+    }
+
+
+# --- holds -----------------------------------------------------------------
+
+
+def resolve_records(
+    archive: Archive,
+    *,
+    record_ids: list[str] | None = None,
+    person: str | None = None,
+    unit: str | None = None,
+    query: str | None = None,
+) -> list[str]:
+    """Record ids named directly, or found by person, unit or a full-text query."""
+    found: list[str] = []
+    for rid in record_ids or []:
+        if archive.catalog.get(rid) is None:
+            raise NotFound(f"没有编号为 {rid} 的档案记录。")
+        found.append(rid)
+    if person or unit or query:
+        filters = RecordFilter(person=person, unit=unit)
+        offset = 0
+        while True:
+            page = archive.index.search(
+                query or "",
+                filters=None if filters.is_empty() else filters,
+                limit=500,
+                offset=offset,
+            )
+            found += [h.record_id for h in page.hits]
+            offset += len(page.hits)
+            if not page.hits or offset >= page.total:
+                break
+    return list(dict.fromkeys(found))
+
+
+def place_hold(
+    archive: Archive,
+    actor: Principal,
+    *,
+    kind: str,
+    reason: str,
+    owner: str,
+    record_ids: list[str],
+) -> int:
+    require(actor, "retention.manage", "冻结档案")
+    ensure_schema(archive)
+    if kind not in HOLD_KINDS:
+        raise RetentionError(f"冻结类型“{kind}”无效，可用：{'、'.join(HOLD_KINDS)}。")
+    if not reason.strip() or not owner.strip():
+        raise RetentionError("冻结必须写明原因和负责人。")
+    if not record_ids:
+        raise RetentionError("没有找到要冻结的档案记录，请检查条件。")
+    with archive.catalog.transaction() as conn:
+        cur = conn.execute(
+            "INSERT INTO holds (kind, reason, owner, created_by, created_at) VALUES (?,?,?,?,?)",
+            (kind, reason.strip(), owner.strip(), actor.name, _now()),
+        )
+        hold_id = cur.lastrowid
+        conn.executemany(
+            "INSERT OR IGNORE INTO hold_records (hold_id, record_id) VALUES (?, ?)",
+            [(hold_id, rid) for rid in record_ids],
+        )
+        archive.audit.append_in(
+            conn, actor.name, "hold.place", f"hold:{hold_id}",
+            kind=kind, reason=reason, owner=owner, records=record_ids,
+        )  # fmt: skip
+    return hold_id
+
+
+def lift_hold(archive: Archive, actor: Principal, hold_id: int, reason: str) -> None:
+    require(actor, "retention.manage", "解除冻结")
+    ensure_schema(archive)
+    if not reason.strip():
+        raise RetentionError("解除冻结必须写明理由。")
+    with archive.catalog.transaction() as conn:
+        cur = conn.execute(
+            "UPDATE holds SET lifted_by = ?, lifted_at = ?, lift_reason = ?"
+            " WHERE id = ? AND lifted_at IS NULL",
+            (actor.name, _now(), reason.strip(), hold_id),
+        )
+        if cur.rowcount == 0:
+            raise NotFound(f"没有编号为 {hold_id} 的有效冻结。")
+        archive.audit.append_in(conn, actor.name, "hold.lift", f"hold:{hold_id}", reason=reason)
+
+
+def list_holds(archive: Archive, active_only: bool = True) -> list[dict]:
+    ensure_schema(archive)
+    where = "WHERE h.lifted_at IS NULL" if active_only else ""
+    rows = archive.catalog.connection().execute(
+        f"SELECT h.*, count(hr.record_id) AS records FROM holds h"
+        f" LEFT JOIN hold_records hr ON hr.hold_id = h.id {where} GROUP BY h.id ORDER BY h.id"
+    )
+    return [{**dict(r), "kind_label": HOLD_KINDS.get(r["kind"], r["kind"])} for r in rows]
+
+
+# --- batches ---------------------------------------------------------------
+
+
+def create_batch(
+    archive: Archive,
+    actor: Principal,
+    as_of: date,
+    *,
+    doc_type: str | None = None,
+    year: str | None = None,
+    title: str | None = None,
+) -> int:
+    """A review batch from the due list: held records and records already in an
+    open batch never enter."""
+    require(actor, "retention.manage", "建立鉴定批次")
+    ensure_schema(archive)
+    chosen = [
+        r
+        for r in due_records(archive, as_of)
+        if not r.held
+        and r.batch_id is None
+        and (doc_type is None or r.doc_type == doc_type)
+        and (year is None or r.year == year)
+    ]
+    if not chosen:
+        raise RetentionError("没有符合条件的到期档案（已冻结或已在鉴定中的不计）。")
+    with archive.catalog.transaction() as conn:
+        cur = conn.execute(
+            "INSERT INTO disposal_batches (title, as_of, status, created_by, created_at)"
+            " VALUES (?, ?, 'appraisal', ?, ?)",
+            (title or f"{as_of.isoformat()} 到期档案鉴定", as_of.isoformat(), actor.name, _now()),
+        )
+        batch_id = cur.lastrowid
+        for r in chosen:
+            row = conn.execute(
+                "SELECT archival_code, title, doc_type, formed_date, retention, disposal_date,"
+                " page_count FROM records WHERE id = ?",
+                (r.record_id,),
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO disposal_items (batch_id, record_id, archival_code, title, doc_type,"
+                " formed_date, retention, disposal_date, pages) VALUES (?,?,?,?,?,?,?,?,?)",
+                (batch_id, r.record_id, *tuple(row)),
+            )
+        archive.audit.append_in(
+            conn, actor.name, "batch.create", f"batch:{batch_id}",
+            as_of=as_of.isoformat(), records=len(chosen),
+        )  # fmt: skip
+    return batch_id
+
+
+def get_batch(archive: Archive, batch_id: int) -> dict:
+    ensure_schema(archive)
+    conn = archive.catalog.connection()
+    row = conn.execute("SELECT * FROM disposal_batches WHERE id = ?", (batch_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"没有编号为 {batch_id} 的鉴定批次。")
+    items = [
+        {**dict(r), "appraisers": json.loads(r["appraisers"])}
+        for r in conn.execute(
+            "SELECT * FROM disposal_items WHERE batch_id = ? ORDER BY archival_code, record_id",
+            (batch_id,),
+        )
+    ]
+    batch = dict(row)
+    batch["supervisors"] = json.loads(batch["supervisors"] or "[]")
+    batch["documents"] = json.loads(batch["documents"] or "{}")
+    batch["items"] = items
+    return batch
+
+
+def list_batches(archive: Archive) -> list[dict]:
+    ensure_schema(archive)
+    rows = archive.catalog.connection().execute(
+        "SELECT b.id, b.title, b.status, b.created_by, b.created_at, b.approved_by,"
+        " b.executed_at, count(i.record_id) AS records,"
+        " sum(i.decision = 'destroy') AS destroy, sum(i.decision = 'keep') AS keep"
+        " FROM disposal_batches b LEFT JOIN disposal_items i ON i.batch_id = b.id"
+        " GROUP BY b.id ORDER BY b.id DESC"
+    )
+    return [dict(r) for r in rows]
+
+
+def appraise(
+    archive: Archive,
+    actor: Principal,
+    batch_id: int,
+    *,
+    decision: str,
+    reason: str,
+    record_ids: list[str] | None = None,
+    extend_years: int | None = None,
+) -> int:
+    """Record one appraiser's decision on some or all (`record_ids` None) records
+    of a batch. Keeping extends the disposal date by `extend_years`."""
+    require(actor, "retention.manage", "鉴定")
+    batch = get_batch(archive, batch_id)
+    if batch["status"] != "appraisal":
+        raise RetentionError(f"批次 {batch_id} 已{_STATUS[batch['status']]}，不能再修改鉴定意见。")
+    if decision not in ("destroy", "keep"):
+        raise RetentionError("鉴定意见只能是“销毁”（destroy）或“继续保存”（keep）。")
+    if not reason.strip():
+        raise RetentionError("鉴定意见必须写明理由。")
+    if decision == "keep" and (not extend_years or extend_years < 1):
+        raise RetentionError("继续保存必须写明延长的年数（至少 1 年）。")
+    items = {i["record_id"]: i for i in batch["items"]}
+    targets = record_ids or list(items)
+    missing = [rid for rid in targets if rid not in items]
+    if missing:
+        raise RetentionError(f"这些记录不在批次 {batch_id} 中：{'、'.join(missing)}。")
+    with archive.catalog.transaction() as conn:
+        for rid in targets:
+            appraisers = sorted({*items[rid]["appraisers"], actor.name})
+            conn.execute(
+                "UPDATE disposal_items SET decision = ?, extend_years = ?, reason = ?,"
+                " appraisers = ? WHERE batch_id = ? AND record_id = ?",
+                (
+                    decision,
+                    extend_years if decision == "keep" else None,
+                    reason.strip(),
+                    json.dumps(appraisers, ensure_ascii=False),
+                    batch_id,
+                    rid,
+                ),
+            )
+            if decision == "keep":
+                current = items[rid]["disposal_date"]
+                new = _add_years(date.fromisoformat(current), extend_years).isoformat()
+                conn.execute("UPDATE records SET disposal_date = ? WHERE id = ?", (new, rid))
+        archive.audit.append_in(
+            conn, actor.name, "batch.appraise", f"batch:{batch_id}",
+            decision=decision, extend_years=extend_years, reason=reason, records=targets,
+        )  # fmt: skip
+    return len(targets)
+
+
+def approve(archive: Archive, actor: Principal, batch_id: int, note: str = "") -> None:
+    """The agency head approves; nobody who created or appraised the batch may."""
+    require(actor, "retention.approve", "审批销毁")
+    batch = get_batch(archive, batch_id)
+    if batch["status"] != "appraisal":
+        raise RetentionError(f"批次 {batch_id} 已{_STATUS[batch['status']]}。")
+    if actor.name == batch["created_by"]:
+        raise Forbidden("批次的建立人不能审批自己建立的批次（职责分离）。")
+    appraisers = {a for i in batch["items"] for a in i["appraisers"]}
+    if actor.name in appraisers:
+        raise Forbidden("参加鉴定的人员不能审批该批次（职责分离）。")
+    pending = [
+        i["archival_code"] or i["record_id"] for i in batch["items"] if i["decision"] == "pending"
+    ]
+    if pending:
+        raise RetentionError(f"还有 {len(pending)} 件没有鉴定意见（如 {pending[0]}），不能审批。")
+    with archive.catalog.transaction() as conn:
+        conn.execute(
+            "UPDATE disposal_batches SET status = 'approved', approved_by = ?, approved_at = ?,"
+            " approval_note = ? WHERE id = ? AND status = 'appraisal'",
+            (actor.name, _now(), note, batch_id),
+        )
+        archive.audit.append_in(conn, actor.name, "batch.approve", f"batch:{batch_id}", note=note)
+
+
+_STATUS = {
+    "appraisal": "在鉴定中",
+    "approved": "审批",
+    "executing": "开始销毁",
+    "executed": "销毁完毕",
+}
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

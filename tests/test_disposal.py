@@ -1,0 +1,249 @@
+"""Appraisal and destruction (鉴定与销毁) end to end on generated records."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from catalog.base import FileRef, PageText, Record
+from dangan.access.store import Forbidden, Principal, SqliteAccountStore
+from dangan.archive import Archive
+from dangan.config import Settings
+from retention.destruction import execute
+from retention.filing import apply_filing
+from retention.procedure import (
+    RetentionError,
+    appraise,
+    approve,
+    create_batch,
+    due_summary,
+    get_batch,
+    lift_hold,
+    place_hold,
+    resolve_records,
+)
+
+AS_OF = date(2026, 1, 1)
+ZHOU = Principal("zhou", "周", frozenset({"compliance"}))
+WU = Principal("wu", "吴", frozenset({"compliance"}))
+BOSS = Principal("boss", "郑", frozenset({"compliance", "head"}))
+CHEN = Principal("chen", "陈", frozenset({"head"}))
+CLERK = Principal("wang", "王", frozenset({"clerk"}))
+
+# record id -> (class, business date, person ID, name)
+RECORDS = {
+    "p1": ("payment_proof", "2010-03-01", "11010519491231002X", "赵一"),
+    "p2": ("payment_proof", "2010-07-01", "110105195001010017", "钱二"),
+    "r1": ("reimbursement", "2012-05-05", "110105195203030018", "孙三"),
+    "b1": ("inpatient_bill", "1990-02-02", "110105196004040012", "李四"),
+    "s1": ("annual_statistics", "2000-01-05", None, None),  # permanent
+    "n1": ("reimbursement", "2024-01-01", "110105197005050016", "周五"),  # not due
+}
+
+
+def _add(archive: Archive, rid: str) -> None:
+    doc_type, day, person, name = RECORDS[rid]
+    text = (
+        f"档案{rid} 姓名 {name} 公民身份号码 {person} 罕见词{rid}甲乙" if person else f"统计{rid}"
+    )
+    files = []
+    for role, key, data in (
+        ("original", f"records/{rid}/original.png", b"png " + rid.encode()),
+        ("archive_pdf", f"records/{rid}/archive.pdf", b"%PDF " + rid.encode()),
+        ("page_image", f"records/{rid}/pages/0001.jpg", b"jpg " + rid.encode()),
+    ):
+        info = archive.blobs.put_bytes(key, data)
+        files.append(FileRef(role, info.key, info.sha256, info.size, "application/octet-stream", 1))
+    record = Record(
+        id=rid,
+        sha256=rid.ljust(64, "0"),
+        filename=f"{rid}.png",
+        media_type="image/png",
+        size=1,
+        page_count=1,
+        title=f"题名{rid}",
+        ocr_mode="ocr",
+        created_at="2026-01-01T00:00:00+00:00",
+        pages=[PageText(1, text)],
+        files=files,
+    )
+    fields = {"business_date": day, "id_numbers": [person] if person else [], "person_name": name}
+    apply_filing(
+        record,
+        doc_type=doc_type,
+        confidence=1.0,
+        fields=fields,
+        schedule=archive.schedule(),
+        policy=archive.filing_policy(),
+        today=AS_OF,
+    )
+    archive.catalog.add_record(record)
+
+
+@pytest.fixture
+def archive(tmp_path: Path):
+    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")}))
+    for rid in RECORDS:
+        _add(archive, rid)
+    archive.sync_index()
+    yield archive
+    archive.close()
+
+
+def _ids(summary) -> set[str]:
+    return {r["record_id"] for g in summary["groups"] for r in g["records"]}
+
+
+def test_the_whole_procedure_destroys_exactly_what_was_approved(archive):
+    assert _ids(due_summary(archive, AS_OF)) == {"p1", "p2", "r1", "b1"}
+
+    # a 信访 hold on one person's records: never in a batch, never destroyed
+    held = resolve_records(archive, person="110105195203030018")
+    assert held == ["r1"]
+    with pytest.raises(Forbidden):
+        place_hold(archive, CLERK, kind="petition", reason="信访", owner="周", record_ids=held)
+    place_hold(archive, ZHOU, kind="petition", reason="信访件 2025-17", owner="周", record_ids=held)
+    due = due_summary(archive, AS_OF)
+    assert [r["record_id"] for r in due["held"]] == ["r1"] and "r1" not in _ids(due)
+
+    batch = create_batch(archive, BOSS, AS_OF)
+    assert {i["record_id"] for i in get_batch(archive, batch)["items"]} == {"p1", "p2", "b1"}
+    due = due_summary(archive, AS_OF)
+    assert {r["record_id"] for r in due["in_review"]} == {"p1", "p2", "b1"}
+
+    appraise(archive, ZHOU, batch, decision="destroy", reason="保管期满，无保存价值")
+    with pytest.raises(RetentionError, match="延长"):
+        appraise(archive, WU, batch, decision="keep", reason="仍有查考价值", record_ids=["p2"])
+    appraise(
+        archive,
+        WU,
+        batch,
+        decision="keep",
+        reason="仍有查考价值",
+        record_ids=["p2"],
+        extend_years=10,
+    )
+    assert archive.catalog.get("p2").disposal_date == "2031-01-01"
+    assert "p2" not in _ids(due_summary(archive, AS_OF)) | {
+        r["record_id"] for r in due_summary(archive, AS_OF)["in_review"]
+    }
+
+    with pytest.raises(RetentionError, match="尚未经机构负责人审批"):
+        execute(archive, ZHOU, batch, ["周", "吴"], "电子数据删除")
+    with pytest.raises(Forbidden, match="职责分离"):
+        approve(archive, BOSS, batch)  # the creator
+    with pytest.raises(Forbidden):
+        approve(archive, ZHOU, batch)  # no head role
+    approve(archive, CHEN, batch, "同意销毁")
+    with pytest.raises(RetentionError, match="两名不同的监销人"):
+        execute(archive, ZHOU, batch, ["周", "周"], "电子数据删除")
+
+    result = execute(archive, ZHOU, batch, ["周", "吴"], "电子数据删除")
+    assert result["destroyed"] == 2 and result["skipped"] == 0
+
+    for rid in ("p1", "b1"):
+        assert archive.catalog.get(rid) is None
+        assert list(archive.blobs.list(f"records/{rid}")) == []
+    for term in ("罕见词p1甲乙", "11010519491231002X", "赵一", "李四"):
+        assert archive.index.search(term).total == 0, term
+    for rid in ("p2", "r1", "b1"):
+        if rid != "b1":
+            assert archive.catalog.get(rid) is not None
+            assert len(list(archive.blobs.list(f"records/{rid}"))) == 3
+    conn = archive.catalog.connection()
+    tomb = conn.execute("SELECT * FROM tombstones WHERE record_id = 'p1'").fetchone()
+    assert tomb["archival_code"].startswith("Q001-YW·2010-D10-ZJ-") and tomb["batch_id"] == batch
+    assert not conn.execute("SELECT 1 FROM pages WHERE record_id IN ('p1', 'b1')").fetchall()
+    kinds = [r[0] for r in conn.execute("SELECT kind FROM events WHERE record_id = 'p1'")]
+    assert kinds == ["record.filed", "record.destroyed"]
+    assert "11010519491231002X" not in str(
+        conn.execute("SELECT payload FROM events WHERE record_id = 'p1'").fetchall()
+    )
+
+    done = get_batch(archive, batch)
+    assert done["status"] == "executed" and done["supervisors"] == ["周", "吴"]
+    register = _pdf_text(archive, done["documents"]["register_pdf"])
+    assert tomb["archival_code"] in register and "档案销毁清册" in register
+    certificate = _pdf_text(archive, done["documents"]["certificate_pdf"])
+    assert "档案销毁证明" in certificate and "周、吴" in certificate
+    with archive.blobs.open(done["documents"]["register_csv"]) as fh:
+        assert tomb["archival_code"] in fh.read().decode("utf-8-sig")
+    assert archive.audit.verify().ok
+    actions = [e["action"] for e in archive.audit.entries(limit=100)]
+    assert {
+        "hold.place",
+        "batch.create",
+        "batch.appraise",
+        "batch.approve",
+        "record.destroy",
+    } <= set(actions)
+
+    # lifting a hold is the compliance role's, logged
+    with pytest.raises(Forbidden):
+        lift_hold(archive, CHEN, 1, "结案")
+    lift_hold(archive, ZHOU, 1, "信访已办结")
+    assert "r1" in _ids(due_summary(archive, AS_OF))
+
+
+def _pdf_text(archive, key: str) -> str:
+    with archive.blobs.open(key) as fh:
+        data = fh.read()
+    return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True).stdout.decode()
+
+
+@pytest.mark.parametrize("kill_at", ["after_record_commit", "during_blob_removal"])
+def test_a_killed_execution_is_finished_by_running_it_again(tmp_path: Path, kill_at):
+    home = tmp_path / "h"
+    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(home)}))
+    try:
+        for rid in RECORDS:
+            _add(archive, rid)
+        archive.sync_index()
+        accounts = SqliteAccountStore(archive.catalog)
+        accounts.add_user("zhou", "周", {"compliance"}, "password-12345")
+        accounts.add_user("chen", "陈", {"head"}, "password-12345")
+    finally:
+        archive.close()
+    assert (
+        run_cli(home, "retention", "batch", "--actor", "zhou", "--as-of", "2026-01-01").returncode
+        == 0
+    )
+    run_cli(home, "retention", "appraise", "1", "--actor", "zhou", "--decision", "destroy",
+            "--reason", "期满", check=True)  # fmt: skip
+    refused = run_cli(home, "retention", "approve", "1", "--actor", "zhou")
+    assert refused.returncode != 0 and "无权审批销毁" in refused.stderr
+    run_cli(home, "retention", "approve", "1", "--actor", "chen", check=True)
+    args = [
+        "retention",
+        "execute",
+        "1",
+        "--actor",
+        "zhou",
+        "--supervisor",
+        "周",
+        "--supervisor",
+        "吴",
+    ]
+    killed = run_cli(home, *args, env={"DANGAN_TEST_KILL_AT": kill_at})
+    assert killed.returncode == -9
+    again = run_cli(home, *args, "--json")
+    assert again.returncode == 0, again.stderr
+    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(home)}))
+    try:
+        gone = {"p1", "p2", "r1", "b1"}
+        for rid in RECORDS:
+            present = archive.catalog.get(rid) is not None
+            blobs = list(archive.blobs.list(f"records/{rid}"))
+            assert present == (rid not in gone), rid
+            assert len(blobs) == (0 if rid in gone else 3), (rid, blobs)
+        assert archive.index.search("罕见词").total == 1  # only n1 is left with that word
+        assert get_batch(archive, 1)["status"] == "executed"
+        assert archive.audit.verify().ok
+    finally:
+        archive.close()
+    due = run_cli(home, "retention", "due", "--as-of", "2026-01-01", "--json", check=True)
+    assert '"total": 0' in due.stdout
