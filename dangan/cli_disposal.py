@@ -7,6 +7,7 @@ holds on the command line too."""
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -211,6 +212,59 @@ def cmd_document(args):
     return 0
 
 
+def cmd_export(args):
+    from catalog.base import RecordFilter
+    from retention.transfer import export_package
+
+    archive = open_archive()
+    try:
+        ids = list(args.record or [])
+        filters = RecordFilter(
+            person=args.person,
+            doc_type=args.doc_type,
+            date_from=f"{args.year}-01-01" if args.year else None,
+            date_to=f"{args.year}-12-31" if args.year else None,
+        )
+        if not filters.is_empty():
+            found = archive.index.search("", filters=filters, limit=100000)
+            ids += [h.record_id for h in found.hits]
+        result = export_package(archive, list(dict.fromkeys(ids)), Path(args.out), args.actor)
+    finally:
+        archive.close()
+    print(f"已导出移交包 {result['package']}：{result['records']} 件。")
+    return 0
+
+
+def cmd_export_verify(args):
+    from retention.transfer import verify_package
+
+    problems = verify_package(Path(args.package))
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 12
+    print("移交包完整：所有文件与清单和元数据一致。")
+    return 0
+
+
+def cmd_import(args):
+    from retention.transfer import import_package
+
+    archive = open_archive()
+    try:
+        results = import_package(archive, Path(args.package), args.actor)
+    finally:
+        archive.close()
+    if args.json:
+        print_json({"results": results})
+    else:
+        print(
+            f"已导入 {sum(r['status'] != 'rejected' for r in results)} 件，拒收 "
+            f"{sum(r['status'] == 'rejected' for r in results)} 件。"
+        )
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     from retention.destruction import METHODS
     from retention.procedure import HOLD_KINDS
@@ -273,6 +327,25 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--method", default=METHODS[0])
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_execute)
+    q = sub.add_parser("export", help="移交：把档案写成可独立校验的移交包")
+    q.add_argument("out", help="新目录")
+    q.add_argument("--record", action="append", help="档案编号（可多次）")
+    q.add_argument("--doc-type")
+    q.add_argument("--year")
+    q.add_argument("--person", help="公民身份号码")
+    q.add_argument("--actor", default="cli")
+    q.set_defaults(func=cmd_export)
+    q = sub.add_parser(
+        "export-verify", help="校验移交包（也可用 sha256sum -c manifest-sha256.txt）"
+    )
+    q.add_argument("package")
+    q.set_defaults(func=cmd_export_verify)
+    q = sub.add_parser("import-package", help="导入移交包（先校验）")
+    q.add_argument("package")
+    q.add_argument("--actor", default="cli")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_import)
+
     q = r.add_parser("document", help="导出销毁清册（PDF/CSV）或销毁证明")
     q.add_argument("batch_id", type=int)
     q.add_argument("kind", choices=["register_pdf", "register_csv", "certificate_pdf"])
