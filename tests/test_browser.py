@@ -49,6 +49,35 @@ def driver(tmp_path_factory):
     d.quit()
 
 
+def _submit(driver, button) -> None:
+    """Click a form's button and wait until the browser shows the next page."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+
+    def gone(_):
+        try:
+            page.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+
+    _wait_for(driver, gone, 30, "next page")
+
+
+def _flash(driver) -> str:
+    """The message shown after a form was sent (waits for the new page)."""
+    from selenium.webdriver.common.by import By
+
+    def found(d):
+        items = d.find_elements(By.CSS_SELECTOR, ".flash.ok, .flash.error")
+        return items[0].text if items else None
+
+    return _wait_for(driver, found, 20, "flash message")
+
+
 def _wait_for(driver, check, seconds: float, what: str):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -89,8 +118,8 @@ def test_clerk_uploads_a_batch_watches_it_finish_and_confirms_a_review_item(
     shot(driver, "clerk-review-queue")
     date_input = item.find_element(By.NAME, "business_date")
     driver.execute_script("arguments[0].value = '2024-05-10'", date_input)
-    item.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    flash = driver.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    _submit(driver, item.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    flash = _flash(driver)
     assert "已归档" in flash and "Q001-YW·2024-" in flash
     shot(driver, "clerk-review-confirmed")
 
@@ -101,12 +130,12 @@ def test_caseworker_finds_a_person_by_id_and_reads_a_page(server, driver):
     login(driver, server, "li")
     box = driver.find_element(By.CSS_SELECTOR, "form.search input[name=q]")
     box.send_keys(PERSON)
-    driver.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
-    driver.find_element(By.LINK_TEXT, "查看此人的全部档案（按时间排列）").click()
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.search button[type=submit]"))
+    _submit(driver, driver.find_element(By.LINK_TEXT, "查看此人的全部档案（按时间排列）"))
     assert "参保人档案" in driver.find_element(By.TAG_NAME, "h1").text
     assert "2024 年" in driver.page_source
     shot(driver, "caseworker-person-timeline")
-    driver.find_element(By.CSS_SELECTOR, ".hit a.title").click()
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, ".hit a.title"))
     image = driver.find_element(By.CSS_SELECTOR, ".page-image img")
     _wait_for(
         driver, lambda d: d.execute_script("return arguments[0].naturalWidth", image), 30, "page"
@@ -134,19 +163,19 @@ def test_compliance_officer_takes_a_batch_to_approval_by_the_agency_head(server,
     login(driver, server, "zhou")
     driver.get(server.url + "/compliance?as_of=2200-01-01")
     assert "到期的档案" in driver.find_element(By.TAG_NAME, "h2").text
-    driver.find_element(By.ID, "create-batch").click()
-    assert "已建立鉴定批次" in driver.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    _submit(driver, driver.find_element(By.ID, "create-batch"))
+    assert "已建立鉴定批次" in _flash(driver)
     form = driver.find_element(By.CSS_SELECTOR, "form.appraise")
     form.find_element(By.NAME, "reason").send_keys("保管期满，经鉴定无继续保存价值")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert "鉴定意见" in driver.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    _submit(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert "鉴定意见" in _flash(driver)
     assert not driver.find_elements(By.CSS_SELECTOR, "form.approve")  # not the officer's to approve
     shot(driver, "compliance-batch-appraised")
 
     login(driver, server, "chen")
     driver.get(server.url + "/compliance")
-    driver.find_element(By.CSS_SELECTOR, "form.approve button[type=submit]").click()
-    assert "已审批" in driver.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.approve button[type=submit]"))
+    assert "已审批" in _flash(driver)
     batch = driver.find_element(By.CSS_SELECTOR, ".batch")
     assert batch.get_attribute("data-status") == "approved"
     shot(driver, "compliance-batch-approved")

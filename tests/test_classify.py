@@ -91,6 +91,9 @@ def test_id_numbers_are_validated_and_one_misread_character_is_corrected():
     assert fields.id_numbers == [VALID_ID]
     assert fields.invalid_id_numbers == ["110105194912310021"]
     assert fields.person_name == "张三"
+    # an all-digit credit code is not an ID number read wrongly
+    unit = extract_fields(["统一社会信用代码 91350103217765602X"])
+    assert unit.invalid_id_numbers == [] and unit.credit_code == "91350103217765602X"
 
 
 def test_labelled_fields_are_read():
