@@ -55,8 +55,16 @@ def build_corpus(cache: Path, count: int, seed: int) -> list[Any]:
     return docs
 
 
+def ocr_steps() -> tuple[str, ...]:
+    """The preprocessing ingest uses (DANGAN_OCR_PREPROCESS, default included)."""
+    from dangan.config import Settings
+
+    return Settings.from_env({**os.environ, "DANGAN_HOME": "/nonexistent"}).ocr_preprocess
+
+
 def ocr_document(path: Path, ocr_cache: Path) -> dict[str, Any]:
-    """OCR one scan the way ingest does; cached by the file's SHA-256."""
+    """OCR one scan the way ingest does; cached by the file's SHA-256 (one cache
+    folder per preprocessing setting)."""
     from ingest.validate import check_file
     from ocr.images import images_to_pdf
     from ocr.tesseract import TesseractEngine
@@ -74,7 +82,8 @@ def ocr_document(path: Path, ocr_cache: Path) -> dict[str, Any]:
             source = work / "scan.pdf"
             images_to_pdf(checked.path, source)
         started = time.monotonic()
-        out = TesseractEngine(jobs=1).process(source, work, has_text=checked.has_text)
+        engine = TesseractEngine(jobs=1, preprocess=ocr_steps())
+        out = engine.process(source, work, has_text=checked.has_text)
         data = {
             "sha256": sha,
             "pages": out.pages,
@@ -91,7 +100,7 @@ def ocr_document(path: Path, ocr_cache: Path) -> dict[str, Any]:
 
 def ocr_corpus(docs: list[Any], cache: Path, jobs: int) -> dict[str, dict[str, Any]]:
     """OCR text per document path, `jobs` files at a time."""
-    ocr_cache = cache / "ocr"
+    ocr_cache = cache / f"ocr-{'+'.join(ocr_steps()) or 'none'}"
     ocr_cache.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
     started = time.monotonic()

@@ -39,6 +39,7 @@ class Archive:
                 languages=settings.ocr_languages,
                 jobs=settings.ocr_jobs,
                 page_timeout=settings.ocr_timeout,
+                preprocess=settings.ocr_preprocess,
             ),
         )
         _ = archive.audit  # create its table now: never inside another transaction

@@ -18,6 +18,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DANGAN_HOME": ("Data directory holding all state (catalog, blobs, index).", str(DEFAULT_HOME)),
     "DANGAN_OCR_LANGUAGES": ("Tesseract languages for OCR.", "chi_sim+eng"),
     "DANGAN_OCR_JOBS": ("Parallel OCR workers (pages or files).", "number of CPU cores"),
+    "DANGAN_OCR_PREPROCESS": (
+        "Page preprocessing before OCR, comma-separated: rotate, deskew, seal, binarize; or none.",
+        "seal",
+    ),
     "DANGAN_OCR_TIMEOUT": ("Seconds allowed for OCR of one page before it is reported.", "180"),
     "DANGAN_MAX_FILE_MB": ("Largest accepted file, in MiB.", "200"),
     "DANGAN_MAX_PAGES": ("Most pages accepted in one file.", "500"),
@@ -60,6 +64,23 @@ def _code(env: dict[str, str], name: str, default: str) -> str:
     return value
 
 
+def _steps(env: dict[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    from ocr.tesseract import PREPROCESS_STEPS
+
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if raw.strip().lower() == "none":
+        return ()
+    steps = tuple(s.strip() for s in raw.split(",") if s.strip())
+    unknown = [s for s in steps if s not in PREPROCESS_STEPS]
+    if unknown:
+        raise ConfigError(
+            f"设置 {name} 含未知步骤：{'、'.join(unknown)}。可用：{'、'.join(PREPROCESS_STEPS)}，或 none。"
+        )
+    return steps
+
+
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -79,6 +100,7 @@ class Settings:
     ocr_languages: str = "chi_sim+eng"
     ocr_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     ocr_timeout: int = 180
+    ocr_preprocess: tuple[str, ...] = ("seal",)
     max_file_bytes: int = 200 * 1024 * 1024
     max_pages: int = 500
     fonds_code: str = "Q001"
@@ -124,6 +146,7 @@ class Settings:
             ocr_languages=env.get("DANGAN_OCR_LANGUAGES") or "chi_sim+eng",
             ocr_jobs=_int(env, "DANGAN_OCR_JOBS", os.cpu_count() or 1),
             ocr_timeout=_int(env, "DANGAN_OCR_TIMEOUT", 180),
+            ocr_preprocess=_steps(env, "DANGAN_OCR_PREPROCESS", ("seal",)),
             max_file_bytes=_int(env, "DANGAN_MAX_FILE_MB", 200) * 1024 * 1024,
             max_pages=_int(env, "DANGAN_MAX_PAGES", 500),
             fonds_code=_code(env, "DANGAN_FONDS_CODE", "Q001"),

@@ -7,6 +7,7 @@ ingest process with it."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -38,15 +39,41 @@ def extract_text_layer(pdf: Path) -> list[str]:
         doc.close()
 
 
+STEPS_ENV = "DANGAN_OCR_INPUT_STEPS"  # tells the OCRmyPDF child (ocr/ocr_input.py) what to do
+
+# Preprocessing steps (DANGAN_OCR_PREPROCESS): what each does and where.
+PREPROCESS_STEPS = {
+    "rotate": "turn pages printed upside down or sideways upright (Tesseract OSD)",
+    "deskew": "straighten skewed pages (kept in the archival copy: allowed by DA/T 31)",
+    "seal": "read through red seals: grey from the red channel (OCR input only)",
+    "binarize": "Otsu binarisation after a median filter (OCR input only)",
+}
+
+
 class TesseractEngine:
     name = "tesseract"
 
-    def __init__(self, languages: str = "chi_sim+eng", jobs: int = 1, page_timeout: int = 180):
+    def __init__(
+        self,
+        languages: str = "chi_sim+eng",
+        jobs: int = 1,
+        page_timeout: int = 180,
+        preprocess: tuple[str, ...] = (),
+    ):
         self.languages = languages
         self.jobs = jobs
         self.page_timeout = page_timeout
+        self.preprocess = tuple(preprocess)
 
     def command(self, source: Path, output: Path, sidecar: Path) -> list[str]:
+        steps = set(self.preprocess)
+        extra = []
+        if "rotate" in steps:
+            extra += ["--rotate-pages", "--rotate-pages-threshold", "2"]
+        if "deskew" in steps:
+            extra += ["--deskew"]
+        if steps & {"seal", "binarize"}:
+            extra += ["--plugin", "ocr.ocr_input"]
         return [
             sys.executable,
             "-m",
@@ -70,6 +97,7 @@ class TesseractEngine:
             "--tesseract-timeout",
             str(self.page_timeout),
             "--quiet",
+            *extra,
             str(source),
             str(output),
         ]
@@ -82,6 +110,7 @@ class TesseractEngine:
         try:
             proc = subprocess.run(
                 self.command(source_pdf, output, sidecar),
+                env={**os.environ, STEPS_ENV: ",".join(self.preprocess)},
                 capture_output=True,
                 text=True,
                 timeout=timeout,
