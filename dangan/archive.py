@@ -120,6 +120,14 @@ class Archive:
         self._cache["classifier"] = classifier
         return classifier
 
+    def ensure_tables(self, name: str, ddl: str) -> None:
+        """Create a subsystem's own tables in the catalog database, once per
+        open archive. Call it outside any transaction (DDL scripts commit)."""
+        key = f"tables:{name}"
+        if not self._cache.get(key):
+            self.catalog.connection().executescript(ddl)
+            self._cache[key] = True
+
     @property
     def audit(self):
         """The hash-chained audit log (dangan/audit.py), in the catalog database."""

@@ -26,9 +26,7 @@ CREATE INDEX IF NOT EXISTS intake_events_day ON intake_events(day);
 
 
 def _ensure(archive: Archive) -> None:
-    if not archive._cache.get("intake_events_schema"):
-        archive.catalog.connection().executescript(SCHEMA)
-        archive._cache["intake_events_schema"] = True
+    archive.ensure_tables("intake_events", SCHEMA)
 
 
 def record_outcome(archive: Archive, result: IngestResult) -> None:

@@ -100,9 +100,7 @@ def _now() -> str:
 
 
 def ensure_schema(archive: Archive) -> None:
-    if not archive._cache.get("retention_schema"):
-        archive.catalog.connection().executescript(SCHEMA)
-        archive._cache["retention_schema"] = True
+    archive.ensure_tables("retention", SCHEMA)
 
 
 def require(actor: Principal, permission: str, what: str) -> None:
