@@ -50,21 +50,24 @@ def driver(tmp_path_factory):
 
 
 def _submit(driver, button) -> None:
-    """Click a form's button and wait until the browser shows the next page."""
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.common.by import By
+    """Click a form's button and wait until the browser shows the next page.
 
-    page = driver.find_element(By.TAG_NAME, "html")
+    The old document is marked with a window property; a navigation replaces the
+    window object, so the mark disappears once the next page has loaded. (Polling
+    the old page's elements races with Chrome tearing the document down.)
+    """
+    driver.execute_script("window.__danganOldPage = true;")
     button.click()
 
-    def gone(_):
+    def loaded(d):
         try:
-            page.is_enabled()
+            return d.execute_script(
+                "return !window.__danganOldPage && document.readyState === 'complete';"
+            )
+        except Exception:  # the page is between documents; ask again
             return False
-        except StaleElementReferenceException:
-            return True
 
-    _wait_for(driver, gone, 30, "next page")
+    _wait_for(driver, loaded, 30, "next page")
 
 
 def _flash(driver) -> str:
