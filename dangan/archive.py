@@ -18,6 +18,19 @@ from ocr.tesseract import TesseractEngine
 log = logging.getLogger(__name__)
 
 
+def open_blobs(settings: Settings) -> BlobStore:
+    """The object store the settings name: MinIO/S3 when DANGAN_S3_ENDPOINT is
+    set (checked now, so a wrong setting fails at start-up), else local files."""
+    if not settings.s3_endpoint:
+        return LocalBlobStore(settings.blob_root)
+    from catalog.s3 import S3BlobStore, client_from_url
+
+    client = client_from_url(
+        settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_region
+    )
+    return S3BlobStore(client, settings.s3_bucket)
+
+
 @dataclass
 class Archive:
     settings: Settings
@@ -33,7 +46,7 @@ class Archive:
         archive = cls(
             settings=settings,
             catalog=SqliteCatalog(settings.catalog_path),
-            blobs=LocalBlobStore(settings.blob_root),
+            blobs=open_blobs(settings),
             index=FtsIndex(settings.index_path),
             engine=TesseractEngine(
                 languages=settings.ocr_languages,

@@ -106,11 +106,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from dangan.archive import Archive
     from dangan.config import Settings
 
     settings = Settings.from_env()
     host = args.host or settings.host
     port = args.port or settings.port
+    Archive.open(settings).close()  # a wrong backend setting fails here, with its name
     app = create_app(settings)
     print(f"dangan 已启动：http://{host}:{port}/  （按 Ctrl+C 停止）", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -6,6 +6,7 @@ Every setting is declared here once; the CLI, the API and README use this table.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,14 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Seconds without a heartbeat after which another worker takes over a job.",
         "60",
     ),
+    "DANGAN_S3_ENDPOINT": (
+        "Object store (MinIO/S3) address, e.g. http://minio:9000; unset: files under DANGAN_HOME.",
+        "(unset)",
+    ),
+    "DANGAN_S3_BUCKET": ("Bucket holding originals, PDFs and page images.", "dangan"),
+    "DANGAN_S3_ACCESS_KEY": ("Object store access key (required with DANGAN_S3_ENDPOINT).", ""),
+    "DANGAN_S3_SECRET_KEY": ("Object store secret key (required with DANGAN_S3_ENDPOINT).", ""),
+    "DANGAN_S3_REGION": ("Object store region, where the server wants one.", "(unset)"),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
 }
@@ -81,6 +90,15 @@ def _steps(env: dict[str, str], name: str, default: tuple[str, ...]) -> tuple[st
     return steps
 
 
+def _bucket(name: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name):
+        raise ConfigError(
+            f"DANGAN_S3_BUCKET 的值 {name!r} 不是有效的存储桶名："
+            "只能用小写字母、数字、点和连字符，3 到 63 个字符。"
+        )
+    return name
+
+
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -110,6 +128,11 @@ class Settings:
     intake_lease: int = 60
     host: str = "127.0.0.1"
     port: int = 8000
+    s3_endpoint: str | None = None
+    s3_bucket: str = "dangan"
+    s3_access_key: str = ""
+    s3_secret_key: str = field(default="", repr=False)
+    s3_region: str | None = None
 
     @property
     def model_dir(self) -> Path:
@@ -141,6 +164,16 @@ class Settings:
                 f"未知的设置：{', '.join(unknown)}。请检查拼写（见 README 的“配置”一节）。"
             )
         home = Path(env.get("DANGAN_HOME") or DEFAULT_HOME).expanduser()
+        s3_endpoint = env.get("DANGAN_S3_ENDPOINT") or None
+        if s3_endpoint:
+            missing = [
+                n for n in ("DANGAN_S3_ACCESS_KEY", "DANGAN_S3_SECRET_KEY") if not env.get(n)
+            ]
+            if missing:
+                raise ConfigError(
+                    f"设置了 DANGAN_S3_ENDPOINT，但缺少 {'、'.join(missing)}。"
+                    "请一并设置对象存储的访问密钥。"
+                )
         return cls(
             home=home,
             ocr_languages=env.get("DANGAN_OCR_LANGUAGES") or "chi_sim+eng",
@@ -156,6 +189,11 @@ class Settings:
             intake_lease=_int(env, "DANGAN_INTAKE_LEASE", 60),
             host=env.get("DANGAN_HOST") or "127.0.0.1",
             port=_int(env, "DANGAN_PORT", 8000),
+            s3_endpoint=s3_endpoint,
+            s3_bucket=_bucket(env.get("DANGAN_S3_BUCKET") or "dangan"),
+            s3_access_key=env.get("DANGAN_S3_ACCESS_KEY") or "",
+            s3_secret_key=env.get("DANGAN_S3_SECRET_KEY") or "",
+            s3_region=env.get("DANGAN_S3_REGION") or None,
         )
 
     def ensure_dirs(self) -> None:

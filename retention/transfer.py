@@ -63,7 +63,7 @@ def export_package(archive: Archive, record_ids: list[str], out: Path, actor: st
             if ref.role not in ("original", "archive_pdf"):
                 continue  # page images are derived from the PDF
             name = "archive.pdf" if ref.role == "archive_pdf" else "original" + Path(ref.key).suffix
-            with archive.blobs.open(ref.key) as src, (folder / name).open("wb") as dst:
+            with archive.blobs.open(ref.key, ref.sha256) as src, (folder / name).open("wb") as dst:
                 shutil.copyfileobj(src, dst)
             if _sha(folder / name) != ref.sha256:
                 raise TransferError(

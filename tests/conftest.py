@@ -71,6 +71,22 @@ def ingested(tmp_path_factory, corpus, bad_files):
     return {"home": home, "results": results, "returncode": proc.returncode, "stderr": proc.stderr}
 
 
+@pytest.fixture(scope="session")
+def minio_env() -> dict[str, str]:
+    """A real MinIO server (scripts/services/minio.sh): its DANGAN_S3_* settings.
+    Each user of it takes a bucket of its own (see `minio_bucket`)."""
+    import services
+
+    return services.start("minio")
+
+
+def minio_bucket(env: dict[str, str]) -> dict[str, str]:
+    """The MinIO settings with a fresh bucket, so tests never share objects."""
+    import uuid
+
+    return {**env, "DANGAN_S3_BUCKET": f"test-{uuid.uuid4().hex[:12]}"}
+
+
 def login(client, *roles: str, username: str | None = None) -> str:
     """Create a user with `roles` in the app's account store and log the test
     client in as that user (the session cookie stays on the client)."""

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import minio_bucket, run_cli
 
 from catalog.base import FileRef, PageText, Record
 from dangan.access.store import Forbidden, Principal, SqliteAccountStore
@@ -84,9 +84,12 @@ def _add(archive: Archive, rid: str) -> None:
     archive.catalog.add_record(record)
 
 
-@pytest.fixture
-def archive(tmp_path: Path):
-    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")}))
+@pytest.fixture(params=["local", "minio"])
+def archive(request, tmp_path: Path):
+    env = {"DANGAN_HOME": str(tmp_path / "h")}
+    if request.param == "minio":
+        env |= minio_bucket(request.getfixturevalue("minio_env"))
+    archive = Archive.open(Settings.from_env(env))
     for rid in RECORDS:
         _add(archive, rid)
     archive.sync_index()
@@ -148,6 +151,9 @@ def test_the_whole_procedure_destroys_exactly_what_was_approved(archive):
     for rid in ("p1", "b1"):
         assert archive.catalog.get(rid) is None
         assert list(archive.blobs.list(f"records/{rid}")) == []
+        if hasattr(archive.blobs, "versions"):  # MinIO: no version left behind the hold
+            for name in ("original.png", "archive.pdf", "pages/0001.jpg"):
+                assert archive.blobs.versions(f"records/{rid}/{name}") == []
     for term in ("罕见词p1甲乙", "11010519491231002X", "赵一", "李四"):
         assert archive.index.search(term).total == 0, term
     for rid in ("p2", "r1", "b1"):

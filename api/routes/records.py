@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path, PurePath
@@ -13,11 +14,14 @@ from fastapi.responses import StreamingResponse
 
 from api.auth import Downloader, Ingester, Reader, log_access, masked
 from api.deps import ArchiveDep, load_record
+from catalog.base import FileRef
+from catalog.blobs import BlobCorrupt
 from dangan.archive import Archive
 from dangan.errors import NotFound
 from dangan.records import record_json
 from ingest.pipeline import IngestResult, ingest_file
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["records"])
 
 
@@ -48,13 +52,20 @@ def get_record(request: Request, record_id: str, archive: ArchiveDep, user: Read
     return masked(record_json(record), user)
 
 
-def _stream(archive: Archive, key: str, media_type: str, filename: str | None = None):
-    handle = archive.blobs.open(key)
+def _stream(archive: Archive, ref: FileRef, media_type: str, filename: str | None = None):
+    """Stream a stored file, checked against the SHA-256 in the catalog. A file
+    that fails the check is cut off before its end and the failure logged, so
+    a damaged copy is never delivered whole."""
+    handle = archive.blobs.open(ref.key, ref.sha256)
 
     def body():
         with handle:
-            while chunk := handle.read(256 * 1024):
-                yield chunk
+            try:
+                while chunk := handle.read(256 * 1024):
+                    yield chunk
+            except BlobCorrupt as exc:
+                log.error("%s", exc.message)
+                raise
 
     headers = {}
     if filename:
@@ -73,7 +84,7 @@ def page_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     ref = load_record(archive, record_id).file("page_image", page_no)
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
-    return _stream(archive, ref.key, ref.media_type)
+    return _stream(archive, ref, ref.media_type)
 
 
 @router.get("/records/{record_id}/pdf", summary="可检索的 PDF/A 文件")
@@ -83,7 +94,7 @@ def record_pdf(request: Request, record_id: str, archive: ArchiveDep, user: Down
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有 PDF 文件。")
     log_access(request, user, "record.download", record_id, file="pdf")
-    return _stream(archive, ref.key, "application/pdf", f"{Path(record.filename).stem}.pdf")
+    return _stream(archive, ref, "application/pdf", f"{Path(record.filename).stem}.pdf")
 
 
 @router.get("/records/{record_id}/original", summary="原始文件（未经修改）")
@@ -93,4 +104,4 @@ def record_original(request: Request, record_id: str, archive: ArchiveDep, user:
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有原始文件。")
     log_access(request, user, "record.download", record_id, file="original")
-    return _stream(archive, ref.key, ref.media_type, record.filename)
+    return _stream(archive, ref, ref.media_type, record.filename)
