@@ -26,6 +26,7 @@ from api.routes import (
 )
 from dangan.access.store import NotAuthenticated, SqliteAccountStore
 from dangan.archive import Archive
+from dangan.catchup import IndexCatchUp
 from dangan.config import Settings
 from dangan.errors import DanganError
 from dangan.events import DeliveryWorker, Webhooks
@@ -46,9 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.intake_worker.start()
         app.state.webhooks = DeliveryWorker(Webhooks(app.state.archive.catalog))
         app.state.webhooks.start()
+        app.state.index_catch_up = IndexCatchUp(app.state.archive)
+        app.state.index_catch_up.start()
         try:
             yield
         finally:
+            app.state.index_catch_up.stop()
             app.state.webhooks.stop()
             app.state.intake_worker.stop()
             app.state.archive.close()

@@ -7,14 +7,41 @@ exactly. Words of any length are found as phrase queries over the characters."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from ocr.normalize import fold_width
 
 _TOKEN = re.compile(r"[0-9a-zA-Z]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+@cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    """The form both index and query see: full-width folded to half-width and
+    traditional characters to simplified (OpenCC t2s), so 醫療保險 finds 医疗保险."""
+    return _t2s().convert(fold_width(text))
+
+
 def tokens(text: str) -> list[str]:
-    return [t.lower() for t in _TOKEN.findall(fold_width(text))]
+    return [t.lower() for t in _TOKEN.findall(fold(text))]
+
+
+def query_terms(query: str) -> list[tuple[str, bool]]:
+    """Whitespace-separated terms of a user query, folded, each with whether it
+    ends in '*' (a prefix query on a Latin/digit term). Terms without a
+    searchable token are dropped."""
+    out = []
+    for term in query.split():
+        prefix = term.endswith("*")
+        toks = tokens(term)
+        if toks:
+            out.append((" ".join(toks), prefix and toks[-1].isascii()))
+    return out
 
 
 def to_index_text(text: str) -> str:
@@ -32,16 +59,7 @@ def to_match_expression(query: str) -> str | None:
     Whitespace separates terms (all must match); each term becomes a phrase of
     its tokens. A trailing '*' on a Latin/digit term makes it a prefix query.
     Returns None when the query holds no searchable token."""
-    parts = []
-    for term in query.split():
-        prefix = term.endswith("*")
-        toks = tokens(term)
-        if not toks:
-            continue
-        phrase = '"' + " ".join(toks) + '"'
-        if prefix and toks[-1].isascii():
-            phrase += " *"
-        parts.append(phrase)
+    parts = [f'"{phrase}"' + (" *" if prefix else "") for phrase, prefix in query_terms(query)]
     return " AND ".join(parts) if parts else None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from catalog.base import RecordFilter
@@ -79,37 +80,45 @@ class FtsIndex:
         return conn
 
     def upsert(self, doc: IndexDoc) -> None:
+        self.upsert_many([doc])
+
+    def upsert_many(self, docs: Iterable[IndexDoc]) -> int:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
+        count = 0
         try:
-            conn.execute("DELETE FROM pages_fts WHERE record_id = ?", (doc.record_id,))
-            rows = [(doc.record_id, 0, to_index_text(f"{doc.title}\n{doc.filename}"))]
-            rows += [(doc.record_id, no, to_index_text(text)) for no, text in doc.pages]
-            conn.executemany(
-                "INSERT INTO pages_fts (record_id, page_no, body) VALUES (?,?,?)", rows
-            )
-            conn.execute("DELETE FROM docs WHERE record_id = ?", (doc.record_id,))
-            conn.execute(
-                "INSERT INTO docs (record_id, status, doc_type, category, retention, formed_date)"
-                " VALUES (?,?,?,?,?,?)",
-                (
-                    doc.record_id,
-                    doc.status,
-                    doc.doc_type,
-                    doc.category,
-                    doc.retention,
-                    doc.formed_date,
-                ),
-            )
-            conn.execute("DELETE FROM doc_keys WHERE record_id = ?", (doc.record_id,))
-            conn.executemany(
-                "INSERT INTO doc_keys (record_id, kind, value) VALUES (?,?,?)",
-                [(doc.record_id, kind, value.upper()) for kind, value in doc.keys],
-            )
+            for doc in docs:
+                self._write(conn, doc)
+                count += 1
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        return count
+
+    def _write(self, conn: sqlite3.Connection, doc: IndexDoc) -> None:
+        conn.execute("DELETE FROM pages_fts WHERE record_id = ?", (doc.record_id,))
+        rows = [(doc.record_id, 0, to_index_text(f"{doc.title}\n{doc.filename}"))]
+        rows += [(doc.record_id, no, to_index_text(text)) for no, text in doc.pages]
+        conn.executemany("INSERT INTO pages_fts (record_id, page_no, body) VALUES (?,?,?)", rows)
+        conn.execute("DELETE FROM docs WHERE record_id = ?", (doc.record_id,))
+        conn.execute(
+            "INSERT INTO docs (record_id, status, doc_type, category, retention, formed_date)"
+            " VALUES (?,?,?,?,?,?)",
+            (
+                doc.record_id,
+                doc.status,
+                doc.doc_type,
+                doc.category,
+                doc.retention,
+                doc.formed_date,
+            ),
+        )
+        conn.execute("DELETE FROM doc_keys WHERE record_id = ?", (doc.record_id,))
+        conn.executemany(
+            "INSERT INTO doc_keys (record_id, kind, value) VALUES (?,?,?)",
+            [(doc.record_id, kind, value.upper()) for kind, value in doc.keys],
+        )
 
     def delete(self, record_id: str) -> None:
         conn = self._conn()

@@ -3,10 +3,19 @@ the index is fed from the catalog's outbox (see dangan.archive.sync_index)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from catalog.base import RecordFilter
+from dangan.errors import DanganError
+
+
+class IndexUnavailable(DanganError):
+    """The search server cannot be reached; what was not indexed stays queued."""
+
+    http_status = 503
+    code = "index_unavailable"
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,9 @@ class IndexResult:
 class SearchIndex(Protocol):
     def upsert(self, doc: IndexDoc) -> None:
         """Replace everything indexed for doc.record_id."""
+
+    def upsert_many(self, docs: Iterable[IndexDoc]) -> int:
+        """upsert() for many documents at once (bulk); returns how many."""
 
     def delete(self, record_id: str) -> None: ...
 

@@ -499,6 +499,9 @@ class SqliteCatalog:
         )
         return [(r[1], r[0]) for r in rows]
 
+    def outbox_size(self) -> int:
+        return self._conn().execute("SELECT count(*) FROM outbox").fetchone()[0]
+
     def queue_all_for_index(self) -> None:
         self._conn().execute(
             "INSERT INTO outbox (record_id, action, created_at) SELECT id, 'index', ? FROM records",

@@ -9,7 +9,7 @@ from typing import Any
 from catalog.base import Record
 from catalog.blobs import BlobStore, LocalBlobStore
 from catalog.fts import FtsIndex
-from catalog.index import IndexDoc, SearchIndex
+from catalog.index import IndexDoc, IndexUnavailable, SearchIndex
 from catalog.sqlite import SqliteCatalog, record_keys
 from dangan.config import Settings
 from ocr.base import OcrEngine
@@ -31,6 +31,16 @@ def open_blobs(settings: Settings) -> BlobStore:
     return S3BlobStore(client, settings.s3_bucket)
 
 
+def open_index(settings: Settings) -> SearchIndex:
+    """Elasticsearch when DANGAN_SEARCH_URL is set (checked now), else the
+    embedded SQLite FTS5 index."""
+    if not settings.search_url:
+        return FtsIndex(settings.index_path)
+    from catalog.elastic import ElasticIndex
+
+    return ElasticIndex(settings.search_url, settings.search_index)
+
+
 @dataclass
 class Archive:
     settings: Settings
@@ -47,7 +57,7 @@ class Archive:
             settings=settings,
             catalog=SqliteCatalog(settings.catalog_path),
             blobs=open_blobs(settings),
-            index=FtsIndex(settings.index_path),
+            index=open_index(settings),
             engine=TesseractEngine(
                 languages=settings.ocr_languages,
                 jobs=settings.ocr_jobs,
@@ -56,32 +66,49 @@ class Archive:
             ),
         )
         _ = archive.audit  # create its table now: never inside another transaction
-        archive.sync_index()
+        archive.sync_index(quiet=True)
         return archive
 
-    def sync_index(self) -> int:
+    def sync_index(self, *, quiet: bool = False, progress=None) -> int:
         """Apply pending outbox entries to the search index. Safe to repeat:
-        an entry is removed only after the index has taken it."""
+        an entry is removed only after the index has taken it. With `quiet`, an
+        unreachable search server is logged and the entries wait for the next
+        call (ingest must not fail because the derived index is down)."""
         applied = 0
-        while batch := self.catalog.pending_outbox(200):
-            done = []
-            for seq, record_id, action in batch:
-                record = self.catalog.get(record_id) if action == "index" else None
-                if record is None:
+        total = self.catalog.outbox_size() if progress else 0
+        try:
+            while batch := self.catalog.pending_outbox(500):
+                docs, gone = [], []
+                for _seq, record_id, action in batch:
+                    record = self.catalog.get(record_id) if action == "index" else None
+                    if record is None:
+                        gone.append(record_id)
+                    else:
+                        docs.append(index_doc(record))
+                if docs:
+                    self.index.upsert_many(docs)
+                for record_id in gone:
                     self.index.delete(record_id)
-                else:
-                    self.index.upsert(index_doc(record))
-                done.append(seq)
-            self.catalog.ack_outbox(done)
-            applied += len(done)
+                self.catalog.ack_outbox([seq for seq, _, _ in batch])
+                applied += len(batch)
+                if progress:
+                    progress(applied, max(total, applied))
+        except IndexUnavailable as exc:
+            if not quiet:
+                raise
+            log.warning(
+                "search index: %s (%d entries wait in the outbox)",
+                exc.message,
+                self.catalog.outbox_size(),
+            )
         if applied:
             log.info("search index: applied %d outbox entries", applied)
         return applied
 
-    def reindex(self) -> int:
+    def reindex(self, progress=None) -> int:
         """Queue every record for the index and apply the queue (`dangan reindex`)."""
         self.catalog.queue_all_for_index()
-        return self.sync_index()
+        return self.sync_index(progress=progress)
 
     # --- retention schedule and classifier ----------------------------------
 

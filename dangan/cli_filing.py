@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from dangan.cli_common import open_archive, print_json
@@ -99,10 +100,15 @@ def cmd_schedule_load(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     archive = open_archive()
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r正在重建索引：{done}/{total}", end="", file=sys.stderr, flush=True)
+
     try:
-        count = archive.reindex()
+        count = archive.reindex(progress=progress)
     finally:
         archive.close()
+    print("", file=sys.stderr)
     print(f"已重建索引：{count} 条记录。")
     return 0
 

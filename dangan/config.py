@@ -48,6 +48,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DANGAN_S3_ACCESS_KEY": ("Object store access key (required with DANGAN_S3_ENDPOINT).", ""),
     "DANGAN_S3_SECRET_KEY": ("Object store secret key (required with DANGAN_S3_ENDPOINT).", ""),
     "DANGAN_S3_REGION": ("Object store region, where the server wants one.", "(unset)"),
+    "DANGAN_SEARCH_URL": (
+        "Elasticsearch 8 address, e.g. http://elasticsearch:9200; unset: embedded SQLite FTS5 index.",
+        "(unset)",
+    ),
+    "DANGAN_SEARCH_INDEX": ("Elasticsearch index name.", "dangan-records"),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
 }
@@ -99,6 +104,21 @@ def _bucket(name: str) -> str:
     return name
 
 
+def _url(env: dict[str, str], name: str) -> str | None:
+    value = env.get(name) or None
+    if value and not re.match(r"^https?://[^/\s]+", value):
+        raise ConfigError(f"{name} 的值 {value!r} 不是 http:// 或 https:// 开头的地址。")
+    return value
+
+
+def _index_name(name: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,200}", name):
+        raise ConfigError(
+            f"DANGAN_SEARCH_INDEX 的值 {name!r} 不是有效的索引名：只能用小写字母、数字、-、_ 和点。"
+        )
+    return name
+
+
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -133,6 +153,8 @@ class Settings:
     s3_access_key: str = ""
     s3_secret_key: str = field(default="", repr=False)
     s3_region: str | None = None
+    search_url: str | None = None
+    search_index: str = "dangan-records"
 
     @property
     def model_dir(self) -> Path:
@@ -194,6 +216,8 @@ class Settings:
             s3_access_key=env.get("DANGAN_S3_ACCESS_KEY") or "",
             s3_secret_key=env.get("DANGAN_S3_SECRET_KEY") or "",
             s3_region=env.get("DANGAN_S3_REGION") or None,
+            search_url=_url(env, "DANGAN_SEARCH_URL"),
+            search_index=_index_name(env.get("DANGAN_SEARCH_INDEX") or "dangan-records"),
         )
 
     def ensure_dirs(self) -> None:

@@ -107,7 +107,7 @@ def ingest_file(
     result = _ingest_file(archive, path, name, progress, case)
     if case and result.status == "duplicate" and result.record_id:
         archive.catalog.link_case(result.record_id, case)
-        archive.sync_index()
+        archive.sync_index(quiet=True)
     try:
         record_outcome(archive, result)
     except Exception:  # statistics must never lose a record
@@ -142,7 +142,7 @@ def _ingest_file(
         except DuplicateRecord as dup:
             return _duplicate(display, dup.existing_id, checked.pages, sha)
         _fault("after_commit")
-        archive.sync_index()
+        archive.sync_index(quiet=True)
         return IngestResult(
             file=display,
             status="archived",

@@ -88,7 +88,7 @@ def confirm(
         # the correction is new training data: retrain on next use
         (archive.settings.model_dir / "classifier.json").unlink(missing_ok=True)
         archive.forget_cached()
-    archive.sync_index()
+    archive.sync_index(quiet=True)
     archive.audit.append(
         actor,
         "record.confirm",

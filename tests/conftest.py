@@ -80,6 +80,15 @@ def minio_env() -> dict[str, str]:
     return services.start("minio")
 
 
+@pytest.fixture(scope="session")
+def elastic_env() -> dict[str, str]:
+    """A real Elasticsearch node (scripts/services/elasticsearch.sh): its
+    DANGAN_SEARCH_URL. Each user of it takes an index of its own."""
+    import services
+
+    return services.start("elasticsearch")
+
+
 def minio_bucket(env: dict[str, str]) -> dict[str, str]:
     """The MinIO settings with a fresh bucket, so tests never share objects."""
     import uuid

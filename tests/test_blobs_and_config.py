@@ -45,3 +45,23 @@ def test_every_setting_is_documented_in_readme():
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for name in SETTINGS:
         assert name in readme, name
+
+
+def test_docker_compose_is_in_step_with_the_settings():
+    from pathlib import Path
+
+    import yaml
+
+    from dangan.config import SETTINGS, Settings
+
+    compose = yaml.safe_load((Path(__file__).parent.parent / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"minio", "elasticsearch", "api", "worker"} <= set(services)
+    for name in ("api", "worker"):
+        env = {k: str(v) for k, v in services[name]["environment"].items()}
+        assert set(env) <= set(SETTINGS), set(env) - set(SETTINGS)
+        settings = Settings.from_env(env)  # every value is one dangan accepts
+        assert settings.s3_endpoint == "http://minio:9000"
+        assert settings.search_url == "http://elasticsearch:9200"
+        assert settings.s3_secret_key == services["minio"]["environment"]["MINIO_ROOT_PASSWORD"]
+    assert services["worker"]["command"][:2] == ["dangan", "worker"]

@@ -1,0 +1,271 @@
+"""Production search index: Elasticsearch 8.
+
+One document per record: record-level fields for filters, exact keyword fields
+for ID numbers, unit codes and serials, and the pages as nested objects so a hit
+can say which pages matched. Text is brought to one normal form in Python
+first (catalog.cjk: full-width and traditional characters folded, the same
+tokens as the embedded index), then analysed twice: the standard
+tokenizer's single CJK characters (`text`) and CJK bigrams (`text.bigram`).
+Each query term is a phrase: one-character terms on `text`, longer ones on the
+far more selective bigrams. So one- and two-character words and names are found
+as exact phrases, as in the embedded index.
+
+The index is derived data: the catalog's outbox feeds it (dangan.archive), and
+an outage raises IndexUnavailable so the outbox keeps what was not applied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from catalog.base import RecordFilter
+from catalog.cjk import from_index_text, query_terms, tokens
+from catalog.index import IndexDoc, IndexHit, IndexResult, IndexUnavailable
+from dangan.errors import ConfigError
+
+KEY_KINDS = ("person", "unit", "serial")
+_TEXT = {
+    "type": "text",
+    "analyzer": "cjk_unigram",
+    "fields": {"bigram": {"type": "text", "analyzer": "cjk_bigram_only"}},
+}
+SETTINGS = {
+    "number_of_shards": 1,
+    "number_of_replicas": 0,
+    "refresh_interval": "1s",
+    "analysis": {
+        "filter": {
+            "bigrams": {"type": "cjk_bigram", "output_unigrams": False},
+        },
+        "analyzer": {
+            "cjk_unigram": {"tokenizer": "standard", "filter": ["cjk_width", "lowercase"]},
+            "cjk_bigram_only": {
+                "tokenizer": "standard",
+                "filter": ["cjk_width", "lowercase", "bigrams"],
+            },
+        },
+    },
+}
+MAPPINGS = {
+    "dynamic": "strict",
+    "properties": {
+        "record_id": {"type": "keyword"},
+        "status": {"type": "keyword"},
+        "doc_type": {"type": "keyword"},
+        "category": {"type": "keyword"},
+        "retention": {"type": "keyword"},
+        "formed_date": {"type": "keyword"},
+        **{kind: {"type": "keyword"} for kind in KEY_KINDS},
+        "title": _TEXT,
+        "pages": {
+            "type": "nested",
+            "properties": {"page_no": {"type": "integer"}, "text": _TEXT},
+        },
+    },
+}
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def normal_form(text: str) -> str:
+    """What is indexed and queried: catalog.cjk tokens (folded), CJK characters
+    run together (so bigrams form across OCR's stray spaces and line breaks, as
+    the embedded index's phrases do), other tokens separated by spaces."""
+    return from_index_text(" ".join(tokens(text)))
+
+
+def _phrase(field: str, phrase: str, prefix: bool) -> dict:
+    """One query term as a phrase. Bigrams are far more selective than single
+    characters, so a term whose CJK runs are all two characters or longer is
+    matched on `.bigram`; a lone CJK character only exists on the unigram field."""
+    text = from_index_text(phrase)
+    if prefix:
+        return {"match_phrase_prefix": {field: text}}
+    runs = _CJK_RUN.findall(text)
+    target = f"{field}.bigram" if runs and all(len(r) >= 2 for r in runs) else field
+    return {"match_phrase": {target: text}}
+
+
+class ElasticIndex:
+    def __init__(self, url: str, name: str = "dangan-records", client=None):
+        from elasticsearch import Elasticsearch
+
+        self.name = name
+        self.url = url
+        self.client = client or Elasticsearch(url, request_timeout=30, retry_on_timeout=True)
+        self._prepare()
+
+    def _prepare(self) -> None:
+        try:
+            if not self.client.indices.exists(index=self.name):
+                self.client.indices.create(index=self.name, settings=SETTINGS, mappings=MAPPINGS)
+        except Exception as exc:  # connection refused, auth, bad URL ...
+            if _is_already_exists(exc):
+                return
+            raise ConfigError(
+                f"无法连接检索服务（DANGAN_SEARCH_URL={self.url}）：{exc.__class__.__name__}。"
+                "请确认 Elasticsearch 已启动、地址正确。"
+            ) from exc
+
+    # --- writing -------------------------------------------------------------
+
+    def _body(self, doc: IndexDoc) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "record_id": doc.record_id,
+            "status": doc.status,
+            "doc_type": doc.doc_type,
+            "category": doc.category,
+            "retention": doc.retention,
+            "formed_date": doc.formed_date,
+            "title": normal_form(f"{doc.title}\n{doc.filename}"),
+            "pages": [{"page_no": no, "text": normal_form(text)} for no, text in doc.pages],
+        }
+        for kind in KEY_KINDS:
+            body[kind] = sorted({v.upper() for k, v in doc.keys if k == kind})
+        return body
+
+    def upsert(self, doc: IndexDoc) -> None:
+        self.upsert_many([doc])
+
+    def upsert_many(self, docs: Iterable[IndexDoc], refresh: bool = True) -> int:
+        from elasticsearch import helpers
+
+        actions = (
+            {"_index": self.name, "_id": d.record_id, "_source": self._body(d)} for d in docs
+        )
+        with _unavailable():
+            ok, _ = helpers.bulk(self.client, actions, chunk_size=500, refresh=refresh)
+        return ok
+
+    def delete(self, record_id: str) -> None:
+        with _unavailable():
+            self.client.delete(index=self.name, id=record_id, refresh=True, ignore_status=404)
+
+    # --- reading -------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        filters: RecordFilter | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> IndexResult:
+        terms = query_terms(query)
+        flt = _filters(filters)
+        if not terms:
+            if filters is None or filters.is_empty():
+                return IndexResult(total=0, hits=[])
+            body = {
+                "query": {"bool": {"filter": flt}},
+                "sort": [{"formed_date": {"order": "desc", "missing": "_last"}}, "record_id"],
+            }
+        else:
+            pages = {
+                "nested": {
+                    "path": "pages",
+                    "score_mode": "max",
+                    "query": {"bool": {"must": [_phrase("pages.text", t, p) for t, p in terms]}},
+                    "inner_hits": {
+                        "size": 100,
+                        "_source": False,
+                        "docvalue_fields": ["pages.page_no"],
+                    },
+                }
+            }
+            title = {"bool": {"must": [_phrase("title", t, p) for t, p in terms]}}
+            body = {
+                "query": {
+                    "bool": {"filter": flt, "should": [pages, title], "minimum_should_match": 1}
+                },
+                "sort": ["_score", "record_id"],
+            }
+        with _unavailable():
+            res = self.client.search(
+                index=self.name,
+                **body,
+                from_=offset,
+                size=limit,
+                track_total_hits=True,
+                source=False,
+            )
+        hits = []
+        for h in res["hits"]["hits"]:
+            matched = h.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
+            page_nos = sorted(int(m["fields"]["pages.page_no"][0]) for m in matched)
+            hits.append(
+                IndexHit(record_id=h["_id"], score=round(h["_score"] or 0.0, 4), pages=page_nos)
+            )
+        return IndexResult(total=res["hits"]["total"]["value"], hits=hits)
+
+    def count(self) -> int:
+        with _unavailable():
+            return int(self.client.count(index=self.name)["count"])
+
+    def refresh(self) -> None:
+        with _unavailable():
+            self.client.indices.refresh(index=self.name)
+
+    def optimize(self) -> None:
+        """Merge away deleted documents so their text leaves the segment files."""
+        with _unavailable():
+            self.client.indices.refresh(index=self.name)
+            self.client.indices.forcemerge(index=self.name, only_expunge_deletes=True)
+
+    def drop(self) -> None:
+        """Remove the whole index (tests, and `dangan reindex --rebuild`)."""
+        with _unavailable():
+            self.client.indices.delete(index=self.name, ignore_unavailable=True)
+        self._prepare()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _filters(filters: RecordFilter | None) -> list[dict]:
+    if filters is None:
+        return []
+    out: list[dict] = []
+    for column in ("doc_type", "category", "retention", "status"):
+        value = getattr(filters, column)
+        if value:
+            out.append({"term": {column: value}})
+    if filters.date_from or filters.date_to:
+        rng = {}
+        if filters.date_from:
+            rng["gte"] = filters.date_from
+        if filters.date_to:
+            rng["lte"] = filters.date_to
+        out.append({"range": {"formed_date": rng}})
+    for kind in KEY_KINDS:
+        value = getattr(filters, kind)
+        if value:
+            out.append({"term": {kind: value.strip().upper()}})
+    return out
+
+
+def _is_already_exists(exc: Exception) -> bool:
+    return "resource_already_exists_exception" in str(exc)
+
+
+class _unavailable:
+    """Turn transport failures into IndexUnavailable (the outbox keeps the work)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None:
+            return False
+        from elasticsearch import ApiError, TransportError
+
+        if isinstance(exc, TransportError) or (
+            isinstance(exc, ApiError) and getattr(exc, "status_code", 0) >= 500
+        ):
+            raise IndexUnavailable(
+                f"检索服务暂时不可用（{exc.__class__.__name__}），稍后自动补齐索引。"
+            ) from exc
+        return False

@@ -1,0 +1,140 @@
+"""One test suite for every search index: the embedded SQLite FTS5 index and
+Elasticsearch on a real server started for the run."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from catalog.base import RecordFilter
+from catalog.fts import FtsIndex
+from catalog.index import IndexDoc
+
+DOCS = [
+    IndexDoc(
+        "r1",
+        "参保人员增员申报表",
+        "a.png",
+        [(1, "福州市医保局\n姓名：王芳 35010219800101123X")],
+        doc_type="enrolment",
+        category="参保登记",
+        retention="D30",
+        formed_date="2019-05-01",
+        keys=[("person", "35010219800101123X"), ("unit", "91350100MA2Y0X1234")],
+    ),
+    IndexDoc(
+        "r2",
+        "医疗费用报销审批表",
+        "b.png",
+        [(1, "保医 不是 医保"), (2, "王小芳 門診費用")],
+        doc_type="reimbursement",
+        category="待遇支付",
+        retention="D10",
+        formed_date="2021-03-02",
+        keys=[("person", "110105194912310021"), ("serial", "BX2021-0042")],
+    ),
+    IndexDoc(
+        "r3",
+        "稽核通知书",
+        "c.png",
+        [(1, "医，保"), (2, "单位 王 先生")],
+        doc_type="audit_notice",
+        category="基金监管",
+        retention="D30",
+        formed_date="2020-07-07",
+        keys=[("unit", "91350100MA2Y0X1234")],
+    ),
+]
+
+
+@pytest.fixture(params=["fts", "elastic"])
+def index(request, tmp_path):
+    if request.param == "fts":
+        idx = FtsIndex(tmp_path / "index.sqlite3")
+    else:
+        from catalog.elastic import ElasticIndex
+
+        env = request.getfixturevalue("elastic_env")
+        idx = ElasticIndex(env["DANGAN_SEARCH_URL"], f"test-{uuid.uuid4().hex[:12]}")
+    assert idx.upsert_many(DOCS) == 3
+    yield idx
+    if request.param == "elastic":
+        idx.client.indices.delete(index=idx.name, ignore_unavailable=True)
+    idx.close()
+
+
+def _ids(result) -> list[str]:
+    return [h.record_id for h in result.hits]
+
+
+def test_two_character_word_found_as_phrase_not_as_loose_characters(index):
+    assert set(_ids(index.search("医保"))) == {"r1", "r2", "r3"}  # punctuation is no break
+    assert _ids(index.search("王芳")) == ["r1"]  # 王小芳 is not 王芳
+    assert index.search("局医").total == 0
+    assert index.search("保人员增").total == 1
+
+
+def test_one_character_word_and_all_terms_must_match(index):
+    assert set(_ids(index.search("王"))) == {"r1", "r2", "r3"}
+    assert _ids(index.search("王 先生")) == ["r3"]
+    assert index.search("王芳 先生").total == 0
+
+
+def test_traditional_and_simplified_are_found_alike(index):
+    assert _ids(index.search("门诊费用")) == ["r2"]
+    assert _ids(index.search("醫保局")) == ["r1"]
+
+
+def test_id_number_matches_exactly_and_by_prefix_only_when_asked(index):
+    assert _ids(index.search("35010219800101123X")) == ["r1"]
+    assert _ids(index.search("35010219800101123x")) == ["r1"]
+    assert index.search("3501021980010112").total == 0
+    assert index.search("3501021980*").total == 1
+
+
+def test_hits_say_which_pages_matched_and_title_counts(index):
+    hit = index.search("王小芳").hits[0]
+    assert hit.record_id == "r2" and hit.pages == [2]
+    assert index.search("稽核通知书").hits[0].pages == []  # found by its title
+    assert index.search("医保").total == 3
+    by_id = {h.record_id: h.pages for h in index.search("王").hits}
+    assert by_id == {"r1": [1], "r2": [2], "r3": [2]}
+
+
+def test_exact_filters_and_listing_by_filter_alone(index):
+    unit = RecordFilter(unit="91350100ma2y0x1234")
+    assert _ids(index.search("", filters=unit)) == ["r3", "r1"]  # newest first
+    assert _ids(index.search("医保", filters=RecordFilter(person="110105194912310021"))) == ["r2"]
+    assert _ids(index.search("", filters=RecordFilter(serial="bx2021-0042"))) == ["r2"]
+    assert _ids(index.search("王", filters=RecordFilter(doc_type="audit_notice"))) == ["r3"]
+    span = RecordFilter(date_from="2020-01-01", date_to="2020-12-31")
+    assert _ids(index.search("", filters=span)) == ["r3"]
+    assert index.search("", filters=RecordFilter(retention="D30")).total == 2
+    assert index.search("").total == 0  # no query, no filter: nothing
+
+
+def test_paging(index):
+    first = index.search("王", limit=2)
+    second = index.search("王", limit=2, offset=2)
+    assert first.total == second.total == 3
+    assert len(first.hits) == 2 and len(second.hits) == 1
+    assert not set(_ids(first)) & set(_ids(second))
+
+
+def test_upsert_replaces_and_delete_removes(index):
+    index.upsert(IndexDoc("r1", "新标题", "a.png", [(1, "内容已更正")]))
+    assert index.search("福州").total == 0
+    assert index.search("更正").total == 1
+    assert index.count() == 3
+    index.delete("r1")
+    index.delete("r1")  # absent: not an error
+    assert index.search("更正").total == 0
+    index.optimize()
+    assert index.count() == 2
+
+
+def test_queries_without_tokens_find_nothing(index):
+    assert index.search("  ").total == 0
+    assert index.search('"OR*').total == 0
+    assert index.search("，。！").total == 0
