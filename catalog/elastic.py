@@ -142,7 +142,9 @@ class ElasticIndex:
 
     def delete(self, record_id: str) -> None:
         with _unavailable():
-            self.client.delete(index=self.name, id=record_id, refresh=True, ignore_status=404)
+            self.client.options(ignore_status=404).delete(
+                index=self.name, id=record_id, refresh=True
+            )
 
     # --- reading -------------------------------------------------------------
 

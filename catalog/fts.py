@@ -1,7 +1,9 @@
 """Embedded full-text index: SQLite FTS5 over single-character CJK tokens.
 
 Each page is one FTS row. The title and file name are indexed as page 0, so
-a record can be found by its title even when OCR missed it."""
+a record can be found by its title even when OCR missed it. A record's rows
+have rowids n*PAGE_SPAN + page_no, n being its number in `docs`, so replacing
+or deleting a record touches a rowid range instead of scanning the table."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(
     tokenize = 'unicode61 remove_diacritics 0'
 );
 CREATE TABLE IF NOT EXISTS docs (
-    record_id TEXT PRIMARY KEY,
+    n INTEGER PRIMARY KEY,
+    record_id TEXT NOT NULL UNIQUE,
     status TEXT,
     doc_type TEXT,
     category TEXT,
@@ -35,6 +38,9 @@ CREATE TABLE IF NOT EXISTS doc_keys (
 CREATE INDEX IF NOT EXISTS doc_keys_value ON doc_keys(value, kind);
 CREATE INDEX IF NOT EXISTS doc_keys_record ON doc_keys(record_id);
 """
+
+
+PAGE_SPAN = 100_000  # more than DANGAN_MAX_PAGES can ever allow
 
 
 def _filter_sql(filters: RecordFilter | None) -> tuple[str, list]:
@@ -68,7 +74,17 @@ class FtsIndex:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
-        self._conn().executescript(SCHEMA)
+        conn = self._conn()
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(docs)")]
+        # An index from before rowid ranges is rebuilt: it is derived data and the
+        # archive queues every record again when `rebuilt` is set.
+        self.rebuilt = bool(columns) and "n" not in columns
+        if self.rebuilt:
+            conn.executescript(
+                "DROP TABLE IF EXISTS pages_fts; DROP TABLE IF EXISTS docs;"
+                " DROP TABLE IF EXISTS doc_keys;"
+            )
+        conn.executescript(SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -97,12 +113,8 @@ class FtsIndex:
         return count
 
     def _write(self, conn: sqlite3.Connection, doc: IndexDoc) -> None:
-        conn.execute("DELETE FROM pages_fts WHERE record_id = ?", (doc.record_id,))
-        rows = [(doc.record_id, 0, to_index_text(f"{doc.title}\n{doc.filename}"))]
-        rows += [(doc.record_id, no, to_index_text(text)) for no, text in doc.pages]
-        conn.executemany("INSERT INTO pages_fts (record_id, page_no, body) VALUES (?,?,?)", rows)
-        conn.execute("DELETE FROM docs WHERE record_id = ?", (doc.record_id,))
-        conn.execute(
+        self._remove(conn, doc.record_id)
+        n = conn.execute(
             "INSERT INTO docs (record_id, status, doc_type, category, retention, formed_date)"
             " VALUES (?,?,?,?,?,?)",
             (
@@ -113,19 +125,36 @@ class FtsIndex:
                 doc.retention,
                 doc.formed_date,
             ),
+        ).lastrowid
+        rows = [(n * PAGE_SPAN, doc.record_id, 0, to_index_text(f"{doc.title}\n{doc.filename}"))]
+        rows += [
+            (n * PAGE_SPAN + no, doc.record_id, no, to_index_text(text)) for no, text in doc.pages
+        ]
+        conn.executemany(
+            "INSERT INTO pages_fts (rowid, record_id, page_no, body) VALUES (?,?,?,?)", rows
         )
-        conn.execute("DELETE FROM doc_keys WHERE record_id = ?", (doc.record_id,))
         conn.executemany(
             "INSERT INTO doc_keys (record_id, kind, value) VALUES (?,?,?)",
             [(doc.record_id, kind, value.upper()) for kind, value in doc.keys],
         )
 
+    @staticmethod
+    def _remove(conn: sqlite3.Connection, record_id: str) -> None:
+        row = conn.execute("SELECT n FROM docs WHERE record_id = ?", (record_id,)).fetchone()
+        if row is None:
+            return
+        first = row[0] * PAGE_SPAN
+        conn.execute(
+            "DELETE FROM pages_fts WHERE rowid BETWEEN ? AND ?", (first, first + PAGE_SPAN - 1)
+        )
+        conn.execute("DELETE FROM docs WHERE n = ?", (row[0],))
+        conn.execute("DELETE FROM doc_keys WHERE record_id = ?", (record_id,))
+
     def delete(self, record_id: str) -> None:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for table in ("pages_fts", "docs", "doc_keys"):
-                conn.execute(f"DELETE FROM {table} WHERE record_id = ?", (record_id,))
+            self._remove(conn, record_id)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -190,7 +219,7 @@ class FtsIndex:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def count(self) -> int:
-        return self._conn().execute("SELECT count(DISTINCT record_id) FROM pages_fts").fetchone()[0]
+        return self._conn().execute("SELECT count(*) FROM docs").fetchone()[0]
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

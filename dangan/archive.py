@@ -66,6 +66,9 @@ class Archive:
             ),
         )
         _ = archive.audit  # create its table now: never inside another transaction
+        if getattr(archive.index, "rebuilt", False):
+            log.warning("search index: rebuilt to a new layout; every record is queued again")
+            archive.catalog.queue_all_for_index()
         archive.sync_index(quiet=True)
         return archive
 

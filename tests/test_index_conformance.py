@@ -138,3 +138,25 @@ def test_queries_without_tokens_find_nothing(index):
     assert index.search("  ").total == 0
     assert index.search('"OR*').total == 0
     assert index.search("，。！").total == 0
+
+
+def test_an_embedded_index_of_the_old_layout_is_rebuilt_from_the_catalog(tmp_path):
+    import sqlite3
+
+    from dangan.archive import Archive
+    from dangan.config import Settings
+
+    settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
+    archive = Archive.open(settings)
+    archive.catalog.queue_all_for_index()  # no records yet: nothing queued
+    archive.close()
+    old = sqlite3.connect(settings.index_path)
+    old.executescript(
+        "DROP TABLE docs; CREATE TABLE docs (record_id TEXT PRIMARY KEY, status TEXT,"
+        " doc_type TEXT, category TEXT, retention TEXT, formed_date TEXT);"
+    )
+    old.close()
+    index = FtsIndex(settings.index_path)
+    assert index.rebuilt and index.count() == 0
+    index.close()
+    assert not FtsIndex(settings.index_path).rebuilt
