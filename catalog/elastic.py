@@ -166,10 +166,11 @@ class ElasticIndex:
                 "sort": [{"formed_date": {"order": "desc", "missing": "_last"}}, "record_id"],
             }
         else:
+            # No relevance scoring (as the embedded index): title matches first,
+            # then the newest business date. dis_max of two constant scores.
             pages = {
                 "nested": {
                     "path": "pages",
-                    "score_mode": "max",
                     "query": {"bool": {"must": [_phrase("pages.text", t, p) for t, p in terms]}},
                     "inner_hits": {
                         "size": 100,
@@ -181,9 +182,23 @@ class ElasticIndex:
             title = {"bool": {"must": [_phrase("title", t, p) for t, p in terms]}}
             body = {
                 "query": {
-                    "bool": {"filter": flt, "should": [pages, title], "minimum_should_match": 1}
+                    "bool": {
+                        "filter": flt,
+                        "must": {
+                            "dis_max": {
+                                "queries": [
+                                    {"constant_score": {"filter": pages, "boost": 1.0}},
+                                    {"constant_score": {"filter": title, "boost": 2.0}},
+                                ]
+                            }
+                        },
+                    }
                 },
-                "sort": ["_score", "record_id"],
+                "sort": [
+                    {"_score": "desc"},
+                    {"formed_date": {"order": "desc", "missing": "_last"}},
+                    "record_id",
+                ],
             }
         with _unavailable():
             res = self.client.search(

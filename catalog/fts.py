@@ -176,41 +176,51 @@ class FtsIndex:
                 return IndexResult(total=0, hits=[])
             total = conn.execute(f"SELECT count(*) FROM docs d WHERE {where}", params).fetchone()[0]
             rows = conn.execute(
-                f"SELECT d.record_id, 0.0, NULL FROM docs d WHERE {where}"
+                f"SELECT d.record_id FROM docs d WHERE {where}"
                 " ORDER BY d.formed_date DESC, d.record_id LIMIT ? OFFSET ?",
                 [*params, limit, offset],
             ).fetchall()
         else:
-            grouped = """
-                WITH m AS MATERIALIZED (
-                    SELECT record_id, page_no, bm25(pages_fts) AS rank
-                    FROM pages_fts WHERE pages_fts MATCH ?
-                ),
-                g AS (
-                    SELECT record_id, min(rank) AS best,
-                           group_concat(CASE WHEN page_no > 0 THEN page_no END) AS pages
-                    FROM m GROUP BY record_id
-                )
-            """
-            total = conn.execute(
-                grouped + f"SELECT count(*) FROM g JOIN docs d USING (record_id) WHERE {where}",
-                [expression, *params],
-            ).fetchone()[0]
+            # One pass over the matching rows, no relevance scoring: records whose
+            # title matches come first, then the newest business date (see README,
+            # "Search order"); the window count gives the total before LIMIT.
             rows = conn.execute(
-                grouped + f"SELECT g.record_id, g.best, g.pages FROM g"
-                f" JOIN docs d USING (record_id) WHERE {where}"
-                " ORDER BY g.best, g.record_id LIMIT ? OFFSET ?",
+                f"""
+                WITH m AS (
+                    SELECT rowid / {PAGE_SPAN} AS n, max(rowid % {PAGE_SPAN} = 0) AS in_title
+                    FROM pages_fts WHERE pages_fts MATCH ? GROUP BY 1
+                )
+                SELECT d.record_id, m.in_title, d.n, count(*) OVER () FROM m
+                JOIN docs d ON d.n = m.n WHERE {where}
+                ORDER BY m.in_title DESC, d.formed_date DESC, d.record_id
+                LIMIT ? OFFSET ?""",
                 [expression, *params, limit, offset],
             ).fetchall()
-        hits = [
-            IndexHit(
-                record_id=r[0],
-                score=round(-float(r[1]), 4),
-                pages=sorted(int(p) for p in r[2].split(",")) if r[2] else [],
+            if rows:
+                total = rows[0][3]
+            else:
+                total = conn.execute(
+                    f"SELECT count(*) FROM docs d WHERE {where} AND d.n IN ("
+                    f"SELECT rowid / {PAGE_SPAN} FROM pages_fts WHERE pages_fts MATCH ?)",
+                    [*params, expression],
+                ).fetchone()[0]
+            return IndexResult(
+                total=total,
+                hits=[
+                    IndexHit(r[0], 1.0 + r[1], self._matched_pages(conn, expression, r[2]))
+                    for r in rows
+                ],
             )
-            for r in rows
-        ]
-        return IndexResult(total=total, hits=hits)
+        return IndexResult(total=total, hits=[IndexHit(r[0], 0.0) for r in rows])
+
+    @staticmethod
+    def _matched_pages(conn: sqlite3.Connection, expression: str, n: int) -> list[int]:
+        first = n * PAGE_SPAN
+        rows = conn.execute(
+            "SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? AND rowid BETWEEN ? AND ?",
+            (expression, first + 1, first + PAGE_SPAN - 1),
+        )
+        return sorted(r[0] - first for r in rows)
 
     def optimize(self) -> None:
         conn = self._conn()

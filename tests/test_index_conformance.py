@@ -81,6 +81,12 @@ def test_one_character_word_and_all_terms_must_match(index):
     assert index.search("王芳 先生").total == 0
 
 
+def test_title_matches_first_then_newest_business_date(index):
+    assert _ids(index.search("医")) == ["r2", "r3", "r1"]  # r2 by its title
+    assert _ids(index.search("王")) == ["r2", "r3", "r1"]
+    assert [h.score for h in index.search("医").hits] == [2.0, 1.0, 1.0]
+
+
 def test_traditional_and_simplified_are_found_alike(index):
     assert _ids(index.search("门诊费用")) == ["r2"]
     assert _ids(index.search("醫保局")) == ["r1"]
