@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from catalog.base import RecordFilter
-from catalog.cjk import from_index_text, query_terms, tokens
+from catalog.cjk import fold, from_index_text, query_terms
 from catalog.index import IndexDoc, IndexHit, IndexResult, IndexUnavailable
 from dangan.errors import ConfigError
 
@@ -67,14 +67,21 @@ MAPPINGS = {
 }
 
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_CJK_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SEPARATORS = re.compile(f"[^0-9a-z{_CJK}]+")
+_SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
 def normal_form(text: str) -> str:
-    """What is indexed and queried: catalog.cjk tokens (folded), CJK characters
-    run together (so bigrams form across OCR's stray spaces and line breaks, as
-    the embedded index's phrases do), other tokens separated by spaces."""
-    return from_index_text(" ".join(tokens(text)))
+    """What is indexed and queried: the tokens of catalog.cjk (folded text,
+    ASCII letter/digit runs and CJK characters), CJK characters run together
+    (so bigrams form across OCR's stray spaces and line breaks, as the embedded
+    index's phrases do), other tokens separated by one space."""
+    spaced = _SEPARATORS.sub(" ", fold(text).lower())
+    return _SPACE_IN_CJK.sub("", spaced).strip()
 
 
 def _phrase(field: str, phrase: str, prefix: bool) -> dict:
@@ -136,8 +143,15 @@ class ElasticIndex:
         actions = (
             {"_index": self.name, "_id": d.record_id, "_source": self._body(d)} for d in docs
         )
+        ok = 0
         with _unavailable():
-            ok, _ = helpers.bulk(self.client, actions, chunk_size=500, refresh=refresh)
+            # Two sender threads: the next chunk is prepared while one is in flight.
+            for success, _item in helpers.parallel_bulk(
+                self.client, actions, thread_count=2, chunk_size=500, raise_on_error=True
+            ):
+                ok += bool(success)
+            if refresh:
+                self.client.indices.refresh(index=self.name)
         return ok
 
     def delete(self, record_id: str) -> None:
