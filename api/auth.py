@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from dangan.access.roles import allowed, mask_ids_in, role_names
+from catalog.base import SECURITY_LEVELS, Record
+from dangan.access.roles import allowed, mask_ids_in, readable_levels, role_names
 from dangan.access.store import AccountStore, Forbidden, NotAuthenticated, Principal
 
 SESSION_COOKIE = "dangan_session"
@@ -28,6 +29,7 @@ ACTIONS = {
     "retention.approve": "审批销毁",
     "audit.read": "查阅审计日志",
     "users.manage": "管理用户和令牌",
+    "security.set": "调整档案密级",
 }
 
 
@@ -66,6 +68,7 @@ Ingester = Annotated[Principal, Depends(require("records.ingest"))]
 Reviewer = Annotated[Principal, Depends(require("review.confirm"))]
 Filer = Annotated[Principal, Depends(require("volumes.print"))]
 Admin = Annotated[Principal, Depends(require("users.manage"))]
+SecuritySetter = Annotated[Principal, Depends(require("security.set"))]
 
 
 def log_access(
@@ -76,6 +79,21 @@ def log_access(
 
 
 Auditor = Annotated[Principal, Depends(require("audit.read"))]
+
+
+def visible_levels(principal: Principal) -> tuple[str, ...]:
+    return readable_levels(principal.roles)
+
+
+def check_clearance(record: Record, principal: Principal) -> Record:
+    """Refuse a record whose 密级 is above what the principal may read."""
+    if record.security_level not in visible_levels(principal):
+        level = SECURITY_LEVELS.get(record.security_level, record.security_level)
+        raise Forbidden(
+            f"档案 {record.id} 的密级为“{level}”，您的角色（{role_names(principal.roles)}）无权查阅。"
+            "如工作需要，请向档案室申请。"
+        )
+    return record
 
 
 def sees_full_ids(principal: Principal) -> bool:

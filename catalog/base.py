@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+# 密级 (confidentiality levels), lowest first. Who may read which: dangan.access.roles.
+SECURITY_LEVELS: dict[str, str] = {"public": "公开", "internal": "内部", "restricted": "受控"}
+
 
 @dataclass(frozen=True)
 class PageText:
@@ -51,6 +54,7 @@ class Record:
     fields: dict[str, Any] = field(default_factory=dict)  # extracted key fields
     archival_prefix: str | None = None  # 档号 without 件号; the catalog adds the 件号
     archival_code: str | None = None  # 档号, assigned when filed
+    security_level: str = "internal"  # 密级, a key of SECURITY_LEVELS
 
     def file(self, role: str, page_no: int | None = None) -> FileRef | None:
         for ref in self.files:
@@ -96,9 +100,11 @@ class RecordFilter:
     date_to: str | None = None
     status: str | None = None
     serial: str | None = None  # 业务流水号 (read on the form or attached by the business system)
+    levels: tuple[str, ...] | None = None  # 密级 the reader may see; None: all
 
     def is_empty(self) -> bool:
-        return all(v is None for v in vars(self).values())
+        """No filter that selects records (`levels` only narrows a selection)."""
+        return all(v is None for k, v in vars(self).items() if k != "levels")
 
 
 class DuplicateRecord(Exception):

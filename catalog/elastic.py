@@ -57,6 +57,7 @@ MAPPINGS = {
         "category": {"type": "keyword"},
         "retention": {"type": "keyword"},
         "formed_date": {"type": "keyword"},
+        "security_level": {"type": "keyword"},
         **{kind: {"type": "keyword"} for kind in KEY_KINDS},
         "title": _TEXT,
         "pages": {
@@ -109,6 +110,8 @@ class ElasticIndex:
         try:
             if not self.client.indices.exists(index=self.name):
                 self.client.indices.create(index=self.name, settings=SETTINGS, mappings=MAPPINGS)
+            else:  # fields added since the index was made (adding is always allowed)
+                self.client.indices.put_mapping(index=self.name, properties=MAPPINGS["properties"])
         except Exception as exc:  # connection refused, auth, bad URL ...
             if _is_already_exists(exc):
                 return
@@ -127,6 +130,7 @@ class ElasticIndex:
             "category": doc.category,
             "retention": doc.retention,
             "formed_date": doc.formed_date,
+            "security_level": doc.security_level,
             "title": normal_form(f"{doc.title}\n{doc.filename}"),
             "pages": [{"page_no": no, "text": normal_form(text)} for no, text in doc.pages],
         }
@@ -264,6 +268,8 @@ def _filters(filters: RecordFilter | None) -> list[dict]:
         value = getattr(filters, column)
         if value:
             out.append({"term": {column: value}})
+    if filters.levels is not None:
+        out.append({"terms": {"security_level": list(filters.levels)}})
     if filters.date_from or filters.date_to:
         rng = {}
         if filters.date_from:

@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS docs (
     doc_type TEXT,
     category TEXT,
     retention TEXT,
-    formed_date TEXT
+    formed_date TEXT,
+    security_level TEXT NOT NULL DEFAULT 'internal'
 );
 CREATE TABLE IF NOT EXISTS doc_keys (
     record_id TEXT NOT NULL,
@@ -53,6 +54,9 @@ def _filter_sql(filters: RecordFilter | None) -> tuple[str, list]:
         if value:
             clauses.append(f"d.{column} = ?")
             params.append(value)
+    if filters.levels is not None:
+        clauses.append(f"d.security_level IN ({','.join('?' * len(filters.levels)) or 'NULL'})")
+        params += list(filters.levels)
     if filters.date_from:
         clauses.append("d.formed_date >= ?")
         params.append(filters.date_from)
@@ -78,7 +82,7 @@ class FtsIndex:
         columns = [r[1] for r in conn.execute("PRAGMA table_info(docs)")]
         # An index from before rowid ranges is rebuilt: it is derived data and the
         # archive queues every record again when `rebuilt` is set.
-        self.rebuilt = bool(columns) and "n" not in columns
+        self.rebuilt = bool(columns) and not {"n", "security_level"} <= set(columns)
         if self.rebuilt:
             conn.executescript(
                 "DROP TABLE IF EXISTS pages_fts; DROP TABLE IF EXISTS docs;"
@@ -115,8 +119,8 @@ class FtsIndex:
     def _write(self, conn: sqlite3.Connection, doc: IndexDoc) -> None:
         self._remove(conn, doc.record_id)
         n = conn.execute(
-            "INSERT INTO docs (record_id, status, doc_type, category, retention, formed_date)"
-            " VALUES (?,?,?,?,?,?)",
+            "INSERT INTO docs (record_id, status, doc_type, category, retention, formed_date,"
+            " security_level) VALUES (?,?,?,?,?,?,?)",
             (
                 doc.record_id,
                 doc.status,
@@ -124,6 +128,7 @@ class FtsIndex:
                 doc.category,
                 doc.retention,
                 doc.formed_date,
+                doc.security_level,
             ),
         ).lastrowid
         rows = [(n * PAGE_SPAN, doc.record_id, 0, to_index_text(f"{doc.title}\n{doc.filename}"))]

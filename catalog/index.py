@@ -30,6 +30,7 @@ class IndexDoc:
     retention: str | None = None
     formed_date: str | None = None
     keys: list[tuple[str, str]] = field(default_factory=list)  # (kind, value) exact keys
+    security_level: str = "internal"
 
 
 @dataclass

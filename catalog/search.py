@@ -25,6 +25,7 @@ class SearchHit:
     business_date: str | None = None
     archival_code: str | None = None
     status: str = "filed"
+    security_level: str = "internal"
 
 
 @dataclass
@@ -71,6 +72,7 @@ def search_records(
                 business_date=row["formed_date"],
                 archival_code=row["archival_code"],
                 status=row["status"],
+                security_level=row["security_level"],
             )
         )
     return SearchResult(query=query, total=found.total, hits=hits)

@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS records (
     schedule_version INTEGER,
     fields TEXT NOT NULL DEFAULT '{}',
     archival_prefix TEXT,
-    archival_code TEXT UNIQUE
+    archival_code TEXT UNIQUE,
+    security_level TEXT NOT NULL DEFAULT 'internal'
 );
 """
 SCHEMA = (
@@ -123,6 +124,7 @@ def _record_values(record: Record) -> dict[str, object]:
         "fields": _dumps(record.fields),
         "archival_prefix": record.archival_prefix,
         "archival_code": record.archival_code,
+        "security_level": record.security_level,
     }
 
 
@@ -405,6 +407,7 @@ class SqliteCatalog:
             fields=json.loads(row["fields"]),
             archival_prefix=row["archival_prefix"],
             archival_code=row["archival_code"],
+            security_level=row["security_level"],
         )
 
     def get(self, record_id: str) -> Record | None:
@@ -422,7 +425,8 @@ class SqliteCatalog:
         marks = ",".join("?" * len(record_ids))
         rows = self._conn().execute(
             f"SELECT id, filename, title, page_count, created_at, status, doc_type, category,"
-            f" retention, formed_date, disposal_date, archival_code, confidence, fields"
+            f" retention, formed_date, disposal_date, archival_code, confidence, fields,"
+            f" security_level"
             f" FROM records WHERE id IN ({marks})",
             record_ids,
         )

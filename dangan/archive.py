@@ -205,4 +205,5 @@ def index_doc(record: Record) -> IndexDoc:
         retention=record.retention,
         formed_date=record.formed_date,
         keys=record_keys(record),
+        security_level=record.security_level,
     )

@@ -50,6 +50,7 @@ def record_json(record: Record) -> dict:
         "ocr_mode": record.ocr_mode,
         "created_at": record.created_at,
         "metadata": record.metadata,
+        "security_level": record.security_level,
         **filing_json(record),
         "files": [
             {

@@ -26,6 +26,32 @@ def review_queue(archive: Archive) -> list[Record]:
     return [archive.catalog.get(i) for i in archive.catalog.list_ids_where("status = 'review'")]
 
 
+def set_security_level(
+    archive: Archive, record_id: str, level: str, reason: str, *, actor: str
+) -> Record:
+    """Change a record's 密级. The reason is required and logged; the person's
+    choice then stands when the record is re-filed."""
+    from catalog.base import SECURITY_LEVELS
+
+    if level not in SECURITY_LEVELS:
+        names = "、".join(f"{k}（{v}）" for k, v in SECURITY_LEVELS.items())
+        raise ReviewError(f"密级“{level}”无效。可用：{names}。")
+    if not reason.strip():
+        raise ReviewError("请写明调整密级的理由（将记入审计日志）。")
+    record = archive.catalog.get(record_id)
+    if record is None:
+        raise NotFound(f"没有编号为 {record_id} 的档案记录。")
+    before = record.security_level
+    record.security_level = level
+    record.metadata["security_set_by"] = actor
+    archive.catalog.update_filing(record)
+    archive.sync_index(quiet=True)
+    archive.audit.append(
+        actor, "record.security", record.id, before=before, after=level, reason=reason.strip()
+    )
+    return record
+
+
 def confirm(
     archive: Archive,
     record_id: str,

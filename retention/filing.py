@@ -37,6 +37,14 @@ def archival_prefix(policy: FilingPolicy, year: int, retention_code: str, catego
     return f"{policy.fonds_code}-{policy.archive_type_code}·{year}-{retention_code}-{issue}"
 
 
+# 密级 given by default to records of these categories (a clerk may change it).
+RESTRICTED_CATEGORIES = frozenset({"稽核监管类"})
+
+
+def default_security_level(category: str | None) -> str:
+    return "restricted" if category in RESTRICTED_CATEGORIES else "internal"
+
+
 def apply_filing(
     record: Record,
     *,
@@ -82,6 +90,8 @@ def apply_filing(
         record.archival_prefix = archival_prefix(
             policy, formed.year, row.retention_code, row.category
         )
+    if not record.metadata.get("security_set_by"):  # a person's choice stands
+        record.security_level = default_security_level(record.category)
     record.review_reasons = reasons
     record.status = "review" if reasons else "filed"
     return record

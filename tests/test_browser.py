@@ -182,3 +182,42 @@ def test_compliance_officer_takes_a_batch_to_approval_by_the_agency_head(server,
     batch = driver.find_element(By.CSS_SELECTOR, ".batch")
     assert batch.get_attribute("data-status") == "approved"
     shot(driver, "compliance-batch-approved")
+
+
+def test_token_holder_attaches_a_scan_and_the_case_opens_in_the_embedded_view(
+    server, driver, corpus
+):
+    """The business system (an API token, no browser) files a scan under a 业务流水号
+    when the case is completed; the caseworker's screen embeds the case view."""
+    import json
+
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    issued = json.loads(server.cli("tokens", "issue", "业务经办系统", "--json").stdout)
+    serial = "BX2026-0815"
+    scan = corpus[0].path
+    with scan.open("rb") as fh:
+        response = httpx.post(
+            f"{server.url}/api/cases/{serial}/records",
+            headers={"Authorization": f"Bearer {issued['token']}"},
+            files=[("files", (scan.name, fh, "application/octet-stream"))],
+            timeout=600,
+        )
+    assert response.status_code == 200, response.text
+    (result,) = response.json()["results"]
+    assert result["status"] in ("filed", "review"), result
+    refused = httpx.post(
+        f"{server.url}/api/cases/{serial}/records",
+        headers={"Authorization": "Bearer not-a-token"},
+        files=[("files", ("x.png", b"x", "image/png"))],
+    )
+    assert refused.status_code == 401
+
+    login(driver, server, "li")
+    driver.get(f"{server.url}/cases/{serial}?embed=1")
+    assert serial in driver.find_element(By.TAG_NAME, "body").text
+    assert not driver.find_elements(By.CSS_SELECTOR, "nav")  # embedded: no navigation
+    titles = [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".hit a.title")]
+    assert len(titles) == 1, titles
+    shot(driver, "business-system-case-embedded")

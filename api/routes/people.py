@@ -8,7 +8,7 @@ from itertools import groupby
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import Reader, log_access, masked, sees_full_ids
+from api.auth import Reader, log_access, masked, sees_full_ids, visible_levels
 from api.deps import ArchiveDep
 from api.templating import templates
 from catalog.base import RecordFilter
@@ -30,23 +30,31 @@ class BadIdentifier(DanganError):
     code = "identifier"
 
 
-def person_records(archive: Archive, id_number: str) -> SearchResult:
+def person_records(archive: Archive, id_number: str, levels: tuple[str, ...]) -> SearchResult:
     """Records naming this 公民身份号码 (exact), newest business date first."""
     value = id_number.strip().upper()
     if not is_valid_id_number(value):
         raise BadIdentifier(f"“{id_number}”不是有效的 18 位公民身份号码（校验位不符），请核对。")
     return search_records(
-        archive.catalog, archive.index, "", filters=RecordFilter(person=value), limit=MAX_RECORDS
+        archive.catalog,
+        archive.index,
+        "",
+        filters=RecordFilter(person=value, levels=levels),
+        limit=MAX_RECORDS,
     )
 
 
-def unit_records(archive: Archive, code: str) -> SearchResult:
+def unit_records(archive: Archive, code: str, levels: tuple[str, ...]) -> SearchResult:
     """Records of this employer by 统一社会信用代码 or 单位编号 (exact)."""
     value = code.strip().upper()
     if not value.isalnum() or len(value) > 20:
         raise BadIdentifier(f"“{code}”不是有效的统一社会信用代码或单位编号。")
     return search_records(
-        archive.catalog, archive.index, "", filters=RecordFilter(unit=value), limit=MAX_RECORDS
+        archive.catalog,
+        archive.index,
+        "",
+        filters=RecordFilter(unit=value, levels=levels),
+        limit=MAX_RECORDS,
     )
 
 
@@ -61,14 +69,14 @@ def timeline_by_year(result: SearchResult) -> list[tuple[str, list]]:
 
 @api.get("/persons/{id_number}/records", summary="某参保人的全部档案（按公民身份号码）")
 def api_person(request: Request, id_number: str, archive: ArchiveDep, user: Reader) -> dict:
-    result = person_records(archive, id_number)
+    result = person_records(archive, id_number, visible_levels(user))
     log_access(request, user, "person.view", id_number.upper(), total=result.total)
     return masked(result.to_json(), user)
 
 
 @api.get("/units/{code}/records", summary="某单位的全部档案（统一社会信用代码或单位编号）")
 def api_unit(request: Request, code: str, archive: ArchiveDep, user: Reader) -> dict:
-    result = unit_records(archive, code)
+    result = unit_records(archive, code, visible_levels(user))
     log_access(request, user, "unit.view", code.upper(), total=result.total)
     return masked(result.to_json(), user)
 
@@ -92,7 +100,9 @@ def _page(request: Request, kind: str, key: str, result: SearchResult | None, er
 def person_page(request: Request, id_number: str, archive: ArchiveDep, user: Reader):
     log_access(request, user, "person.view", id_number.upper(), via="ui")
     try:
-        return _page(request, "person", id_number, person_records(archive, id_number))
+        return _page(
+            request, "person", id_number, person_records(archive, id_number, visible_levels(user))
+        )
     except BadIdentifier as exc:
         return _page(request, "person", id_number, None, exc.message)
 
@@ -101,6 +111,6 @@ def person_page(request: Request, id_number: str, archive: ArchiveDep, user: Rea
 def unit_page(request: Request, code: str, archive: ArchiveDep, user: Reader):
     log_access(request, user, "unit.view", code.upper(), via="ui")
     try:
-        return _page(request, "unit", code, unit_records(archive, code))
+        return _page(request, "unit", code, unit_records(archive, code, visible_levels(user)))
     except BadIdentifier as exc:
         return _page(request, "unit", code, None, exc.message)

@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 
-from api.auth import Downloader, Ingester, Reader, log_access, masked
+from api.auth import Downloader, Ingester, Reader, SecuritySetter, log_access, masked
 from api.deps import ArchiveDep, load_record
 from catalog.base import FileRef
 from catalog.blobs import BlobCorrupt
@@ -20,6 +21,7 @@ from dangan.archive import Archive
 from dangan.errors import NotFound
 from dangan.records import record_json
 from ingest.pipeline import IngestResult, ingest_file
+from ingest.review import set_security_level
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["records"])
@@ -47,7 +49,7 @@ async def upload_records(
 
 @router.get("/records/{record_id}", summary="档案记录的元数据和逐页文字")
 def get_record(request: Request, record_id: str, archive: ArchiveDep, user: Reader) -> dict:
-    record = load_record(archive, record_id)
+    record = load_record(archive, record_id, user)
     log_access(request, user, "record.view", record_id, via="api")
     return masked(record_json(record), user)
 
@@ -79,9 +81,22 @@ def _quote(name: str) -> str:
     return quote(name)
 
 
+class SecurityChange(BaseModel):
+    level: str  # public | internal | restricted (公开 | 内部 | 受控)
+    reason: str
+
+
+@router.put("/records/{record_id}/security", summary="调整档案密级（须写明理由）")
+def put_security(
+    record_id: str, change: SecurityChange, archive: ArchiveDep, user: SecuritySetter
+) -> dict:
+    record = set_security_level(archive, record_id, change.level, change.reason, actor=user.name)
+    return {"record_id": record.id, "security_level": record.security_level}
+
+
 @router.get("/records/{record_id}/pages/{page_no}/image", summary="页面图像（JPEG）")
 def page_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
-    ref = load_record(archive, record_id).file("page_image", page_no)
+    ref = load_record(archive, record_id, user).file("page_image", page_no)
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
     return _stream(archive, ref, ref.media_type)
@@ -89,7 +104,7 @@ def page_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
 
 @router.get("/records/{record_id}/pdf", summary="可检索的 PDF/A 文件")
 def record_pdf(request: Request, record_id: str, archive: ArchiveDep, user: Downloader):
-    record = load_record(archive, record_id)
+    record = load_record(archive, record_id, user)
     ref = record.file("archive_pdf")
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有 PDF 文件。")
@@ -99,7 +114,7 @@ def record_pdf(request: Request, record_id: str, archive: ArchiveDep, user: Down
 
 @router.get("/records/{record_id}/original", summary="原始文件（未经修改）")
 def record_original(request: Request, record_id: str, archive: ArchiveDep, user: Downloader):
-    record = load_record(archive, record_id)
+    record = load_record(archive, record_id, user)
     ref = record.file("original")
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有原始文件。")

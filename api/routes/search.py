@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
-from api.auth import Reader, log_access, masked
+from api.auth import Reader, log_access, masked, visible_levels
 from api.deps import ArchiveDep
 from catalog.base import RecordFilter
 from catalog.search import search_records
@@ -36,12 +36,13 @@ def search(
         retention=retention,
         date_from=date_from,
         date_to=date_to,
+        levels=visible_levels(user),
     )
     result = search_records(
         archive.catalog,
         archive.index,
         q,
-        filters=None if filters.is_empty() else filters,
+        filters=filters,
         limit=limit,
         offset=offset,
     ).to_json()
@@ -50,4 +51,4 @@ def search(
 
 
 def _given(filters: RecordFilter) -> dict:
-    return {k: v for k, v in vars(filters).items() if v is not None}
+    return {k: v for k, v in vars(filters).items() if v is not None and k != "levels"}

@@ -10,16 +10,25 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
-from api.auth import Ingester, Reader, Reviewer, log_access, masked, sees_full_ids
+from api.auth import (
+    Ingester,
+    Reader,
+    Reviewer,
+    SecuritySetter,
+    log_access,
+    masked,
+    sees_full_ids,
+    visible_levels,
+)
 from api.deps import ArchiveDep, load_record
 from api.routes.records import ingest_upload
 from api.templating import templates
-from catalog.base import RecordFilter
+from catalog.base import SECURITY_LEVELS, RecordFilter
 from catalog.highlight import mark, term_pattern
 from catalog.search import search_records
 from dangan.errors import DanganError
 from ingest.identifiers import is_valid_id_number
-from ingest.review import confirm, review_queue
+from ingest.review import confirm, review_queue, set_security_level
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,6 +52,7 @@ def home(
         category=category or None,
         date_from=date_from or None,
         date_to=date_to or None,
+        levels=visible_levels(user),
     )
     query = q.strip()
     # a caseworker pasting an ID number is offered that person's timeline
@@ -55,7 +65,7 @@ def home(
             archive.catalog,
             archive.index,
             q,
-            filters=None if filters.is_empty() else filters,
+            filters=filters,
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
         )
@@ -82,9 +92,16 @@ def home(
 
 @router.get("/records/{record_id}", response_class=HTMLResponse)
 def viewer(
-    request: Request, record_id: str, archive: ArchiveDep, user: Reader, q: str = "", page: int = 1
+    request: Request,
+    record_id: str,
+    archive: ArchiveDep,
+    user: Reader,
+    q: str = "",
+    page: int = 1,
+    done: str = "",
+    error: str = "",
 ):
-    record = load_record(archive, record_id)
+    record = load_record(archive, record_id, user)
     page = min(max(1, page), max(1, record.page_count))
     log_access(request, user, "record.view", record_id, page=page, via="ui")
     pattern = term_pattern(q) if q else None
@@ -100,8 +117,29 @@ def viewer(
             "page": page,
             "text_html": Markup(masked(mark(text, pattern), user)),
             "hit_pages": hit_pages,
+            "levels": SECURITY_LEVELS,
+            "done": done,
+            "error": error,
         },
     )
+
+
+@router.post("/records/{record_id}/security")
+def security_submit(
+    record_id: str,
+    archive: ArchiveDep,
+    user: SecuritySetter,
+    level: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+):
+    from urllib.parse import quote
+
+    try:
+        record = set_security_level(archive, record_id, level, reason, actor=user.name)
+    except DanganError as exc:
+        return RedirectResponse(f"/records/{record_id}?error={quote(exc.message)}", status_code=303)
+    message = f"密级已调整为“{SECURITY_LEVELS[record.security_level]}”。"
+    return RedirectResponse(f"/records/{record_id}?done={quote(message)}", status_code=303)
 
 
 @router.get("/upload", response_class=HTMLResponse)

@@ -29,7 +29,31 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users.manage": frozenset({"admin"}),
     # full 公民身份号码; everyone else sees them masked
     "ids.full": frozenset({"clerk", "caseworker", "compliance", "system"}),
+    # set a record's 密级
+    "security.set": frozenset({"clerk", "compliance"}),
 }
+
+# 密级 each role may read, up to and including (catalog.base.SECURITY_LEVELS order).
+# 受控 (restricted) records, audit and inspection files by default, stay with the
+# archive, the compliance group, the agency head and the auditors.
+CLEARANCE: dict[str, str] = {
+    "clerk": "restricted",
+    "caseworker": "internal",
+    "compliance": "restricted",
+    "head": "restricted",
+    "auditor": "restricted",
+    "admin": "internal",
+    "system": "internal",
+}
+
+
+def readable_levels(roles: frozenset[str] | set[str]) -> tuple[str, ...]:
+    """The 密级 someone holding `roles` may read (their highest clearance)."""
+    from catalog.base import SECURITY_LEVELS
+
+    order = list(SECURITY_LEVELS)
+    top = max((order.index(CLEARANCE[r]) for r in roles if r in CLEARANCE), default=0)
+    return tuple(order[: top + 1])
 
 
 def allowed(roles: frozenset[str] | set[str], permission: str) -> bool:
