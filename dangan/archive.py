@@ -90,6 +90,10 @@ class Archive:
                         docs.append(index_doc(record))
                 if docs:
                     self.index.upsert_many(docs)
+                    # Another process may have destroyed one of these records (and
+                    # applied its delete) while we read it: the catalog decides.
+                    alive = self.catalog.summaries([d.record_id for d in docs])
+                    gone += [d.record_id for d in docs if d.record_id not in alive]
                 for record_id in gone:
                     self.index.delete(record_id)
                 self.catalog.ack_outbox([seq for seq, _, _ in batch])

@@ -212,6 +212,9 @@ def _build_record(
     for page_no, image in enumerate(images, start=1):
         info = archive.blobs.put_file(f"{prefix}/pages/{page_no:04d}.jpg", image)
         files.append(FileRef("page_image", info.key, info.sha256, info.size, "image/jpeg", page_no))
+    for page_no, image in sorted(ocr.ocr_images.items()):
+        info = archive.blobs.put_file(f"{prefix}/pages/{page_no:04d}.ocr.jpg", image)
+        files.append(FileRef("ocr_image", info.key, info.sha256, info.size, "image/jpeg", page_no))
     _fault("after_blobs")
     pages = [PageText(page_no=i, text=t) for i, t in enumerate(ocr.pages, start=1)]
     record = Record(

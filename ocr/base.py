@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -13,6 +13,9 @@ class OcrOutput:
     pages: list[str]  # normalised text, one entry per page
     mode: str  # "ocr": text recognised from images; "text_layer": born-digital text kept
     pdfa: str | None = None  # PDF/A conformance of `pdf` ("2B"), None if a plain PDF
+    # page number -> the image OCR read (conditioned, half resolution); pages that
+    # carried text and were not OCR'd have none
+    ocr_images: dict[int, Path] = field(default_factory=dict)
 
 
 class OcrEngine(Protocol):

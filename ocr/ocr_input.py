@@ -7,7 +7,9 @@ the archive keeps (DA/T 31: the archival image keeps its original appearance).
 - binarisation: Otsu's threshold after a light median filter against speckle.
 
 Which steps run is passed in the environment (DANGAN_OCR_INPUT_STEPS, set by
-ocr/tesseract.py for the OCRmyPDF child process). Loaded with
+ocr/tesseract.py for the OCRmyPDF child process). With DANGAN_OCR_INPUT_SAVE set
+to a folder, each conditioned page is also kept there, at half resolution, as
+<page>.jpg: the clerk's quality check shows what Tesseract read. Loaded with
 `ocrmypdf --plugin ocr.ocr_input`."""
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 from ocrmypdf import hookimpl
 from PIL import Image
 
-from ocr.tesseract import STEPS_ENV
+from ocr.tesseract import SAVE_ENV, STEPS_ENV
 
 
 def condition(image: Image.Image, steps: set[str]) -> Image.Image:
@@ -41,9 +43,23 @@ def condition(image: Image.Image, steps: set[str]) -> Image.Image:
     return out
 
 
+def keep_copy(image: Image.Image, folder: str, page_no: int) -> None:
+    """A half-resolution greyscale JPEG of what OCR reads, for the quality check."""
+    from pathlib import Path
+
+    small = image.convert("L")
+    small = small.resize((max(1, small.width // 2), max(1, small.height // 2)))
+    target = Path(folder) / f"{page_no:04d}.jpg"
+    tmp = target.with_suffix(".tmp")
+    small.save(tmp, format="JPEG", quality=70)
+    tmp.replace(target)
+
+
 @hookimpl
 def filter_ocr_image(page, image: Image.Image) -> Image.Image:
     steps = {s for s in os.environ.get(STEPS_ENV, "").split(",") if s}
-    if not steps & {"seal", "binarize"}:
-        return image
-    return condition(image, steps)
+    out = condition(image, steps) if steps & {"seal", "binarize"} else image
+    folder = os.environ.get(SAVE_ENV)
+    if folder:
+        keep_copy(out, folder, page.pageno + 1)
+    return out

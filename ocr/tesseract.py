@@ -40,6 +40,7 @@ def extract_text_layer(pdf: Path) -> list[str]:
 
 
 STEPS_ENV = "DANGAN_OCR_INPUT_STEPS"  # tells the OCRmyPDF child (ocr/ocr_input.py) what to do
+SAVE_ENV = "DANGAN_OCR_INPUT_SAVE"  # where the child keeps a copy of what OCR read
 
 # Preprocessing steps (DANGAN_OCR_PREPROCESS): what each does and where.
 PREPROCESS_STEPS = {
@@ -72,8 +73,7 @@ class TesseractEngine:
             extra += ["--rotate-pages", "--rotate-pages-threshold", "2"]
         if "deskew" in steps:
             extra += ["--deskew"]
-        if steps & {"seal", "binarize"}:
-            extra += ["--plugin", "ocr.ocr_input"]
+        extra += ["--plugin", "ocr.ocr_input"]  # conditions and keeps the OCR input
         return [
             sys.executable,
             "-m",
@@ -105,12 +105,14 @@ class TesseractEngine:
     def process(self, source_pdf: Path, work_dir: Path, *, has_text: bool) -> OcrOutput:
         output = work_dir / "archive.pdf"
         sidecar = work_dir / "sidecar.txt"
+        seen = work_dir / "ocr-input"
+        seen.mkdir(exist_ok=True)
         pages_hint = max(1, _page_count(source_pdf))
         timeout = 60 + self.page_timeout * pages_hint
         try:
             proc = subprocess.run(
                 self.command(source_pdf, output, sidecar),
-                env={**os.environ, STEPS_ENV: ",".join(self.preprocess)},
+                env={**os.environ, STEPS_ENV: ",".join(self.preprocess), SAVE_ENV: str(seen)},
                 capture_output=True,
                 text=True,
                 timeout=timeout,
@@ -145,6 +147,7 @@ class TesseractEngine:
             pages=[normalize_text(t) for t in raw],
             mode=mode,
             pdfa=pdfa_level(output),
+            ocr_images={int(p.stem): p for p in seen.glob("[0-9]*.jpg")},
         )
 
 

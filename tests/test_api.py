@@ -47,6 +47,16 @@ def test_upload_search_record_page_image_and_pdf(client, corpus, bad_files):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     original = client.get(f"/api/records/{record_id}/original")
     assert original.content == doc.path.read_bytes()
+    # the quality check: what OCR read (seal suppressed), greyscale, half resolution
+    seen = client.get(f"/api/records/{record_id}/pages/1/ocr-image")
+    assert seen.status_code == 200 and seen.content[:3] == b"\xff\xd8\xff"
+    from io import BytesIO
+
+    from PIL import Image
+
+    seen_image = Image.open(BytesIO(seen.content))
+    assert seen_image.mode == "L" and 600 < seen_image.width < 1400  # A4 at about 150 dpi
+    assert 'id="show-ocr-input"' in client.get(f"/records/{record_id}").text
 
     id_number = doc.fields["id_numbers"][0]
     found = client.get("/api/search", params={"q": id_number}).json()

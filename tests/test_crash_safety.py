@@ -48,7 +48,9 @@ def test_kill_before_commit_leaves_no_record_and_rerun_archives(tmp_path, corpus
         _assert_consistent(archive)
         # the redo overwrote the same objects instead of leaving copies behind
         keys = list(archive.blobs.list("records"))
-        assert len(keys) == 2 + len(doc.pages)
+        (record_id,) = archive.catalog.list_ids_where()
+        assert sorted(keys) == sorted(f.key for f in archive.catalog.get(record_id).files)
+        assert len(keys) == 2 + 2 * len(doc.pages)  # page images and what OCR read
     finally:
         archive.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -84,16 +85,21 @@ def _add(archive: Archive, rid: str) -> None:
     archive.catalog.add_record(record)
 
 
-@pytest.fixture(params=["local", "minio"])
+@pytest.fixture(params=["embedded", "minio+elasticsearch"])
 def archive(request, tmp_path: Path):
+    """The procedure on the embedded backends and on MinIO with Elasticsearch."""
     env = {"DANGAN_HOME": str(tmp_path / "h")}
-    if request.param == "minio":
+    if request.param != "embedded":
         env |= minio_bucket(request.getfixturevalue("minio_env"))
+        env |= request.getfixturevalue("elastic_env")
+        env["DANGAN_SEARCH_INDEX"] = f"test-{uuid.uuid4().hex[:12]}"
     archive = Archive.open(Settings.from_env(env))
     for rid in RECORDS:
         _add(archive, rid)
     archive.sync_index()
     yield archive
+    if hasattr(archive.index, "client"):
+        archive.index.client.indices.delete(index=archive.index.name, ignore_unavailable=True)
     archive.close()
 
 

@@ -33,7 +33,8 @@ def test_engine_command_follows_the_steps(tmp_path: Path):
 
     assert "--rotate-pages" in cmd("rotate") and "--rotate-pages" not in cmd()
     assert "--deskew" in cmd("deskew")
-    assert "ocr.ocr_input" in cmd("seal") and "ocr.ocr_input" not in cmd("rotate")
+    # the plugin always runs: it conditions the OCR input and keeps a copy for the QC view
+    assert "ocr.ocr_input" in cmd("seal") and "ocr.ocr_input" in cmd()
 
 
 def test_a_red_seal_fades_from_the_ocr_input_but_black_text_stays():

@@ -102,6 +102,19 @@ def page_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     return _stream(archive, ref, ref.media_type)
 
 
+@router.get(
+    "/records/{record_id}/pages/{page_no}/ocr-image",
+    summary="质检：文字识别读取的图像（去除印章等处理后，半分辨率灰度 JPEG）",
+)
+def ocr_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
+    ref = load_record(archive, record_id, user).file("ocr_image", page_no)
+    if ref is None:
+        raise NotFound(
+            f"档案 {record_id} 第 {page_no} 页没有识别底图（该页带文字层，未做文字识别）。"
+        )
+    return _stream(archive, ref, ref.media_type)
+
+
 @router.get("/records/{record_id}/pdf", summary="可检索的 PDF/A 文件")
 def record_pdf(request: Request, record_id: str, archive: ArchiveDep, user: Downloader):
     record = load_record(archive, record_id, user)

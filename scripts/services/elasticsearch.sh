@@ -7,11 +7,11 @@
 # `env` prints the DANGAN_* settings that point dangan at this node (tests/services.py).
 #
 # Environment:
-#   DANGAN_SERVICES_CACHE  cache root (default ~/.cache/dangan); this service uses <root>/elasticsearch
-#   DANGAN_ES_PORT         HTTP port on 127.0.0.1 (default 9200)
-#   DANGAN_ES_DATA         data directory (default <cache>/data)
+#   DANGAN_TEST_SERVICES_CACHE  cache root (default ~/.cache/dangan); this service uses <root>/elasticsearch
+#   DANGAN_TEST_ES_PORT         HTTP port on 127.0.0.1 (default 9200)
+#   DANGAN_TEST_ES_DATA         data directory (default <cache>/data)
 #   ES_JAVA_HEAP           "1g" (-Xms1g -Xmx1g) or literal JVM flags (default "-Xms512m -Xmx1g")
-#   DANGAN_ES_START_TIMEOUT seconds to wait for green/yellow (default 180)
+#   DANGAN_TEST_ES_START_TIMEOUT seconds to wait for green/yellow (default 180)
 #
 # How it works: `mvn dependency:copy-dependencies` fetches the server jar and the
 # transport-netty4 module (HTTP) into the cache; Launcher.java starts an embedded node
@@ -24,11 +24,11 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SRC="$HERE/elasticsearch"
-CACHE="${DANGAN_SERVICES_CACHE:-$HOME/.cache/dangan}/elasticsearch"
-PORT="${DANGAN_ES_PORT:-9200}"
-DATA="${DANGAN_ES_DATA:-$CACHE/data}"
+CACHE="${DANGAN_TEST_SERVICES_CACHE:-$HOME/.cache/dangan}/elasticsearch"
+PORT="${DANGAN_TEST_ES_PORT:-9200}"
+DATA="${DANGAN_TEST_ES_DATA:-$CACHE/data}"
 HEAP="${ES_JAVA_HEAP:--Xms512m -Xmx1g}"
-TIMEOUT="${DANGAN_ES_START_TIMEOUT:-180}"
+TIMEOUT="${DANGAN_TEST_ES_START_TIMEOUT:-180}"
 LOGDIR="$CACHE/logs"
 LOG="$LOGDIR/elasticsearch.log"
 PIDFILE="$CACHE/elasticsearch.pid"
@@ -124,7 +124,7 @@ start() {
     else
         # Something else on the port would make our node fail to bind.
         if curl -s --max-time 2 -o /dev/null "$URL/" 2>/dev/null; then
-            log "port $PORT answers but not as a healthy Elasticsearch; set DANGAN_ES_PORT"
+            log "port $PORT answers but not as a healthy Elasticsearch; set DANGAN_TEST_ES_PORT"
             exit 1
         fi
         build

@@ -4,14 +4,14 @@
 #   scripts/services/minio.sh start|stop|status|env
 set -euo pipefail
 
-CACHE="${DANGAN_SERVICES_CACHE:-$HOME/.cache/dangan}/minio"
-PORT="${DANGAN_MINIO_PORT:-9100}"
-DATA="${DANGAN_MINIO_DATA:-$CACHE/data}"
+CACHE="${DANGAN_TEST_SERVICES_CACHE:-$HOME/.cache/dangan}/minio"
+PORT="${DANGAN_TEST_MINIO_PORT:-9100}"
+DATA="${DANGAN_TEST_MINIO_DATA:-$CACHE/data}"
 BIN="$CACHE/bin/minio"
 PIDFILE="$CACHE/minio.pid"
 LOG="$CACHE/minio.log"
-USER_="${DANGAN_MINIO_USER:-dangan-test}"
-PASS="${DANGAN_MINIO_PASSWORD:-dangan-test-secret}"
+USER_="${DANGAN_TEST_MINIO_USER:-dangan-test}"
+PASS="${DANGAN_TEST_MINIO_PASSWORD:-dangan-test-secret}"
 
 answering() { curl -sf "http://127.0.0.1:$PORT/minio/health/live" >/dev/null 2>&1; }
 
