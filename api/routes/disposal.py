@@ -194,8 +194,46 @@ def desk(
             "error": error,
             "done": done,
             "methods": destruction.METHODS,
+            "hold_kinds": procedure.HOLD_KINDS,
         },
     )
+
+
+@ui.post("/compliance/holds")
+def desk_hold(
+    archive: ArchiveDep,
+    user: Officer,
+    kind: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+    owner: Annotated[str, Form()],
+    person: Annotated[str, Form()] = "",
+    unit: Annotated[str, Form()] = "",
+    record_ids: Annotated[str, Form()] = "",
+):
+    try:
+        if not (person.strip() or unit.strip() or record_ids.strip()):
+            raise procedure.RetentionError("请填写要冻结的公民身份号码、单位代码或档案编号。")
+        ids = procedure.resolve_records(
+            archive,
+            record_ids=record_ids.split() or None,
+            person=person.strip().upper() or None,
+            unit=unit.strip().upper() or None,
+        )
+        hold_id = procedure.place_hold(
+            archive, user, kind=kind, reason=reason, owner=owner, record_ids=ids
+        )
+    except DanganError as exc:
+        return _back(error=exc.message)
+    return _back(f"已冻结 {len(ids)} 件档案（冻结 {hold_id}）。")
+
+
+@ui.post("/compliance/holds/{hold_id}/lift")
+def desk_lift(hold_id: int, archive: ArchiveDep, user: Officer, reason: Annotated[str, Form()]):
+    try:
+        procedure.lift_hold(archive, user, hold_id, reason)
+    except DanganError as exc:
+        return _back(error=exc.message)
+    return _back(f"已解除冻结 {hold_id}。")
 
 
 def _back(message: str = "", error: str = "") -> RedirectResponse:
@@ -222,6 +260,7 @@ def desk_appraise(
     decision: Annotated[str, Form()],
     reason: Annotated[str, Form()],
     extend_years: Annotated[str, Form()] = "",
+    record_ids: Annotated[str, Form()] = "",
 ):
     try:
         n = procedure.appraise(
@@ -230,6 +269,7 @@ def desk_appraise(
             batch_id,
             decision=decision,
             reason=reason,
+            record_ids=record_ids.split() or None,
             extend_years=int(extend_years) if extend_years else None,
         )
     except DanganError as exc:
