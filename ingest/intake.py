@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS intake_jobs (
     attempts INTEGER NOT NULL DEFAULT 0,
     stage TEXT NOT NULL,            -- see STAGES
     pages INTEGER,
+    pages_done INTEGER,             -- pages OCR has started on (stage ocr)
     status TEXT,                    -- archived | duplicate | rejected (when done)
     record_id TEXT,
     result TEXT,                    -- IngestResult as JSON (when done)
@@ -96,7 +97,11 @@ class IntakeQueue:
         self.lease_s = lease_s if lease_s is not None else archive.settings.intake_lease
         self.inbox = archive.settings.home / "inbox"
         self.inbox.mkdir(parents=True, exist_ok=True)
-        archive.catalog.connection().executescript(SCHEMA)
+        conn = archive.catalog.connection()
+        conn.executescript(SCHEMA)
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(intake_jobs)")}
+        if "pages_done" not in columns:  # a queue from before per-page progress
+            conn.execute("ALTER TABLE intake_jobs ADD COLUMN pages_done INTEGER")
 
     def submit(self, batch: str, filename: str, source: Path, submitted_by: str) -> str:
         """Move `source` into the inbox and queue it; returns the job id."""
@@ -139,12 +144,14 @@ class IntakeQueue:
                 (_now(), job_id, worker),
             )
 
-    def progress(self, job_id: str, stage: str, pages: int | None = None) -> None:
+    def progress(
+        self, job_id: str, stage: str, pages: int | None = None, done: int | None = None
+    ) -> None:
         with self.archive.catalog.transaction() as conn:
             conn.execute(
-                "UPDATE intake_jobs SET stage = ?, pages = coalesce(?, pages), updated_at = ?"
-                " WHERE id = ?",
-                (stage, pages, _now(), job_id),
+                "UPDATE intake_jobs SET stage = ?, pages = coalesce(?, pages), pages_done = ?,"
+                " updated_at = ? WHERE id = ?",
+                (stage, pages, done, _now(), job_id),
             )
 
     def finish(self, job_id: str, result: dict, worker: str | None = None) -> bool:
@@ -174,7 +181,7 @@ class IntakeQueue:
 
     def batch(self, batch: str) -> list[dict]:
         rows = self.archive.catalog.connection().execute(
-            "SELECT id, filename, state, stage, pages, status, record_id, result, error,"
+            "SELECT id, filename, state, stage, pages, pages_done, status, record_id, result, error,"
             " attempts, worker, created_at, finished_at FROM intake_jobs WHERE batch = ? ORDER BY created_at, id",
             (batch,),
         )
@@ -202,8 +209,8 @@ def run_job(queue: IntakeQueue, job: Job, worker: str) -> dict:
     the inbox file goes once the outcome is recorded."""
     from ingest.pipeline import ingest_file
 
-    def report(stage: str, pages: int | None = None) -> None:
-        queue.progress(job.id, stage, pages)
+    def report(stage: str, pages: int | None = None, done: int | None = None) -> None:
+        queue.progress(job.id, stage, pages, done)
 
     stop = threading.Event()
 

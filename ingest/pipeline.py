@@ -86,10 +86,10 @@ def ingest_paths(archive: Archive, paths: Iterable[Path]) -> Iterator[IngestResu
         yield ingest_file(archive, path)
 
 
-Progress = Callable[[str, int | None], None]
+Progress = Callable[..., None]  # (stage, pages, done=None)
 
 
-def _silent(stage: str, pages: int | None = None) -> None:
+def _silent(stage: str, pages: int | None = None, done: int | None = None) -> None:
     return None
 
 
@@ -100,8 +100,8 @@ def ingest_file(
     progress: Progress = _silent,
     case: str | None = None,
 ) -> IngestResult:
-    """Ingest one file; `progress(stage, pages)` is told "checking", "ocr" (with
-    the page count) and "storing" as the work goes on. Every outcome is counted
+    """Ingest one file; `progress(stage, pages, done)` is told "checking", "ocr"
+    (with the page count, then the page OCR is on) and "storing" as the work goes on. Every outcome is counted
     in the intake statistics. `case` attaches the record to a business case
     (业务流水号), also when the same file was archived before."""
     result = _ingest_file(archive, path, name, progress, case)
@@ -196,7 +196,12 @@ def _build_record(
     else:
         source_pdf = work / "scan.pdf"
         images_to_pdf(checked.path, source_pdf)
-    ocr = archive.engine.process(source_pdf, work, has_text=checked.has_text)
+    ocr = archive.engine.process(
+        source_pdf,
+        work,
+        has_text=checked.has_text,
+        on_page=lambda k: progress("ocr", checked.pages, k),
+    )
     _fault("after_ocr")
     progress("storing", len(ocr.pages))
     images = _render_pages(ocr.pdf, work / "pages")

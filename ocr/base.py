@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +24,14 @@ class OcrEngine(Protocol):
 
     name: str
 
-    def process(self, source_pdf: Path, work_dir: Path, *, has_text: bool) -> OcrOutput:
+    def process(
+        self,
+        source_pdf: Path,
+        work_dir: Path,
+        *,
+        has_text: bool,
+        on_page: Callable[[int], None] | None = None,
+    ) -> OcrOutput:
         """Write a searchable PDF/A into work_dir and return it with per-page text.
-        Pages that already carry text are not OCR'd again. Raises OcrFailed."""
+        Pages that already carry text are not OCR'd again. `on_page(k)` is told,
+        as OCR goes, how many pages it has started on. Raises OcrFailed."""

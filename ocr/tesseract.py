@@ -11,6 +11,9 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from dangan.errors import OcrFailed
@@ -102,26 +105,27 @@ class TesseractEngine:
             str(output),
         ]
 
-    def process(self, source_pdf: Path, work_dir: Path, *, has_text: bool) -> OcrOutput:
+    def process(
+        self,
+        source_pdf: Path,
+        work_dir: Path,
+        *,
+        has_text: bool,
+        on_page: Callable[[int], None] | None = None,
+    ) -> OcrOutput:
         output = work_dir / "archive.pdf"
         sidecar = work_dir / "sidecar.txt"
         seen = work_dir / "ocr-input"
         seen.mkdir(exist_ok=True)
         pages_hint = max(1, _page_count(source_pdf))
         timeout = 60 + self.page_timeout * pages_hint
-        try:
-            proc = subprocess.run(
-                self.command(source_pdf, output, sidecar),
-                env={**os.environ, STEPS_ENV: ",".join(self.preprocess), SAVE_ENV: str(seen)},
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise OcrFailed(
-                f"文字识别超时（超过 {timeout} 秒）。请检查扫描件是否异常，或稍后重试。"
-            ) from exc
+        proc = _run_watching(
+            self.command(source_pdf, output, sidecar),
+            {**os.environ, STEPS_ENV: ",".join(self.preprocess), SAVE_ENV: str(seen)},
+            timeout,
+            lambda: sum(1 for _ in seen.glob("[0-9]*.jpg")),
+            on_page,
+        )
         if proc.returncode != 0 or not output.exists():
             detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
             log.error("ocrmypdf exit %s: %s", proc.returncode, proc.stderr)
@@ -149,6 +153,34 @@ class TesseractEngine:
             pdfa=pdfa_level(output),
             ocr_images={int(p.stem): p for p in seen.glob("[0-9]*.jpg")},
         )
+
+
+def _run_watching(command, env, timeout: float, count, on_page) -> subprocess.CompletedProcess:
+    """Run OCRmyPDF, telling `on_page` each time `count()` (pages started) grows."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        deadline = time.monotonic() + timeout
+        seen = 0
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=1)
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() > deadline:
+                        raise OcrFailed(
+                            f"文字识别超时（超过 {int(timeout)} 秒）。请检查扫描件是否异常，或稍后重试。"
+                        ) from None
+                if on_page and (now := count()) > seen:
+                    seen = now
+                    on_page(seen)
+        finally:
+            if proc.poll() is None:  # timed out, or this thread was interrupted
+                proc.kill()
+                proc.wait()
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(command, proc.returncode, out.read(), err.read())
 
 
 def pdfa_level(pdf: Path) -> str | None:

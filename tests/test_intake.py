@@ -141,3 +141,21 @@ def _env(home: Path) -> dict:
     out = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
     out["DANGAN_HOME"] = str(home)
     return out
+
+
+def test_ocr_reports_the_page_it_is_on(tmp_path: Path, corpus):
+    """The clerk desk shows 'OCR page k of n': the pipeline hears of each page."""
+    from ingest.pipeline import ingest_file
+
+    doc = max((d for d in corpus if d.format != "pdf_text"), key=lambda d: len(d.pages))
+    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")}))
+    heard = []
+    try:
+        result = ingest_file(archive, doc.path, progress=lambda *a: heard.append(a))
+    finally:
+        archive.close()
+    assert result.status == "archived"
+    pages = len(doc.pages)
+    done = [a[2] for a in heard if a[0] == "ocr" and len(a) > 2 and a[2]]
+    assert done and done == sorted(done) and set(done) <= set(range(1, pages + 1))
+    assert heard[-1][0] == "storing"

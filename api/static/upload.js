@@ -14,7 +14,9 @@
   function render(jobs) {
     body.innerHTML = jobs.map((j) => {
       let stage = j.stage_label;
-      if (j.stage === "ocr" && j.pages) stage += `（共 ${j.pages} 页）`;
+      if (j.stage === "ocr" && j.pages) {
+        stage += j.pages_done ? `：第 ${Math.min(j.pages_done, j.pages)}/${j.pages} 页` : `（共 ${j.pages} 页）`;
+      }
       let result = "";
       if (j.state === "done") {
         result = STATUS[j.status] || j.status;
