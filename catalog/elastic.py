@@ -35,6 +35,8 @@ SETTINGS = {
     "number_of_shards": 1,
     "number_of_replicas": 0,
     "refresh_interval": "1s",
+    # listings for holds and disposal page deep (the catalog, not users, asks)
+    "max_result_window": 200_000,
     "analysis": {
         "filter": {
             "bigrams": {"type": "cjk_bigram", "output_unigrams": False},
@@ -68,10 +70,8 @@ MAPPINGS = {
 }
 
 
-_CJK_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-
-
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
 _SEPARATORS = re.compile(f"[^0-9a-z{_CJK}]+")
 _SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 
