@@ -5,7 +5,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY . /app
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir . \
+    && pip install --no-cache-dir --no-deps "rapidocr-onnxruntime==1.4.4"
 ENV DANGAN_HOME=/data DANGAN_HOST=0.0.0.0
 VOLUME /data
 EXPOSE 8000

@@ -55,11 +55,20 @@ def build_corpus(cache: Path, count: int, seed: int) -> list[Any]:
     return docs
 
 
-def ocr_steps() -> tuple[str, ...]:
-    """The preprocessing ingest uses (DANGAN_OCR_PREPROCESS, default included)."""
+def _settings():
     from dangan.config import Settings
 
-    return Settings.from_env({**os.environ, "DANGAN_HOME": "/nonexistent"}).ocr_preprocess
+    return Settings.from_env({**os.environ, "DANGAN_HOME": "/nonexistent"})
+
+
+def ocr_steps() -> tuple[str, ...]:
+    """The preprocessing ingest uses (DANGAN_OCR_PREPROCESS, default included)."""
+    return _settings().ocr_preprocess
+
+
+def ocr_recognizer() -> str:
+    """The recognizer ingest uses (DANGAN_OCR_ENGINE, default included)."""
+    return _settings().ocr_engine
 
 
 def ocr_document(path: Path, ocr_cache: Path) -> dict[str, Any]:
@@ -67,7 +76,7 @@ def ocr_document(path: Path, ocr_cache: Path) -> dict[str, Any]:
     folder per preprocessing setting)."""
     from ingest.validate import check_file
     from ocr.images import images_to_pdf
-    from ocr.tesseract import TesseractEngine
+    from ocr.tesseract import OcrmypdfEngine
 
     sha = _sha256(path)
     target = ocr_cache / f"{sha}.json"
@@ -82,7 +91,7 @@ def ocr_document(path: Path, ocr_cache: Path) -> dict[str, Any]:
             source = work / "scan.pdf"
             images_to_pdf(checked.path, source)
         started = time.monotonic()
-        engine = TesseractEngine(jobs=1, preprocess=ocr_steps())
+        engine = OcrmypdfEngine(jobs=1, preprocess=ocr_steps(), recognizer=ocr_recognizer())
         out = engine.process(source, work, has_text=checked.has_text)
         data = {
             "sha256": sha,
@@ -100,7 +109,7 @@ def ocr_document(path: Path, ocr_cache: Path) -> dict[str, Any]:
 
 def ocr_corpus(docs: list[Any], cache: Path, jobs: int) -> dict[str, dict[str, Any]]:
     """OCR text per document path, `jobs` files at a time."""
-    ocr_cache = cache / f"ocr-{'+'.join(ocr_steps()) or 'none'}"
+    ocr_cache = cache / f"ocr-{ocr_recognizer()}-{'+'.join(ocr_steps()) or 'none'}"
     ocr_cache.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
     started = time.monotonic()

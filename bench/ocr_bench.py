@@ -8,7 +8,9 @@ every page with each configuration:
 
 - `raw`: the `tesseract` command on each page image, the baseline;
 - `none`, `rotate`, …: the ingest engine (OCRmyPDF + Tesseract) with that
-  DANGAN_OCR_PREPROCESS value (`+` joins steps, e.g. `rotate+seal+binarize`).
+  DANGAN_OCR_PREPROCESS value (`+` joins steps, e.g. `rotate+seal+binarize`);
+- `rapidocr+seal`, `rapidocr+none`, …: the same with RapidOCR recognising
+  (DANGAN_OCR_ENGINE=rapidocr).
 
 Reports per configuration: character error rate against the printed text
 (whitespace removed; mean and median over pages), the share of 公民身份号码 on
@@ -87,12 +89,16 @@ def ocr_raw(path: Path, languages: str) -> list[str]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def ocr_engine(path: Path, steps: tuple[str, ...], languages: str) -> list[str]:
-    from ocr.tesseract import TesseractEngine
+def ocr_engine(
+    path: Path, steps: tuple[str, ...], languages: str, recognizer: str = "tesseract"
+) -> list[str]:
+    from ocr.tesseract import OcrmypdfEngine
 
     work = Path(tempfile.mkdtemp(prefix="ocr-bench-"))
     try:
-        engine = TesseractEngine(languages=languages, jobs=1, preprocess=steps)
+        engine = OcrmypdfEngine(
+            languages=languages, jobs=1, preprocess=steps, recognizer=recognizer
+        )
         return engine.process(_pdf_for(path, work), work, has_text=False).pages
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -104,8 +110,10 @@ def measure(docs, config: str, jobs: int, languages: str) -> dict:
     def run(doc):
         if config == "raw":
             return ocr_raw(doc.path, languages)
-        steps = () if config == "none" else tuple(config.split("+"))
-        return ocr_engine(doc.path, steps, languages)
+        parts = [p for p in config.split("+") if p != "none"]
+        recognizer = "rapidocr" if "rapidocr" in parts else "tesseract"
+        steps = tuple(p for p in parts if p not in ("rapidocr", "tesseract"))
+        return ocr_engine(doc.path, steps, languages, recognizer)
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=jobs) as pool:

@@ -13,9 +13,21 @@ from catalog.index import IndexDoc, IndexUnavailable, SearchIndex
 from catalog.sqlite import SqliteCatalog, record_keys
 from dangan.config import Settings
 from ocr.base import OcrEngine
-from ocr.tesseract import TesseractEngine
+from ocr.tesseract import OcrmypdfEngine
 
 log = logging.getLogger(__name__)
+
+
+def _check_recognizer(settings: Settings) -> None:
+    from importlib.util import find_spec
+
+    if settings.ocr_engine == "rapidocr" and find_spec("rapidocr_onnxruntime") is None:
+        from dangan.errors import ConfigError
+
+        raise ConfigError(
+            "DANGAN_OCR_ENGINE=rapidocr，但没有安装 rapidocr-onnxruntime。请运行"
+            " scripts/setup.sh，或设 DANGAN_OCR_ENGINE=tesseract。"
+        )
 
 
 def open_blobs(settings: Settings) -> BlobStore:
@@ -53,16 +65,18 @@ class Archive:
     @classmethod
     def open(cls, settings: Settings) -> Archive:
         settings.ensure_dirs()
+        _check_recognizer(settings)
         archive = cls(
             settings=settings,
             catalog=SqliteCatalog(settings.catalog_path),
             blobs=open_blobs(settings),
             index=open_index(settings),
-            engine=TesseractEngine(
+            engine=OcrmypdfEngine(
                 languages=settings.ocr_languages,
                 jobs=settings.ocr_jobs,
                 page_timeout=settings.ocr_timeout,
                 preprocess=settings.ocr_preprocess,
+                recognizer=settings.ocr_engine,
             ),
         )
         _ = archive.audit  # create its table now: never inside another transaction

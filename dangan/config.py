@@ -17,6 +17,10 @@ DEFAULT_HOME = Path.home() / ".local" / "share" / "dangan"
 # name -> (description, default shown to people)
 SETTINGS: dict[str, tuple[str, str]] = {
     "DANGAN_HOME": ("Data directory holding all state (catalog, blobs, index).", str(DEFAULT_HOME)),
+    "DANGAN_OCR_ENGINE": (
+        "Text recognition inside OCRmyPDF: rapidocr (PP-OCRv4 models from the wheel) or tesseract.",
+        "rapidocr",
+    ),
     "DANGAN_OCR_LANGUAGES": ("Tesseract languages for OCR.", "chi_sim+eng"),
     "DANGAN_OCR_JOBS": ("Parallel OCR workers (pages or files).", "number of CPU cores"),
     "DANGAN_OCR_PREPROCESS": (
@@ -95,6 +99,13 @@ def _steps(env: dict[str, str], name: str, default: tuple[str, ...]) -> tuple[st
     return steps
 
 
+def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} 的值 {value!r} 无效，可用：{'、'.join(allowed)}。")
+    return value
+
+
 def _bucket(name: str) -> str:
     if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name):
         raise ConfigError(
@@ -135,6 +146,7 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
 @dataclass(frozen=True)
 class Settings:
     home: Path
+    ocr_engine: str = "rapidocr"
     ocr_languages: str = "chi_sim+eng"
     ocr_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     ocr_timeout: int = 180
@@ -198,6 +210,7 @@ class Settings:
                 )
         return cls(
             home=home,
+            ocr_engine=_choice(env, "DANGAN_OCR_ENGINE", ("rapidocr", "tesseract"), "rapidocr"),
             ocr_languages=env.get("DANGAN_OCR_LANGUAGES") or "chi_sim+eng",
             ocr_jobs=_int(env, "DANGAN_OCR_JOBS", os.cpu_count() or 1),
             ocr_timeout=_int(env, "DANGAN_OCR_TIMEOUT", 180),

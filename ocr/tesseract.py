@@ -42,6 +42,8 @@ def extract_text_layer(pdf: Path) -> list[str]:
         doc.close()
 
 
+RECOGNIZERS = ("tesseract", "rapidocr")
+RAPID_THREADS_ENV = "DANGAN_OCR_RAPID_THREADS"  # ONNX threads per OCRmyPDF worker
 STEPS_ENV = "DANGAN_OCR_INPUT_STEPS"  # tells the OCRmyPDF child (ocr/ocr_input.py) what to do
 SAVE_ENV = "DANGAN_OCR_INPUT_SAVE"  # where the child keeps a copy of what OCR read
 
@@ -54,8 +56,8 @@ PREPROCESS_STEPS = {
 }
 
 
-class TesseractEngine:
-    name = "tesseract"
+class OcrmypdfEngine:
+    """OCRmyPDF with Tesseract or RapidOCR (`recognizer`) as the OCR engine."""
 
     def __init__(
         self,
@@ -63,7 +65,11 @@ class TesseractEngine:
         jobs: int = 1,
         page_timeout: int = 180,
         preprocess: tuple[str, ...] = (),
+        recognizer: str = "tesseract",
     ):
+        if recognizer not in RECOGNIZERS:
+            raise ValueError(f"unknown recognizer {recognizer!r}")
+        self.name = recognizer
         self.languages = languages
         self.jobs = jobs
         self.page_timeout = page_timeout
@@ -77,6 +83,8 @@ class TesseractEngine:
         if "deskew" in steps:
             extra += ["--deskew"]
         extra += ["--plugin", "ocr.ocr_input"]  # conditions and keeps the OCR input
+        if self.name == "rapidocr":
+            extra += ["--plugin", "ocr.rapid"]
         return [
             sys.executable,
             "-m",
@@ -121,7 +129,12 @@ class TesseractEngine:
         timeout = 60 + self.page_timeout * pages_hint
         proc = _run_watching(
             self.command(source_pdf, output, sidecar),
-            {**os.environ, STEPS_ENV: ",".join(self.preprocess), SAVE_ENV: str(seen)},
+            {
+                **os.environ,
+                STEPS_ENV: ",".join(self.preprocess),
+                SAVE_ENV: str(seen),
+                RAPID_THREADS_ENV: str(max(1, (os.cpu_count() or 1) // max(1, self.jobs))),
+            },
             timeout,
             lambda: sum(1 for _ in seen.glob("[0-9]*.jpg")),
             on_page,

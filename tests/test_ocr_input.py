@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from dangan.config import Settings
 from dangan.errors import ConfigError
 from ocr.ocr_input import condition
-from ocr.tesseract import TesseractEngine
+from ocr.tesseract import OcrmypdfEngine
 
 
 def test_preprocessing_is_a_setting_with_clear_errors():
@@ -27,7 +27,7 @@ def test_preprocessing_is_a_setting_with_clear_errors():
 
 def test_engine_command_follows_the_steps(tmp_path: Path):
     def cmd(*steps):
-        return TesseractEngine(preprocess=steps).command(
+        return OcrmypdfEngine(preprocess=steps).command(
             tmp_path / "a", tmp_path / "b", tmp_path / "c"
         )
 
@@ -64,6 +64,6 @@ def test_an_upside_down_page_is_read_when_rotation_is_on(tmp_path: Path, corpus)
     for steps in ((), ("rotate",)):
         work = tmp_path / ("w" + "".join(steps))
         work.mkdir()
-        out = TesseractEngine(jobs=2, preprocess=steps).process(pdf, work, has_text=False)
+        out = OcrmypdfEngine(jobs=2, preprocess=steps).process(pdf, work, has_text=False)
         rates[steps] = cer(doc.pages[0], out.pages[0])
     assert rates[("rotate",)] < 0.3 and rates[()] > 0.9, rates
