@@ -133,7 +133,10 @@ class OcrmypdfEngine:
                 **os.environ,
                 STEPS_ENV: ",".join(self.preprocess),
                 SAVE_ENV: str(seen),
-                RAPID_THREADS_ENV: str(max(1, (os.cpu_count() or 1) // max(1, self.jobs))),
+                # this engine's cores (jobs) shared by the pages OCR'd at once: a one-page
+                # file gets them all, and worker processes started with fewer jobs each
+                # do not oversubscribe the machine
+                RAPID_THREADS_ENV: str(max(1, self.jobs // max(1, min(self.jobs, pages_hint)))),
             },
             timeout,
             lambda: sum(1 for _ in seen.glob("[0-9]*.jpg")),
