@@ -173,7 +173,8 @@ class RapidOcrEngine(OcrEngine):
 
     @staticmethod
     def get_orientation(input_file: Path, options) -> OrientationConfidence:
-        return OrientationConfidence(angle=0, confidence=0.0)  # not offered
+        # not offered: recognise() reads 180°-turned pages itself (README: DANGAN_OCR_PREPROCESS)
+        return OrientationConfidence(angle=0, confidence=0.0)
 
     @staticmethod
     def get_deskew(input_file: Path, options) -> float:
