@@ -65,3 +65,24 @@ def test_docker_compose_is_in_step_with_the_settings():
         assert settings.search_url == "http://elasticsearch:9200"
         assert settings.s3_secret_key == services["minio"]["environment"]["MINIO_ROOT_PASSWORD"]
     assert services["worker"]["command"][:2] == ["dangan", "worker"]
+
+
+def test_an_unreachable_or_malformed_search_url_stops_start_up_by_name(tmp_path):
+    import time
+
+    from dangan.archive import Archive
+
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({"DANGAN_SEARCH_URL": "elasticsearch:9200"})
+    assert "DANGAN_SEARCH_URL" in err.value.message
+    settings = Settings.from_env(
+        {"DANGAN_HOME": str(tmp_path / "h"), "DANGAN_SEARCH_URL": "http://127.0.0.1:1"}
+    )
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as err:
+        Archive.open(settings)
+    assert "DANGAN_SEARCH_URL" in err.value.message
+    assert time.monotonic() - started < 60
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({"DANGAN_OCR_ENGINE": "paddle"})
+    assert "DANGAN_OCR_ENGINE" in err.value.message
