@@ -17,6 +17,7 @@ from api.auth import Downloader, Ingester, Reader, SecuritySetter, log_access, m
 from api.deps import ArchiveDep, load_record
 from catalog.base import FileRef
 from catalog.blobs import BlobCorrupt
+from catalog.page_boxes import find_hits
 from dangan.archive import Archive
 from dangan.errors import NotFound
 from dangan.records import record_json
@@ -100,6 +101,21 @@ def page_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
     return _stream(archive, ref, ref.media_type)
+
+
+@router.get(
+    "/records/{record_id}/pages/{page_no}/hits",
+    summary="检索词在页面图像上的位置（相对坐标，0–1）",
+)
+def page_hits(record_id: str, page_no: int, q: str, archive: ArchiveDep, user: Reader) -> dict:
+    record = load_record(archive, record_id, user)
+    ref = record.file("archive_pdf")
+    if ref is None or not 1 <= page_no <= record.page_count:
+        raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
+    with archive.blobs.open(ref.key, ref.sha256) as handle:
+        pdf = handle.read()
+    boxes = find_hits(pdf, page_no, q)
+    return {"record_id": record_id, "page": page_no, "q": q, "boxes": [b.to_json() for b in boxes]}
 
 
 @router.get(
