@@ -100,3 +100,31 @@ def test_web_ui_search_and_viewer_highlight_the_query(client, corpus):
     assert f"/api/records/{result['record_id']}/pages/1/image" in viewer.text
     upload_page = client.get("/upload")
     assert "上传扫描件" in upload_page.text
+
+
+def test_page_hits_give_boxes_on_the_image_and_keep_the_clearance_check(client, corpus):
+    doc = next(d for d in corpus if d.format == "png")
+    (result,) = _upload(client, doc.path)
+    record_id = result["record_id"]
+    id_number = result["id_numbers"][0]
+    url = f"/api/records/{record_id}/pages/1/hits"
+
+    found = client.get(url, params={"q": f"{id_number} 不存在的词语甲乙丙"})
+    assert found.status_code == 200, found.text
+    (box,) = found.json()["boxes"]
+    assert box["text"] == id_number
+    assert 0 <= box["x"] < box["x"] + box["w"] <= 1 and 0 <= box["y"] < box["y"] + box["h"] <= 1
+    assert client.get(url, params={"q": "不存在的词语甲乙丙"}).json()["boxes"] == []
+    page_two = f"/api/records/{record_id}/pages/2/hits"
+    assert client.get(page_two, params={"q": "医保"}).status_code == 404
+    assert client.get(url).status_code == 422  # the query is required
+
+    viewer = client.get(f"/records/{record_id}", params={"q": id_number}).text
+    assert f'data-hits="{url}"' in viewer and "/static/viewer.js" in viewer
+    assert "data-hits" not in client.get(f"/records/{record_id}").text
+
+    level = {"level": "restricted", "reason": "含稽核线索"}
+    assert client.put(f"/api/records/{record_id}/security", json=level).status_code == 200
+    login(client, "caseworker")  # reads up to 内部
+    refused = client.get(url, params={"q": id_number})
+    assert refused.status_code == 403 and "boxes" not in refused.text

@@ -221,3 +221,73 @@ def test_token_holder_attaches_a_scan_and_the_case_opens_in_the_embedded_view(
     titles = [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".hit a.title")]
     assert len(titles) == 1, titles
     shot(driver, "business-system-case-embedded")
+
+
+def _rects(driver) -> dict:
+    """Where the page image and the hit boxes drawn over it are on the screen."""
+    return driver.execute_script(
+        """
+        const r = (e) => { const b = e.getBoundingClientRect();
+          return {x: b.left, y: b.top, w: b.width, h: b.height}; };
+        return {image: r(document.querySelector('.page-image img')),
+                layer: r(document.querySelector('.page-image .hit-layer')),
+                boxes: [...document.querySelectorAll('.hit-layer .hit-box')].map(r)};
+        """
+    )
+
+
+def _fractions(rects: dict) -> list[tuple[float, float, float, float]]:
+    image = rects["image"]
+    return [
+        (
+            (b["x"] - image["x"]) / image["w"],
+            (b["y"] - image["y"]) / image["h"],
+            b["w"] / image["w"],
+            b["h"] / image["h"],
+        )
+        for b in rects["boxes"]
+    ]
+
+
+def _layer_on_image(driver, wider_than: float = 0) -> dict | None:
+    """The rectangles once the hit layer lies exactly over an image wider than
+    `wider_than` pixels (the layer follows the image a frame later)."""
+    rects = _rects(driver)
+    image, layer = rects["image"], rects["layer"]
+    on_image = all(abs(image[k] - layer[k]) < 1.5 for k in ("x", "y", "w", "h"))
+    return rects if on_image and image["w"] > wider_than else None
+
+
+def test_caseworker_sees_search_hits_marked_on_the_page_image_at_any_zoom(server, driver):
+    from urllib.parse import quote
+
+    from selenium.webdriver.common.by import By
+
+    login(driver, server, "li")
+    driver.get(f"{server.url}/?q={quote('变更项目')}")
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, ".hit a.title"))
+    image = driver.find_element(By.CSS_SELECTOR, ".page-image img")
+    _wait_for(
+        driver, lambda d: d.execute_script("return arguments[0].naturalWidth", image), 30, "page"
+    )
+    layer = driver.find_element(By.CSS_SELECTOR, ".page-image .hit-layer")
+    count = _wait_for(driver, lambda d: layer.get_attribute("data-count"), 60, "hit boxes")
+    assert int(count) >= 1
+    assert "处命中" in driver.find_element(By.ID, "hit-status").text
+    before = _wait_for(driver, _layer_on_image, 10, "layer over the image")
+    assert len(before["boxes"]) == int(count)
+    for x, y, w, h in _fractions(before):
+        assert 0 <= x and 0 <= y and w > 0 and h > 0 and x + w <= 1 and y + h <= 1
+    shot(driver, "caseworker-hits-on-page")
+
+    for _ in range(2):
+        driver.find_element(By.CSS_SELECTOR, "button[data-zoom='1']").click()
+    after = _wait_for(
+        driver,
+        lambda d: _layer_on_image(d, wider_than=before["image"]["w"] * 1.5),
+        10,
+        "layer over the zoomed image",
+    )
+    for old, new in zip(_fractions(before), _fractions(after), strict=True):
+        assert new == pytest.approx(old, abs=0.005)
+    shot(driver, "caseworker-hits-zoomed")
