@@ -7,8 +7,17 @@ import logging
 import sys
 from pathlib import Path
 
-from dangan.synth.corpus import FORMATS, generate_corpus
-from dangan.synth.degrade import DEFAULT_ROTATE_PROB, LEVELS
+from dangan.synth.corpus import DEFAULT_BLANK_PROB, FORMATS, generate_corpus
+from dangan.synth.degrade import DEFAULT_ROTATE_PROB, DEFAULT_SIDEWAYS_PROB, LEVELS
+
+
+def _flag(page: dict) -> str:
+    """R: turned 180°, S: sideways, B: empty back, .: none of these."""
+    if page.get("blank"):
+        return "B"
+    if page.get("sideways"):
+        return "S"
+    return "R" if page.get("rotated_180") else "."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-pages", type=int, default=2)
     parser.add_argument("--schedule", type=Path, help="retention schedule CSV")
     parser.add_argument("--rotate-prob", type=float, default=DEFAULT_ROTATE_PROB)
+    parser.add_argument(
+        "--sideways-prob",
+        type=float,
+        default=DEFAULT_SIDEWAYS_PROB,
+        help="chance that a degraded page is fed in turned 90 or 270 degrees",
+    )
+    parser.add_argument(
+        "--blank-prob",
+        type=float,
+        default=DEFAULT_BLANK_PROB,
+        help="chance that a page of a TIFF or image PDF is followed by its empty back",
+    )
     parser.add_argument("--bad-files", action="store_true", help="also write problem files")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -43,10 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         max_pages=args.max_pages,
         schedule_csv=args.schedule,
         rotate_prob=args.rotate_prob,
+        sideways_prob=args.sideways_prob,
+        blank_prob=args.blank_prob,
     )
     out = sys.stdout
     for doc in docs:
-        flags = "".join("R" if p.get("rotated_180") else "." for p in doc.degradation["pages"])
+        flags = "".join(_flag(p) for p in doc.degradation["pages"])
         out.write(
             f"{doc.path.name}\t{doc.format}\t{doc.doc_type}\t{len(doc.pages)}p\t"
             f"{doc.degradation['level']}\t{flags}\t{doc.title}\n"

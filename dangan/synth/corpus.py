@@ -19,7 +19,13 @@ from typing import Any
 from PIL import Image
 
 from dangan.synth.content import build_form
-from dangan.synth.degrade import DEFAULT_ROTATE_PROB, LEVELS, degrade_page
+from dangan.synth.degrade import (
+    DEFAULT_ROTATE_PROB,
+    DEFAULT_SIDEWAYS_PROB,
+    LEVELS,
+    degrade_page,
+    empty_back,
+)
 from dangan.synth.fonts import FontSet, Measurer, image_font_sets, pdf_font_set
 from dangan.synth.layout import PageLayout, layout_form
 from dangan.synth.model import Form
@@ -34,6 +40,7 @@ SINGLE_PAGE_FORMATS = frozenset({"png", "jpeg"})
 MANIFEST = "manifest.json"
 TRUTH_SUFFIX = ".truth.json"
 _JPEG_DEFAULT_QUALITY = 92
+DEFAULT_BLANK_PROB = 0.0  # off by default: existing seeds keep their bytes
 
 
 @dataclass
@@ -134,6 +141,50 @@ def _write_images(
         raise ValueError(f"not an image format: {fmt}")
 
 
+def _scanned_pages(
+    layout: list[PageLayout],
+    fonts: FontSet,
+    level: str,
+    rng: random.Random,
+    *,
+    dpi: int,
+    lossy: bool,
+    rotate_prob: float,
+    sideways_prob: float,
+    blank_prob: float,
+) -> tuple[list[Image.Image], list[dict[str, Any]], list[str]]:
+    """Rendered and degraded pages with their records and printed text; a page
+    may be followed by its empty back (text "") when `blank_prob` > 0."""
+    images: list[Image.Image] = []
+    infos: list[dict[str, Any]] = []
+    texts: list[str] = []
+    for page in layout:
+        clean = render_page(page, fonts, dpi)
+        sheets: list[tuple[Image.Image, str, float | None]] = [(clean, page.text(), None)]
+        if blank_prob > 0 and rng.random() < blank_prob:
+            back, strength = empty_back(clean, rng)
+            sheets.append((back, "", strength))
+        for sheet, text, show_through in sheets:
+            front = show_through is None
+            img, info = degrade_page(
+                sheet,
+                level,
+                rng,
+                rotate_prob=rotate_prob if front else 0.0,
+                sideways_prob=sideways_prob if front else 0.0,
+                dpi=dpi,
+                apply_jpeg=not lossy,
+            )
+            if not front:
+                info |= {"blank": True, "show_through": show_through}
+            if lossy and info["jpeg_quality"] is None:
+                info["jpeg_quality"] = _JPEG_DEFAULT_QUALITY
+            images.append(img)
+            infos.append(info)
+            texts.append(text)
+    return images, infos, texts
+
+
 def generate_document(
     out_dir: Path,
     name: str,
@@ -146,41 +197,42 @@ def generate_document(
     pages: int = 1,
     max_pages: int = 2,
     rotate_prob: float = DEFAULT_ROTATE_PROB,
+    sideways_prob: float = DEFAULT_SIDEWAYS_PROB,
+    blank_prob: float = DEFAULT_BLANK_PROB,
 ) -> SampleDoc:
-    """Write one document of class `cls` as `fmt` into `out_dir`, with its truth file."""
+    """Write one document of class `cls` as `fmt` into `out_dir`, with its truth file.
+
+    With `blank_prob` > 0, a page of a multi-page scanned format may be followed by
+    its empty back (printed text "", `blank: true` in its degradation record)."""
     if fmt in SINGLE_PAGE_FORMATS:
         pages, max_pages = 1, 1
     fonts = pdf_font_set() if fmt == "pdf_text" else rng.choice(image_font_sets())
     form, layout = _layout(cls, rng, pages, max_pages, fonts)
     path = out_dir / f"{name}.{EXTENSIONS[fmt]}"
+    texts = [page.text() for page in layout]
     if fmt == "pdf_text":
         write_text_pdf(layout, path, fonts, title=form.title)
         infos = [{"level": "clean", "born_digital": True} for _ in layout]
         level = "clean"
     else:
-        images: list[Image.Image] = []
-        infos = []
-        lossy = fmt in ("jpeg", "pdf_image")
-        for page in layout:
-            img, info = degrade_page(
-                render_page(page, fonts, dpi),
-                level,
-                rng,
-                rotate_prob=rotate_prob,
-                dpi=dpi,
-                apply_jpeg=not lossy,
-            )
-            if lossy and info["jpeg_quality"] is None:
-                info["jpeg_quality"] = _JPEG_DEFAULT_QUALITY
-            images.append(img)
-            infos.append(info)
+        images, infos, texts = _scanned_pages(
+            layout,
+            fonts,
+            level,
+            rng,
+            dpi=dpi,
+            lossy=fmt in ("jpeg", "pdf_image"),
+            rotate_prob=rotate_prob,
+            sideways_prob=sideways_prob,
+            blank_prob=blank_prob if fmt not in SINGLE_PAGE_FORMATS else 0.0,
+        )
         _write_images(images, infos, fmt, path, dpi)
     doc = SampleDoc(
         path=path,
         format=fmt,
         doc_type=form.doc_type,
         title=form.title,
-        pages=[page.text() for page in layout],
+        pages=texts,
         fields=form.fields,
         degradation={
             "level": level,
@@ -209,6 +261,8 @@ def generate_corpus(
     max_pages: int = 2,
     schedule_csv: Path | None = None,
     rotate_prob: float = DEFAULT_ROTATE_PROB,
+    sideways_prob: float = DEFAULT_SIDEWAYS_PROB,
+    blank_prob: float = DEFAULT_BLANK_PROB,
 ) -> list[SampleDoc]:
     """Generate `count` documents into `out_dir` and write `manifest.json`.
 
@@ -248,6 +302,8 @@ def generate_corpus(
             pages=pages,
             max_pages=max_pages,
             rotate_prob=rotate_prob,
+            sideways_prob=sideways_prob,
+            blank_prob=blank_prob,
         )
         docs.append(doc)
     manifest = {

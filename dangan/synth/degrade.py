@@ -1,4 +1,5 @@
-"""Make a clean page look scanned: skew, noise, blur, JPEG, light, borders, flips.
+"""Make a clean page look scanned: skew, noise, blur, JPEG, light, borders, flips,
+pages fed in sideways, and empty backs with the front showing through.
 
 `degrade_page` returns the degraded image and a JSON-ready record of exactly
 what was applied, which goes into the ground truth. All work is done with
@@ -18,6 +19,7 @@ from PIL import Image
 
 LEVELS = ("clean", "light", "medium", "heavy")
 DEFAULT_ROTATE_PROB = 0.05
+DEFAULT_SIDEWAYS_PROB = 0.0  # off by default: existing seeds keep their bytes
 EDGES = ("top", "bottom", "left", "right")
 
 
@@ -138,12 +140,23 @@ def jpeg_roundtrip(img: Image.Image, quality: int) -> Image.Image:
     return Image.fromarray(cv2.cvtColor(out, cv2.COLOR_BGR2RGB))
 
 
+def empty_back(front: Image.Image, rng: random.Random) -> tuple[Image.Image, float]:
+    """The empty back of `front` (a clean page): white paper, and in most cases the
+    front's ink faintly showing through, mirrored. Returns the page and the
+    show-through strength (0: a separator sheet)."""
+    strength = 0.0 if rng.random() < 0.3 else round(rng.uniform(0.03, 0.10), 3)
+    arr = np.asarray(front.convert("RGB"), dtype=np.float32)[:, ::-1]
+    back = 255.0 - (255.0 - arr) * strength
+    return Image.fromarray(np.clip(back, 0, 255).astype(np.uint8)), strength
+
+
 def degrade_page(
     img: Image.Image,
     level: str,
     rng: random.Random,
     *,
     rotate_prob: float = DEFAULT_ROTATE_PROB,
+    sideways_prob: float = DEFAULT_SIDEWAYS_PROB,
     dpi: int = 200,
     apply_jpeg: bool = True,
 ) -> tuple[Image.Image, dict[str, Any]]:
@@ -151,7 +164,9 @@ def degrade_page(
 
     "clean" changes nothing (and never flips the page). With `apply_jpeg=False`
     the JPEG step is only chosen and recorded (`jpeg_quality`), so a caller that
-    writes JPEG anyway can encode once at that quality.
+    writes JPEG anyway can encode once at that quality. With `sideways_prob` > 0
+    a page may also be turned a quarter (`info["sideways"]`: 90 or 270, degrees
+    clockwise); at 0 no random number is drawn for it, so outputs stay as before.
     """
     if level not in SPECS:
         raise ValueError(f"unknown degradation level {level!r}; use one of {LEVELS}")
@@ -216,6 +231,13 @@ def degrade_page(
     if rng.random() < rotate_prob:
         arr = np.ascontiguousarray(arr[::-1, ::-1])
         info["rotated_180"] = True
+
+    if sideways_prob > 0:
+        info["sideways"] = 0
+        if rng.random() < sideways_prob:
+            clockwise = rng.choice((90, 270))
+            arr = np.ascontiguousarray(np.rot90(arr, k=-clockwise // 90))
+            info["sideways"] = clockwise
 
     out = Image.fromarray(arr)
     if spec.jpeg_quality is not None:
