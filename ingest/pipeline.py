@@ -236,6 +236,8 @@ def _build_record(
             "ocr_engine": archive.engine.name,
             "source_kind": checked.kind,
             "pdfa": ocr.pdfa,
+            # separator sheets and empty backs: reported, not OCR'd
+            **({"blank_pages": ocr.blank_pages} if ocr.blank_pages else {}),
         },
         files=files,
         pages=pages,

@@ -17,6 +17,8 @@ class OcrOutput:
     # page number -> the image OCR read (conditioned, half resolution); pages that
     # carried text and were not OCR'd have none
     ocr_images: dict[int, Path] = field(default_factory=dict)
+    # pages found blank (separator sheets, empty backs) and not OCR'd, numbered from 1
+    blank_pages: list[int] = field(default_factory=list)
 
 
 class OcrEngine(Protocol):

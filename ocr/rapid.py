@@ -11,6 +11,7 @@ DANGAN_OCR_ENGINE=rapidocr)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from ocrmypdf.hocrtransform import BoundingBox, OcrClass, OcrElement
 from ocrmypdf.pluginspec import OcrEngine, OrientationConfidence
 from PIL import Image
 
-from ocr.tesseract import RAPID_THREADS_ENV
+from ocr.tesseract import RAPID_THREADS_ENV, STEPS_ENV
 
 
 @cache
@@ -83,43 +84,103 @@ def group_lines(items: list[tuple[list, str]]) -> list[list[tuple]]:
     return [[b["box"] for b in sorted(line, key=lambda b: b["u"])] for line in lines]
 
 
-def _upside_down(engine, image, quads) -> bool:
-    """Whether most text lines read upside down (RapidOCR's 0/180 classifier on
-    the largest boxes): a page fed in head first."""
+def _side(q) -> tuple[float, float]:
+    """(width, height) of a detected box: along its top edge and down its side."""
+    import math
+
+    return math.dist(q[0], q[1]), math.dist(q[1], q[2])
+
+
+def _labels(engine, image, quads, count: int = 15) -> list[str]:
+    """The 0/180 classifier's confident labels for the `count` largest boxes,
+    cropped as RapidOCR crops them (a box at least 1.5 times taller than wide is
+    turned a quarter counter-clockwise first)."""
     import numpy as np
 
     def area(q):
-        return abs((q[1][0] - q[0][0]) * (q[2][1] - q[1][1]))
+        width, height = _side(q)
+        return width * height
 
-    largest = sorted(quads, key=area, reverse=True)[:15]
+    largest = sorted(quads, key=area, reverse=True)[:count]
     crops = engine.get_crop_img_list(image, np.array(largest, dtype=np.float32))
     _, labels, _ = engine.text_cls(crops)
-    flipped = sum(1 for label, score in labels if label == "180" and score > 0.8)
-    return flipped > len(labels) / 2
+    return [label for label, score in labels if score > 0.8]
 
 
-def recognise(image: Image.Image) -> list[list[tuple]]:
-    """Reading-ordered lines of boxes (left, top, right, bottom, text) in the
-    image's own coordinates."""
+def page_turn(engine, image, quads) -> int:
+    """How far the page must be turned counter-clockwise to read upright: 0, 90,
+    180 or 270. The text lines of a page fed in sideways are boxes taller than
+    wide; the line classifier tells which way up lines read."""
+    tall = [q for q in quads if _side(q)[1] > 1.5 * _side(q)[0]]
+    wide = sum(1 for q in quads if _side(q)[0] > 1.5 * _side(q)[1])
+    if len(tall) >= 3 and len(tall) > wide:
+        labels = _labels(engine, image, tall)
+        # a tall crop that reads upright once turned counter-clockwise: the page
+        # lies turned clockwise and is turned back counter-clockwise
+        return 90 if labels.count("0") >= labels.count("180") else 270
+    labels = _labels(engine, image, quads)
+    return 180 if labels and labels.count("180") > len(labels) / 2 else 0
+
+
+def _turn(image, ccw: int):
+    import numpy as np
+
+    return np.ascontiguousarray(np.rot90(image, k=ccw // 90))
+
+
+def box_back(box: tuple, ccw: int, width: int, height: int) -> tuple:
+    """A box (left, top, right, bottom, text) on the page turned `ccw` degrees
+    counter-clockwise, put back on the page as scanned (`width` x `height`)."""
+    left, top, right, bottom, text = box
+    if ccw == 90:  # upright (x, y) lies at (width - y, x) on the scan
+        return (width - bottom, left, width - top, right, text)
+    if ccw == 270:  # upright (x, y) lies at (y, height - x) on the scan
+        return (top, height - right, bottom, height - left, text)
+    if ccw == 180:
+        return (width - right, height - bottom, width - left, height - top, text)
+    return box
+
+
+@dataclass(frozen=True)
+class Reading:
+    lines: list[list[tuple]]  # reading-ordered boxes (left, top, right, bottom, text)
+    angle: int = 0  # direction the text runs on the scan, degrees counter-clockwise
+
+
+def _items(result) -> list[tuple[list, str]]:
+    return [(q, t.strip()) for q, t, _ in result or [] if t.strip()]
+
+
+def read_page(image: Image.Image, orient: bool = True) -> Reading:
+    """The text lines of a page image, boxes in the image's own coordinates.
+    With `orient`, a page fed in sideways or upside down is read turned upright."""
     import numpy as np
 
     engine = _recognizer()
     bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
     result, _ = engine(bgr)
-    items = [(q, t.strip()) for q, t, _ in result or [] if t.strip()]
-    if items and _upside_down(engine, bgr, [q for q, _ in items]):
-        # Read the page turned upright, then put the boxes back where they are.
-        height, width = bgr.shape[:2]
-        result, _ = engine(np.ascontiguousarray(bgr[::-1, ::-1]))
-        upright = [(q, t.strip()) for q, t, _ in result or [] if t.strip()]
-        return [
-            [(width - r, height - b, width - x, height - y, text) for x, y, r, b, text in line]
-            for line in group_lines(upright)
-        ]
-    return group_lines(items)
+    items = _items(result)
+    ccw = page_turn(engine, bgr, [q for q, _ in items]) if orient and items else 0
+    if not ccw:
+        return Reading(group_lines(items))
+    # Read the page turned upright, then put the boxes back where they are.
+    height, width = bgr.shape[:2]
+    result, _ = engine(_turn(bgr, ccw))
+    lines = [
+        [box_back(box, ccw, width, height) for box in line] for line in group_lines(_items(result))
+    ]
+    return Reading(lines, (360 - ccw) % 360)
 
 
-def page_element(lines: list[list[tuple]], size: tuple[int, int], dpi: float, page_no: int):
+def recognise(image: Image.Image, orient: bool = True) -> list[list[tuple]]:
+    """Reading-ordered lines of boxes (left, top, right, bottom, text) in the
+    image's own coordinates."""
+    return read_page(image, orient).lines
+
+
+def page_element(
+    lines: list[list[tuple]], size: tuple[int, int], dpi: float, page_no: int, angle: int = 0
+):
     page = OcrElement(
         ocr_class=OcrClass.PAGE,
         bbox=BoundingBox(left=0, top=0, right=size[0], bottom=size[1]),
@@ -135,6 +196,7 @@ def page_element(lines: list[list[tuple]], size: tuple[int, int], dpi: float, pa
                 right=max(b[2] for b in boxes),
                 bottom=max(b[3] for b in boxes),
             ),
+            textangle=float(angle) if angle else None,
         )
         for left, top, right, bottom, text in boxes:
             line.children.append(
@@ -146,6 +208,13 @@ def page_element(lines: list[list[tuple]], size: tuple[int, int], dpi: float, pa
             )
         page.children.append(line)
     return page
+
+
+def _all_white(image: Image.Image) -> bool:
+    extrema = image.getextrema()
+    if isinstance(extrema[0], tuple):
+        return all(low == 255 for low, _ in extrema)
+    return extrema[0] == 255
 
 
 def lines_text(lines: list[list[tuple]]) -> str:
@@ -173,7 +242,7 @@ class RapidOcrEngine(OcrEngine):
 
     @staticmethod
     def get_orientation(input_file: Path, options) -> OrientationConfidence:
-        # not offered: recognise() reads 180°-turned pages itself (README: DANGAN_OCR_PREPROCESS)
+        # not offered: read_page() reads turned pages itself (step `orient`)
         return OrientationConfidence(angle=0, confidence=0.0)
 
     @staticmethod
@@ -186,12 +255,19 @@ class RapidOcrEngine(OcrEngine):
 
     @staticmethod
     def generate_ocr(input_file: Path, options, page_number: int = 0):
+        orient = "orient" in os.environ.get(STEPS_ENV, "").split(",")
         with Image.open(input_file) as image:
             dpi = image.info.get("dpi", (300, 300))
             dpi = float(dpi[0] if isinstance(dpi, tuple) else dpi)
             size = image.size
-            lines = recognise(image)
-        return page_element(lines, size, dpi, page_number), lines_text(lines)
+            if _all_white(image):
+                reading = Reading([])  # a blank page (ocr/ocr_input.py): nothing to read
+            else:
+                reading = read_page(image, orient)
+        return (
+            page_element(reading.lines, size, dpi, page_number, reading.angle),
+            lines_text(reading.lines),
+        )
 
     @staticmethod
     def generate_hocr(input_file: Path, output_hocr: Path, output_text: Path, options) -> None:

@@ -49,11 +49,17 @@ SAVE_ENV = "DANGAN_OCR_INPUT_SAVE"  # where the child keeps a copy of what OCR r
 
 # Preprocessing steps (DANGAN_OCR_PREPROCESS): what each does and where.
 PREPROCESS_STEPS = {
-    "rotate": "turn pages printed upside down or sideways upright (Tesseract OSD)",
+    "orient": "RapidOCR: read pages turned 90°, 180° or 270° upright (box shapes and "
+    "the line classifier); boxes mapped back to the page as scanned",
+    "rotate": "Tesseract: turn pages printed upside down or sideways upright (OSD)",
     "deskew": "straighten skewed pages (kept in the archival copy: allowed by DA/T 31)",
     "seal": "read through red seals: grey from the red channel (OCR input only)",
+    "border": "dark scanner borders along the edges made white (OCR input only)",
+    "blank": "blank pages (separator sheets, empty backs) reported and not OCR'd",
+    "denoise": "3x3 median filter against grain and speckle (OCR input only)",
     "binarize": "Otsu binarisation after a median filter (OCR input only)",
 }
+DEFAULT_PREPROCESS = ("orient", "seal", "border", "blank")
 
 
 class OcrmypdfEngine:
@@ -78,9 +84,11 @@ class OcrmypdfEngine:
     def command(self, source: Path, output: Path, sidecar: Path) -> list[str]:
         steps = set(self.preprocess)
         extra = []
-        if "rotate" in steps:
+        # OSD and skew come from Tesseract; RapidOCR reads turned pages itself (`orient`)
+        # and orders skewed lines, so for it these would only cost a second rendering
+        if "rotate" in steps and self.name == "tesseract":
             extra += ["--rotate-pages", "--rotate-pages-threshold", "2"]
-        if "deskew" in steps:
+        if "deskew" in steps and self.name == "tesseract":
             extra += ["--deskew"]
         extra += ["--plugin", "ocr.ocr_input"]  # conditions and keeps the OCR input
         if self.name == "rapidocr":
@@ -162,12 +170,17 @@ class OcrmypdfEngine:
                 if _SKIPPED.match(text):
                     layer = layer or extract_text_layer(output)
                     raw[index] = layer[index]
+        blank = sorted(int(p.stem) for p in seen.glob("[0-9]*.blank"))
+        for page_no in blank:
+            if page_no <= len(raw):
+                raw[page_no - 1] = ""  # the engine was shown an empty page
         return OcrOutput(
             pdf=output,
             pages=[normalize_text(t) for t in raw],
             mode=mode,
             pdfa=pdfa_level(output),
             ocr_images={int(p.stem): p for p in seen.glob("[0-9]*.jpg")},
+            blank_pages=blank,
         )
 
 

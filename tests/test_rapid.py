@@ -40,3 +40,41 @@ def test_an_upside_down_page_reads_in_order(corpus):
     # the boxes are where the text is on the turned page: the title is now at the bottom
     title_box = turned[0][0]
     assert title_box[1] > page.height / 2
+
+
+def test_boxes_on_a_turned_page_map_back_onto_the_scan():
+    import numpy as np
+
+    from ocr.rapid import box_back
+
+    scan = np.zeros((300, 200), np.uint8)  # height 300, width 200
+    scan[40:70, 120:180] = 1  # a mark at left 120, top 40, right 180, bottom 70
+    for ccw in (0, 90, 180, 270):
+        upright = np.rot90(scan, k=ccw // 90)
+        ys, xs = np.nonzero(upright)
+        box = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1, "t")
+        assert box_back(box, ccw, 200, 300) == (120, 40, 180, 70, "t"), ccw
+
+
+def test_a_sideways_page_is_read_upright_with_boxes_on_the_scan(corpus):
+    from bench.ocr_bench import cer
+    from ocr.rapid import read_page
+
+    doc = next(d for d in corpus if d.format == "png")
+    page = Image.open(doc.path).convert("RGB")
+    upright = cer(doc.pages[0], lines_text(recognise(page)))
+    for transpose, title_side in (
+        (Image.Transpose.ROTATE_270, "right"),  # turned clockwise: its top is on the right
+        (Image.Transpose.ROTATE_90, "left"),
+    ):
+        turned = page.transpose(transpose)
+        reading = read_page(turned)
+        assert cer(doc.pages[0], lines_text(reading.lines)) <= upright + 0.01
+        assert reading.angle == (270 if title_side == "right" else 90)
+        left, top, right, bottom, text = reading.lines[0][0]
+        assert bottom - top > right - left  # the title runs down the scan
+        centre = (left + right) / 2
+        assert (centre > turned.width / 2) == (title_side == "right"), (text, centre)
+        # with the step off the page is read as it lies: lines come out of order
+        as_is = cer(doc.pages[0], lines_text(read_page(turned, orient=False).lines))
+        assert as_is > upright + 0.1

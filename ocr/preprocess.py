@@ -1,0 +1,130 @@
+"""Page conditioning for the OCR input, on whole numpy arrays (OpenCV).
+
+- `border_mask`: dark scanner bands along the edges (the lid or the feeder
+  seen around the sheet), found on a ~50 dpi copy as dark runs that start at an
+  edge, smoothed along the edge so a table rule touching a band is not taken
+  for it;
+- `ink_area`: how much of the page is ink in marks larger than dust specks,
+  at ~100 dpi against the local paper brightness (a blank page, an empty back
+  with the front showing through faintly, has none);
+- `denoise`: a 3x3 median filter (grain and JPEG speckle; chosen by the OCR
+  benchmark over a Gaussian and non-local means, see docs/status.md).
+
+Only the OCR input is changed this way (ocr/ocr_input.py); the archival page
+keeps its original appearance."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+BORDER_DPI = 50  # resolution the border search works at
+BORDER_DARK = 128  # grey level below which a pixel can belong to a scanner band
+BORDER_MAX = 0.2  # a band wider than this share of the page is not a band
+BLANK_DPI = 100  # resolution the ink measure works at
+INK_CONTRAST = 60  # how much darker than the paper around it ink is
+SPECK_AREA_MM2 = 1.0  # marks smaller than this are dust, not writing
+BLANK_INK_MM2 = 8.0  # less ink than this (about one small character) is a blank page
+EDGE_IGNORE = 0.02  # share of each edge left out of the ink measure
+
+
+def _factor(dpi: float, target: int) -> int:
+    return max(1, round(dpi / target))
+
+
+def _running_median(values: np.ndarray, window: int) -> np.ndarray:
+    if window < 3 or values.size < window:
+        return values
+    half = window // 2
+    padded = np.pad(values, half, mode="edge")
+    views = np.lib.stride_tricks.sliding_window_view(padded, window)
+    return np.median(views, axis=1)
+
+
+def _edge_runs(dark: np.ndarray, longest: float) -> np.ndarray:
+    """Per row: how many pixels from the left edge are dark without a break.
+    A row dark for longer than `longest` crosses a band along the top or bottom
+    edge (a corner) or a dark picture: it takes the run of the nearest row that
+    does not."""
+    runs = np.argmax(~dark, axis=1).astype(np.float32)
+    runs[dark.all(axis=1)] = dark.shape[1]
+    odd = runs > longest
+    if odd.all():
+        return np.zeros_like(runs)
+    if odd.any():
+        rows = np.arange(runs.size)
+        runs[odd] = np.interp(rows[odd], rows[~odd], runs[~odd])
+    return runs
+
+
+def border_mask(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """True where a dark scanner band lies along one of the four edges."""
+    f = _factor(dpi, BORDER_DPI)
+    height, width = grey.shape
+    small = cv2.resize(
+        grey, (max(1, width // f), max(1, height // f)), interpolation=cv2.INTER_AREA
+    )
+    dark = (small < BORDER_DARK).astype(np.uint8)
+    dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool)
+    mask = np.zeros_like(grey, dtype=bool)
+    # each edge seen as "the left edge" of a turned view of the mask
+    views = {
+        "left": dark,
+        "right": dark[:, ::-1],
+        "top": dark.T,
+        "bottom": dark[::-1, :].T,
+    }
+    for edge, view in views.items():
+        along = view.shape[0]
+        runs = _edge_runs(view, BORDER_MAX * view.shape[1])
+        runs = _running_median(runs, max(3, (along // 25) | 1))
+        if not runs.any():
+            continue
+        depth = np.where(runs > 0, (runs + 1) * f, 0).astype(np.int32)
+        full = np.repeat(depth, f)
+        size = height if edge in ("left", "right") else width
+        full = np.pad(full, (0, max(0, size - full.size)), mode="edge")[:size]
+        span = width if edge in ("left", "right") else height
+        band = np.arange(span)[None, :] < full[:, None]
+        if edge == "left":
+            mask |= band
+        elif edge == "right":
+            mask |= band[:, ::-1]
+        elif edge == "top":
+            mask |= band.T
+        else:
+            mask |= band.T[::-1, :]
+    return mask
+
+
+def ink_area(grey: np.ndarray, dpi: float, *, borders_removed: bool = False) -> float:
+    """Square millimetres of ink on the page in marks larger than a speck; dark
+    scanner bands (unless already removed) and the outermost edges are left out."""
+    f = _factor(dpi, BLANK_DPI)
+    height, width = grey.shape
+    size = (max(1, width // f), max(1, height // f))
+    small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    if not borders_removed:
+        band = border_mask(grey, dpi).astype(np.uint8)
+        band = cv2.resize(band, size, interpolation=cv2.INTER_NEAREST).astype(bool)
+        small[band] = 255
+    sdpi = dpi / f
+    # paper brightness around each pixel: the brightest value in a ~5 mm window
+    k = max(3, round(5 / 25.4 * sdpi) | 1)
+    paper = cv2.dilate(small, np.ones((k, k), np.uint8))
+    ink = (paper.astype(np.int16) - small) > INK_CONTRAST
+    ey, ex = round(EDGE_IGNORE * size[1]), round(EDGE_IGNORE * size[0])
+    ink[:ey], ink[size[1] - ey :] = False, False
+    ink[:, :ex], ink[:, size[0] - ex :] = False, False
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    areas = stats[1:count, cv2.CC_STAT_AREA] * (25.4 / sdpi) ** 2
+    return float(areas[areas >= SPECK_AREA_MM2].sum())
+
+
+def is_blank(grey: np.ndarray, dpi: float, *, borders_removed: bool = False) -> bool:
+    """A separator sheet or an empty back: less ink than one small character."""
+    return ink_area(grey, dpi, borders_removed=borders_removed) < BLANK_INK_MM2
+
+
+def denoise(array: np.ndarray) -> np.ndarray:
+    return cv2.medianBlur(array, 3)
