@@ -30,7 +30,8 @@ from dangan.catchup import IndexCatchUp
 from dangan.config import Settings
 from dangan.errors import DanganError
 from dangan.events import DeliveryWorker, Webhooks
-from ingest.intake import IntakeQueue, ThreadWorker
+from ingest.intake import IntakeQueue
+from ingest.runners import runner_for
 
 HERE = Path(__file__).parent
 
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.archive = Archive.open(settings or Settings.from_env())
         app.state.accounts = SqliteAccountStore(app.state.archive.catalog)
         app.state.intake = IntakeQueue(app.state.archive)
-        app.state.intake_worker = ThreadWorker(
+        app.state.intake_worker = runner_for(
             app.state.intake, app.state.archive.settings.intake_workers
         )
         app.state.intake_worker.start()

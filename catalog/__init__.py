@@ -2,7 +2,7 @@
 
 from catalog.base import Catalog, FileRef, PageText, Record
 from catalog.blobs import BlobInfo, BlobStore, LocalBlobStore
-from catalog.sqlite import SqliteCatalog
+from catalog.sql import SqlCatalog, SqliteCatalog
 
 __all__ = [
     "BlobInfo",
@@ -12,5 +12,6 @@ __all__ = [
     "LocalBlobStore",
     "PageText",
     "Record",
+    "SqlCatalog",
     "SqliteCatalog",
 ]

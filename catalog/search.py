@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from catalog.base import RecordFilter
 from catalog.highlight import snippet, term_pattern
 from catalog.index import SearchIndex
-from catalog.sqlite import SqliteCatalog
+from catalog.sql import SqlCatalog
 
 
 @dataclass
@@ -39,7 +39,7 @@ class SearchResult:
 
 
 def search_records(
-    catalog: SqliteCatalog,
+    catalog: SqlCatalog,
     index: SearchIndex,
     query: str,
     *,

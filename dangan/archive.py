@@ -10,7 +10,7 @@ from catalog.base import Record
 from catalog.blobs import BlobStore, LocalBlobStore
 from catalog.fts import FtsIndex
 from catalog.index import IndexDoc, IndexUnavailable, SearchIndex
-from catalog.sqlite import SqliteCatalog, record_keys
+from catalog.sql import SqlCatalog, SqliteCatalog, record_keys
 from dangan.config import Settings
 from ocr.base import OcrEngine
 from ocr.tesseract import OcrmypdfEngine
@@ -28,6 +28,27 @@ def _check_recognizer(settings: Settings) -> None:
             "DANGAN_OCR_ENGINE=rapidocr，但没有安装 rapidocr-onnxruntime。请运行"
             " scripts/setup.sh，或设 DANGAN_OCR_ENGINE=tesseract。"
         )
+
+
+def open_catalog(settings: Settings) -> SqlCatalog:
+    """PostgreSQL when DANGAN_DATABASE_URL names it (connected and migrated now,
+    so a wrong setting fails at start-up), else the SQLite file under DANGAN_HOME."""
+    if not settings.database_url:
+        return SqliteCatalog(settings.catalog_path)
+    from catalog.db import open_database
+    from dangan.errors import ConfigError
+
+    db = open_database(settings.database_url, settings.catalog_path)
+    try:
+        return SqlCatalog(db)
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] not in ("psycopg", "sqlalchemy", "sqlite3"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(
+            f"无法使用 DANGAN_DATABASE_URL 指定的目录数据库：{first}。"
+            "请检查地址、用户名、密码和数据库名，以及数据库服务是否在运行。"
+        ) from exc
 
 
 def open_blobs(settings: Settings) -> BlobStore:
@@ -56,7 +77,7 @@ def open_index(settings: Settings) -> SearchIndex:
 @dataclass
 class Archive:
     settings: Settings
-    catalog: SqliteCatalog
+    catalog: SqlCatalog
     blobs: BlobStore
     index: SearchIndex
     engine: OcrEngine
@@ -68,7 +89,7 @@ class Archive:
         _check_recognizer(settings)
         archive = cls(
             settings=settings,
-            catalog=SqliteCatalog(settings.catalog_path),
+            catalog=open_catalog(settings),
             blobs=open_blobs(settings),
             index=open_index(settings),
             engine=OcrmypdfEngine(
@@ -79,7 +100,6 @@ class Archive:
                 recognizer=settings.ocr_engine,
             ),
         )
-        _ = archive.audit  # create its table now: never inside another transaction
         if getattr(archive.index, "rebuilt", False):
             log.warning("search index: rebuilt to a new layout; every record is queued again")
             archive.catalog.queue_all_for_index()
@@ -180,14 +200,6 @@ class Archive:
         classifier = Classifier(schedule, model)
         self._cache["classifier"] = classifier
         return classifier
-
-    def ensure_tables(self, name: str, ddl: str) -> None:
-        """Create a subsystem's own tables in the catalog database, once per
-        open archive. Call it outside any transaction (DDL scripts commit)."""
-        key = f"tables:{name}"
-        if not self._cache.get(key):
-            self.catalog.connection().executescript(ddl)
-            self._cache[key] = True
 
     @property
     def audit(self):

@@ -23,20 +23,6 @@ log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    seq INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    target TEXT,
-    detail TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log(actor, seq);
-CREATE INDEX IF NOT EXISTS audit_log_target ON audit_log(target, seq);
-"""
 
 # Action names -> what an auditor reads.
 ACTIONS = {
@@ -76,7 +62,6 @@ class AuditLog:
     def __init__(self, catalog, head_path: Path):
         self.catalog = catalog
         self.head_path = Path(head_path)
-        catalog.connection().executescript(SCHEMA)
 
     def append(self, actor: str, action: str, target: str | None = None, **detail) -> int:
         """Add one entry (its own transaction); returns its sequence number."""

@@ -39,11 +39,12 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Process queued jobs until stopped (or, with --until-empty, until none is left)."""
-    from ingest.intake import IntakeQueue, ThreadWorker
+    from ingest.intake import IntakeQueue
+    from ingest.runners import runner_for
 
     archive = open_archive()
     queue = IntakeQueue(archive)
-    worker = ThreadWorker(queue, args.threads)
+    worker = runner_for(queue, args.threads)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())

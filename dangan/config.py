@@ -44,6 +44,15 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Seconds without a heartbeat after which another worker takes over a job.",
         "60",
     ),
+    "DANGAN_DATABASE_URL": (
+        "Catalog database, e.g. postgresql://dangan:secret@db:5432/dangan; unset: SQLite under DANGAN_HOME.",
+        "(unset)",
+    ),
+    "DANGAN_TASK_RUNNER": (
+        "Who runs intake jobs: embedded (threads and `dangan worker` processes sharing the catalog)"
+        " or procrastinate (a distributed queue on the PostgreSQL catalog; needs DANGAN_DATABASE_URL).",
+        "embedded",
+    ),
     "DANGAN_S3_ENDPOINT": (
         "Object store (MinIO/S3) address, e.g. http://minio:9000; unset: files under DANGAN_HOME.",
         "(unset)",
@@ -122,6 +131,15 @@ def _url(env: dict[str, str], name: str) -> str | None:
     return value
 
 
+def _database_url(env: dict[str, str]) -> str | None:
+    value = (env.get("DANGAN_DATABASE_URL") or "").strip()
+    if value and not re.match(r"^(postgres(ql)?(\+psycopg)?://\S+|sqlite:///\S+)$", value):
+        raise ConfigError(
+            f"DANGAN_DATABASE_URL 的值 {value!r} 不是 postgresql:// 或 sqlite:/// 开头的数据库地址。"
+        )
+    return value or None
+
+
 def _index_name(name: str) -> str:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,200}", name):
         raise ConfigError(
@@ -160,6 +178,8 @@ class Settings:
     intake_lease: int = 60
     host: str = "127.0.0.1"
     port: int = 8000
+    database_url: str | None = field(default=None, repr=False)  # may hold a password
+    task_runner: str = "embedded"
     s3_endpoint: str | None = None
     s3_bucket: str = "dangan"
     s3_access_key: str = ""
@@ -208,6 +228,13 @@ class Settings:
                     f"设置了 DANGAN_S3_ENDPOINT，但缺少 {'、'.join(missing)}。"
                     "请一并设置对象存储的访问密钥。"
                 )
+        database_url = _database_url(env)
+        task_runner = _choice(env, "DANGAN_TASK_RUNNER", ("embedded", "procrastinate"), "embedded")
+        if task_runner == "procrastinate" and not (database_url or "").startswith("postgres"):
+            raise ConfigError(
+                "DANGAN_TASK_RUNNER=procrastinate 需要 PostgreSQL 目录数据库："
+                "请同时设置 DANGAN_DATABASE_URL=postgresql://…。"
+            )
         return cls(
             home=home,
             ocr_engine=_choice(env, "DANGAN_OCR_ENGINE", ("rapidocr", "tesseract"), "rapidocr"),
@@ -224,6 +251,8 @@ class Settings:
             intake_lease=_int(env, "DANGAN_INTAKE_LEASE", 60),
             host=env.get("DANGAN_HOST") or "127.0.0.1",
             port=_int(env, "DANGAN_PORT", 8000),
+            database_url=database_url,
+            task_runner=task_runner,
             s3_endpoint=s3_endpoint,
             s3_bucket=_bucket(env.get("DANGAN_S3_BUCKET") or "dangan"),
             s3_access_key=env.get("DANGAN_S3_ACCESS_KEY") or "",

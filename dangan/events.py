@@ -2,7 +2,7 @@
 system, signed, retried with growing delays until they are taken.
 
 Events are written by the catalog in the same transaction as the change they
-report (catalog/sqlite.py `emit_event`); this module fans them out to the
+report (catalog/sql.py `emit_event`); this module fans them out to the
 registered webhooks and delivers them. A delivery is retried until the
 receiver answers 2xx or MAX_ATTEMPTS have failed; each attempt is recorded."""
 
@@ -27,28 +27,6 @@ MAX_ATTEMPTS = 8
 BASE_DELAY_S = 10  # 10 s, 20 s, 40 s … between attempts
 TIMEOUT_S = 10
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS webhooks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    url TEXT NOT NULL,
-    events TEXT NOT NULL,
-    secret TEXT NOT NULL,
-    since_seq INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    disabled INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-    event_seq INTEGER NOT NULL,
-    webhook_id INTEGER NOT NULL REFERENCES webhooks(id),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_at TEXT NOT NULL,
-    delivered_at TEXT,
-    last_error TEXT,
-    PRIMARY KEY (event_seq, webhook_id)
-);
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(delivered_at, next_at);
-"""
-
 
 class WebhookError(DanganError):
     exit_code = 2
@@ -68,7 +46,6 @@ class Webhooks:
     def __init__(self, catalog, base_delay_s: float = BASE_DELAY_S):
         self.catalog = catalog
         self.base_delay_s = base_delay_s
-        catalog.connection().executescript(SCHEMA)
 
     def add(self, url: str, events: list[str]) -> tuple[int, str]:
         """Register `url` for `events` from now on; returns (id, signing secret)."""
@@ -84,10 +61,11 @@ class Webhooks:
             since = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
             cur = conn.execute(
                 "INSERT INTO webhooks (url, events, secret, since_seq, created_at)"
-                " VALUES (?,?,?,?,?)",
+                " VALUES (?,?,?,?,?) RETURNING id",
                 (url, ",".join(events), secret, since, _iso(datetime.now(UTC))),
             )
-        return cur.lastrowid, secret
+            webhook_id = cur.fetchone()[0]
+        return webhook_id, secret
 
     def remove(self, webhook_id: int) -> None:
         with self.catalog.transaction() as conn:
@@ -98,9 +76,9 @@ class Webhooks:
     def list(self) -> list[dict]:
         rows = self.catalog.connection().execute(
             "SELECT w.id, w.url, w.events, w.created_at, w.disabled,"
-            " sum(d.delivered_at IS NOT NULL) AS delivered,"
-            " sum(d.delivered_at IS NULL AND d.attempts < ?) AS pending,"
-            " sum(d.delivered_at IS NULL AND d.attempts >= ?) AS failed"
+            " count(*) FILTER (WHERE d.delivered_at IS NOT NULL) AS delivered,"
+            " count(*) FILTER (WHERE d.delivered_at IS NULL AND d.attempts < ?) AS pending,"
+            " count(*) FILTER (WHERE d.delivered_at IS NULL AND d.attempts >= ?) AS failed"
             " FROM webhooks w LEFT JOIN deliveries d ON d.webhook_id = w.id"
             " GROUP BY w.id ORDER BY w.id",
             (MAX_ATTEMPTS, MAX_ATTEMPTS),
@@ -110,12 +88,13 @@ class Webhooks:
     def _fan_out(self, now: datetime) -> None:
         with self.catalog.transaction() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO deliveries (event_seq, webhook_id, next_at)"
+                "INSERT INTO deliveries (event_seq, webhook_id, next_at)"
                 " SELECT e.seq, w.id, ? FROM events e JOIN webhooks w"
                 " ON e.seq > w.since_seq AND w.disabled = 0"
-                " AND instr(',' || w.events || ',', ',' || e.kind || ',') > 0"
+                " AND (',' || w.events || ',') LIKE ('%,' || e.kind || ',%')"
                 " WHERE NOT EXISTS (SELECT 1 FROM deliveries d"
-                "   WHERE d.event_seq = e.seq AND d.webhook_id = w.id)",
+                "   WHERE d.event_seq = e.seq AND d.webhook_id = w.id)"
+                " ON CONFLICT DO NOTHING",
                 (_iso(now),),
             )
 

@@ -13,9 +13,10 @@ killed) is claimed by the next free worker. The pipeline's duplicate check
 turns a job whose record was already committed into that record, never a
 second copy, so a job is done exactly once whatever dies when.
 
-`IntakeQueue` is the task-runner seam: the embedded runner is `ThreadWorker`
-over the catalog database; a distributed runner can claim the same jobs from
-PostgreSQL."""
+Who runs the jobs is the task-runner seam (ingest/runners.py): the embedded
+`ThreadWorker` claims jobs from this table; the procrastinate runner gets each
+job id from a distributed queue on the PostgreSQL catalog and `take`s it here.
+Either way this table keeps each job's stage for the desks."""
 
 from __future__ import annotations
 
@@ -41,33 +42,6 @@ STAGES = {
     "storing": "保存与分类",
     "done": "完成",
 }
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS intake_jobs (
-    id TEXT PRIMARY KEY,
-    batch TEXT NOT NULL,
-    filename TEXT NOT NULL,
-    path TEXT NOT NULL,
-    submitted_by TEXT NOT NULL,
-    state TEXT NOT NULL,            -- queued | running | done
-    worker TEXT,                    -- who holds the lease (running)
-    heartbeat_at TEXT,              -- lease renewed by the worker
-    attempts INTEGER NOT NULL DEFAULT 0,
-    stage TEXT NOT NULL,            -- see STAGES
-    pages INTEGER,
-    pages_done INTEGER,             -- pages OCR has started on (stage ocr)
-    status TEXT,                    -- archived | duplicate | rejected (when done)
-    record_id TEXT,
-    result TEXT,                    -- IngestResult as JSON (when done)
-    error TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    finished_at TEXT
-);
-CREATE INDEX IF NOT EXISTS intake_jobs_state ON intake_jobs(state, created_at);
-CREATE INDEX IF NOT EXISTS intake_jobs_batch ON intake_jobs(batch);
-CREATE INDEX IF NOT EXISTS intake_jobs_finished ON intake_jobs(finished_at);
-"""
 
 
 def _now() -> str:
@@ -97,11 +71,6 @@ class IntakeQueue:
         self.lease_s = lease_s if lease_s is not None else archive.settings.intake_lease
         self.inbox = archive.settings.home / "inbox"
         self.inbox.mkdir(parents=True, exist_ok=True)
-        conn = archive.catalog.connection()
-        conn.executescript(SCHEMA)
-        columns = {r[1] for r in conn.execute("PRAGMA table_info(intake_jobs)")}
-        if "pages_done" not in columns:  # a queue from before per-page progress
-            conn.execute("ALTER TABLE intake_jobs ADD COLUMN pages_done INTEGER")
 
     def submit(self, batch: str, filename: str, source: Path, submitted_by: str) -> str:
         """Move `source` into the inbox and queue it; returns the job id."""
@@ -115,6 +84,10 @@ class IntakeQueue:
                 " created_at, updated_at) VALUES (?,?,?,?,?,'queued','queued',?,?)",
                 (job_id, batch, filename, str(target), submitted_by, now, now),
             )
+            if self.archive.settings.task_runner == "procrastinate":
+                from ingest.runners import defer_in
+
+                defer_in(conn, job_id)  # the queue entry commits with the job, or neither
         return job_id
 
     def claim(self, worker: str) -> Job | None:
@@ -135,6 +108,30 @@ class IntakeQueue:
         if row[4] > 1:
             log.warning("job %s (%s) taken over by %s, attempt %d", row[0], row[2], worker, row[4])
         return Job(*row)
+
+    def take(self, job_id: str, worker: str) -> Job | None:
+        """Start the named job (a distributed runner handed it over): None when
+        it is done already, or still held by a worker whose lease is alive."""
+        now = _now()
+        with self.archive.catalog.transaction() as conn:
+            row = conn.execute(
+                "UPDATE intake_jobs SET state = 'running', stage = 'checking', worker = ?,"
+                " heartbeat_at = ?, attempts = attempts + 1, updated_at = ?"
+                " WHERE id = ? AND (state = 'queued' OR (state = 'running' AND heartbeat_at < ?))"
+                " RETURNING id, batch, filename, path, attempts, created_at",
+                (worker, now, now, job_id, _ago(self.lease_s)),
+            ).fetchone()
+        if row is not None and row[4] > 1:
+            log.warning("job %s (%s) taken over by %s, attempt %d", row[0], row[2], worker, row[4])
+        return Job(*row) if row is not None else None
+
+    def state(self, job_id: str) -> str | None:
+        row = (
+            self.archive.catalog.connection()
+            .execute("SELECT state FROM intake_jobs WHERE id = ?", (job_id,))
+            .fetchone()
+        )
+        return row[0] if row else None
 
     def heartbeat(self, job_id: str, worker: str) -> None:
         with self.archive.catalog.transaction() as conn:
@@ -230,6 +227,25 @@ def run_job(queue: IntakeQueue, job: Job, worker: str) -> dict:
         beater.join()
 
 
+def process_job(queue: IntakeQueue, job: Job, worker: str) -> None:
+    """Run a claimed job; an unexpected failure finishes it as rejected with a
+    message for the clerk (the file is not archived) instead of leaving it hanging."""
+    try:
+        run_job(queue, job, worker)
+    except Exception:
+        log.exception("intake job %s failed", job.id)
+        queue.finish(
+            job.id,
+            {
+                "file": job.filename,
+                "status": "rejected",
+                "error": "处理文件时发生内部错误，文件未归档。请将此文件交给系统管理员检查。",
+                "reason": "internal_error",
+            },
+            worker,
+        )
+
+
 def _run(queue: IntakeQueue, job: Job, worker: str, ingest_file, report) -> dict:
     path = Path(job.path)
     if not path.is_file():
@@ -290,17 +306,4 @@ class ThreadWorker:
                 self._wake.wait(3)
                 self._wake.clear()
                 continue
-            try:
-                run_job(self.queue, job, worker)
-            except Exception:
-                log.exception("intake job %s failed", job.id)
-                self.queue.finish(
-                    job.id,
-                    {
-                        "file": job.filename,
-                        "status": "rejected",
-                        "error": "处理文件时发生内部错误，文件未归档。请将此文件交给系统管理员检查。",
-                        "reason": "internal_error",
-                    },
-                    worker,
-                )
+            process_job(self.queue, job, worker)

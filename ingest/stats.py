@@ -10,27 +10,8 @@ if TYPE_CHECKING:
     from dangan.archive import Archive
     from ingest.pipeline import IngestResult
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS intake_events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    day TEXT NOT NULL,
-    status TEXT NOT NULL,
-    reason TEXT,
-    pages INTEGER,
-    record_id TEXT,
-    doc_type TEXT
-);
-CREATE INDEX IF NOT EXISTS intake_events_day ON intake_events(day);
-"""
-
-
-def _ensure(archive: Archive) -> None:
-    archive.ensure_tables("intake_events", SCHEMA)
-
 
 def record_outcome(archive: Archive, result: IngestResult) -> None:
-    _ensure(archive)
     now = datetime.now()
     with archive.catalog.transaction() as conn:
         conn.execute(
@@ -51,7 +32,6 @@ def record_outcome(archive: Archive, result: IngestResult) -> None:
 def intake_stats(archive: Archive, days: int = 30, today: date | None = None) -> dict:
     """Per day for the last `days` days (newest first), per class, reject reasons
     and the review backlog."""
-    _ensure(archive)
     today = today or date.today()
     since = (today - timedelta(days=days - 1)).isoformat()
     conn = archive.catalog.connection()
@@ -59,10 +39,10 @@ def intake_stats(archive: Archive, days: int = 30, today: date | None = None) ->
         r["day"]: dict(r)
         for r in conn.execute(
             "SELECT day,"
-            " sum(status = 'archived') AS records,"
+            " count(*) FILTER (WHERE status = 'archived') AS records,"
             " sum(CASE WHEN status = 'archived' THEN pages ELSE 0 END) AS pages,"
-            " sum(status = 'rejected') AS rejected,"
-            " sum(status = 'duplicate') AS duplicates"
+            " count(*) FILTER (WHERE status = 'rejected') AS rejected,"
+            " count(*) FILTER (WHERE status = 'duplicate') AS duplicates"
             " FROM intake_events WHERE day >= ? GROUP BY day",
             (since,),
         )
@@ -101,7 +81,7 @@ def intake_stats(archive: Archive, days: int = 30, today: date | None = None) ->
         }
         for r in conn.execute(
             "SELECT doc_type, count(*) AS records, sum(page_count) AS pages,"
-            " sum(status = 'review') AS in_review FROM records GROUP BY doc_type"
+            " count(*) FILTER (WHERE status = 'review') AS in_review FROM records GROUP BY doc_type"
             " ORDER BY count(*) DESC"
         )
     ]

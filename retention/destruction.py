@@ -25,7 +25,6 @@ from dangan.archive import Archive
 from dangan.pdf import TableSheet, tables_pdf
 from retention.procedure import (
     RetentionError,
-    ensure_schema,
     get_batch,
     require,
 )
@@ -49,7 +48,6 @@ def execute(
     archive: Archive, actor: Principal, batch_id: int, supervisors: list[str], method: str
 ) -> dict:
     require(actor, "retention.manage", "执行销毁")
-    ensure_schema(archive)
     names = [s.strip() for s in supervisors if s.strip()]
     if len(set(names)) < 2:
         raise RetentionError("销毁必须有两名不同的监销人在场并签字（姓名）。")
@@ -132,9 +130,14 @@ def _remove_record(archive: Archive, actor: Principal, batch_id: int, record_id:
         else:
             keys = [f.key for f in record.files]
             conn.execute(
-                "INSERT OR REPLACE INTO tombstones (record_id, archival_code, title, doc_type,"
+                "INSERT INTO tombstones (record_id, archival_code, title, doc_type,"
                 " formed_date, retention, disposal_date, pages, batch_id, destroyed_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (record_id) DO UPDATE SET"
+                " archival_code = excluded.archival_code, title = excluded.title,"
+                " doc_type = excluded.doc_type, formed_date = excluded.formed_date,"
+                " retention = excluded.retention, disposal_date = excluded.disposal_date,"
+                " pages = excluded.pages, batch_id = excluded.batch_id,"
+                " destroyed_at = excluded.destroyed_at",
                 (
                     record.id,
                     record.archival_code,
@@ -176,16 +179,10 @@ def _remove_record(archive: Archive, actor: Principal, batch_id: int, record_id:
 
 def _scrub_history(conn, record_id: str) -> None:
     """Personal data copied into operational history goes with the record."""
-    for table, column in (("intake_jobs", "result"),):
-        exists = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-        ).fetchone()
-        if exists:
-            conn.execute(f"UPDATE {table} SET {column} = NULL WHERE record_id = ?", (record_id,))
+    conn.execute("UPDATE intake_jobs SET result = NULL WHERE record_id = ?", (record_id,))
     conn.execute(
-        "UPDATE events SET payload = json_object('record_id', record_id)"
-        " WHERE record_id = ? AND kind = 'record.filed'",
-        (record_id,),
+        "UPDATE events SET payload = ? WHERE record_id = ? AND kind = 'record.filed'",
+        (json.dumps({"record_id": record_id}), record_id),
     )
 
 

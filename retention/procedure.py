@@ -21,73 +21,6 @@ from dangan.errors import DanganError, NotFound
 
 HOLD_KINDS = {"audit": "稽核", "litigation": "诉讼", "petition": "信访", "other": "其他"}
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS holds (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    owner TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    lifted_by TEXT,
-    lifted_at TEXT,
-    lift_reason TEXT
-);
-CREATE TABLE IF NOT EXISTS hold_records (
-    hold_id INTEGER NOT NULL REFERENCES holds(id),
-    record_id TEXT NOT NULL,
-    PRIMARY KEY (hold_id, record_id)
-);
-CREATE INDEX IF NOT EXISTS hold_records_record ON hold_records(record_id);
-CREATE TABLE IF NOT EXISTS disposal_batches (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    title TEXT NOT NULL,
-    as_of TEXT NOT NULL,
-    status TEXT NOT NULL,          -- appraisal | approved | executing | executed
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    approved_by TEXT,
-    approved_at TEXT,
-    approval_note TEXT,
-    supervisors TEXT,              -- JSON list of two names
-    method TEXT,
-    executed_at TEXT,
-    documents TEXT NOT NULL DEFAULT '{}'   -- blob keys of register and certificate
-);
-CREATE TABLE IF NOT EXISTS disposal_items (
-    batch_id INTEGER NOT NULL REFERENCES disposal_batches(id),
-    record_id TEXT NOT NULL,
-    archival_code TEXT,
-    title TEXT NOT NULL,
-    doc_type TEXT,
-    formed_date TEXT,
-    retention TEXT,
-    disposal_date TEXT,
-    pages INTEGER NOT NULL,
-    decision TEXT NOT NULL DEFAULT 'pending',   -- pending | destroy | keep
-    extend_years INTEGER,
-    reason TEXT,
-    appraisers TEXT NOT NULL DEFAULT '[]',
-    state TEXT NOT NULL DEFAULT 'pending',      -- pending | destroying | destroyed | skipped
-    blob_keys TEXT,
-    destroyed_at TEXT,
-    PRIMARY KEY (batch_id, record_id)
-);
-CREATE INDEX IF NOT EXISTS disposal_items_record ON disposal_items(record_id);
-CREATE TABLE IF NOT EXISTS tombstones (
-    record_id TEXT PRIMARY KEY,
-    archival_code TEXT,
-    title TEXT NOT NULL,
-    doc_type TEXT,
-    formed_date TEXT,
-    retention TEXT,
-    disposal_date TEXT,
-    pages INTEGER NOT NULL,
-    batch_id INTEGER NOT NULL,
-    destroyed_at TEXT NOT NULL
-);
-"""
-
 
 class RetentionError(DanganError):
     exit_code = 11
@@ -97,10 +30,6 @@ class RetentionError(DanganError):
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def ensure_schema(archive: Archive) -> None:
-    archive.ensure_tables("retention", SCHEMA)
 
 
 def require(actor: Principal, permission: str, what: str) -> None:
@@ -125,7 +54,6 @@ class DueRecord:
 
 
 def due_records(archive: Archive, as_of: date) -> list[DueRecord]:
-    ensure_schema(archive)
     rows = archive.catalog.connection().execute(
         "SELECT r.id, r.archival_code, r.title, r.doc_type, r.formed_date, r.disposal_date,"
         " EXISTS (SELECT 1 FROM hold_records hr JOIN holds h ON h.id = hr.hold_id"
@@ -226,7 +154,6 @@ def place_hold(
     record_ids: list[str],
 ) -> int:
     require(actor, "retention.manage", "冻结档案")
-    ensure_schema(archive)
     if kind not in HOLD_KINDS:
         raise RetentionError(f"冻结类型“{kind}”无效，可用：{'、'.join(HOLD_KINDS)}。")
     if not reason.strip() or not owner.strip():
@@ -235,12 +162,13 @@ def place_hold(
         raise RetentionError("没有找到要冻结的档案记录，请检查条件。")
     with archive.catalog.transaction() as conn:
         cur = conn.execute(
-            "INSERT INTO holds (kind, reason, owner, created_by, created_at) VALUES (?,?,?,?,?)",
+            "INSERT INTO holds (kind, reason, owner, created_by, created_at) VALUES (?,?,?,?,?)"
+            " RETURNING id",
             (kind, reason.strip(), owner.strip(), actor.name, _now()),
         )
-        hold_id = cur.lastrowid
+        hold_id = cur.fetchone()[0]
         conn.executemany(
-            "INSERT OR IGNORE INTO hold_records (hold_id, record_id) VALUES (?, ?)",
+            "INSERT INTO hold_records (hold_id, record_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(hold_id, rid) for rid in record_ids],
         )
         archive.audit.append_in(
@@ -252,7 +180,6 @@ def place_hold(
 
 def lift_hold(archive: Archive, actor: Principal, hold_id: int, reason: str) -> None:
     require(actor, "retention.manage", "解除冻结")
-    ensure_schema(archive)
     if not reason.strip():
         raise RetentionError("解除冻结必须写明理由。")
     with archive.catalog.transaction() as conn:
@@ -267,7 +194,6 @@ def lift_hold(archive: Archive, actor: Principal, hold_id: int, reason: str) -> 
 
 
 def list_holds(archive: Archive, active_only: bool = True) -> list[dict]:
-    ensure_schema(archive)
     where = "WHERE h.lifted_at IS NULL" if active_only else ""
     rows = archive.catalog.connection().execute(
         f"SELECT h.*, count(hr.record_id) AS records FROM holds h"
@@ -291,7 +217,6 @@ def create_batch(
     """A review batch from the due list: held records and records already in an
     open batch never enter."""
     require(actor, "retention.manage", "建立鉴定批次")
-    ensure_schema(archive)
     chosen = [
         r
         for r in due_records(archive, as_of)
@@ -305,10 +230,10 @@ def create_batch(
     with archive.catalog.transaction() as conn:
         cur = conn.execute(
             "INSERT INTO disposal_batches (title, as_of, status, created_by, created_at)"
-            " VALUES (?, ?, 'appraisal', ?, ?)",
+            " VALUES (?, ?, 'appraisal', ?, ?) RETURNING id",
             (title or f"{as_of.isoformat()} 到期档案鉴定", as_of.isoformat(), actor.name, _now()),
         )
-        batch_id = cur.lastrowid
+        batch_id = cur.fetchone()[0]
         for r in chosen:
             row = conn.execute(
                 "SELECT archival_code, title, doc_type, formed_date, retention, disposal_date,"
@@ -328,7 +253,6 @@ def create_batch(
 
 
 def get_batch(archive: Archive, batch_id: int) -> dict:
-    ensure_schema(archive)
     conn = archive.catalog.connection()
     row = conn.execute("SELECT * FROM disposal_batches WHERE id = ?", (batch_id,)).fetchone()
     if row is None:
@@ -348,11 +272,10 @@ def get_batch(archive: Archive, batch_id: int) -> dict:
 
 
 def list_batches(archive: Archive) -> list[dict]:
-    ensure_schema(archive)
     rows = archive.catalog.connection().execute(
         "SELECT b.id, b.title, b.status, b.created_by, b.created_at, b.approved_by,"
         " b.executed_at, count(i.record_id) AS records,"
-        " sum(i.decision = 'destroy') AS destroy, sum(i.decision = 'keep') AS keep"
+        " count(*) FILTER (WHERE i.decision = 'destroy') AS destroy, count(*) FILTER (WHERE i.decision = 'keep') AS keep"
         " FROM disposal_batches b LEFT JOIN disposal_items i ON i.batch_id = b.id"
         " GROUP BY b.id ORDER BY b.id DESC"
     )

@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from conftest import catalog_env
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -34,6 +36,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
         self.env.update({"DANGAN_HOME": str(home), "DANGAN_PORT": str(self.port)})
+        self.env.update(catalog_env(home))
         self.proc: subprocess.Popen | None = None
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -15,10 +15,63 @@ from dangan.config import Settings
 
 FORMATS = ("png", "jpeg", "tiff", "pdf_image", "pdf_text")
 
+# DANGAN_TEST_CATALOG=postgresql runs the tests that use a DANGAN_HOME on the
+# PostgreSQL catalog instead: each home gets a database of its own on the test
+# server (scripts/services/postgres.sh). scripts/test.sh runs part of the suite
+# this way after the main run.
+PG_CATALOG = os.environ.get("DANGAN_TEST_CATALOG") == "postgresql"
+_PG_URLS: dict[str, str] = {}
+
+
+def catalog_env(home: Path | str) -> dict[str, str]:
+    """The catalog setting for a test's DANGAN_HOME (none: SQLite in the home)."""
+    if not PG_CATALOG:
+        return {}
+    key = str(Path(home).resolve())
+    if key not in _PG_URLS:
+        import services
+
+        base = services.start("postgres")
+        _PG_URLS[key] = pg_database(base)["DANGAN_DATABASE_URL"]
+    return {"DANGAN_DATABASE_URL": _PG_URLS[key]}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _catalog_for_every_home():
+    """With DANGAN_TEST_CATALOG=postgresql, settings built for a home in tests
+    point at that home's PostgreSQL database."""
+    if not PG_CATALOG:
+        yield
+        return
+    original = Settings.from_env.__func__
+
+    def from_env(cls, env=None):
+        env = dict(os.environ if env is None else env)
+        if "DANGAN_DATABASE_URL" not in env and env.get("DANGAN_HOME"):
+            env.update(catalog_env(env["DANGAN_HOME"]))
+        return original(cls, env)
+
+    Settings.from_env = classmethod(from_env)
+    yield
+    Settings.from_env = classmethod(original)
+    _drop_databases(list(_PG_URLS.values()))
+
+
+def _drop_databases(urls: list[str]) -> None:
+    import psycopg
+
+    if not urls:
+        return
+    admin = urls[0].rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for url in urls:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
 
 def run_cli(home: Path, *args: str, env: dict | None = None, check: bool = False):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
     full_env["DANGAN_HOME"] = str(home)
+    full_env.update(catalog_env(home))
     full_env.update(env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "dangan", *args],
@@ -87,6 +140,35 @@ def elastic_env() -> dict[str, str]:
     import services
 
     return services.start("elasticsearch")
+
+
+@pytest.fixture(scope="session")
+def postgres_env():
+    """A real PostgreSQL server (scripts/services/postgres.sh): its
+    DANGAN_DATABASE_URL (the maintenance database). Each user of it takes a
+    database of its own (see `pg_database`); they are dropped at the end."""
+    import psycopg
+    import services
+
+    env = services.start("postgres")
+    yield env
+    with psycopg.connect(env["DANGAN_DATABASE_URL"], autocommit=True) as conn:
+        names = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'test_%'")
+        for (name,) in names.fetchall():
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pg_database(env: dict[str, str]) -> dict[str, str]:
+    """The PostgreSQL settings with a fresh, empty database."""
+    import uuid
+
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(env["DANGAN_DATABASE_URL"], autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = env["DANGAN_DATABASE_URL"].rsplit("/", 1)[0]
+    return {**env, "DANGAN_DATABASE_URL": f"{base}/{name}"}
 
 
 def minio_bucket(env: dict[str, str]) -> dict[str, str]:

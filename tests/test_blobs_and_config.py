@@ -56,7 +56,7 @@ def test_docker_compose_is_in_step_with_the_settings():
 
     compose = yaml.safe_load((Path(__file__).parent.parent / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"minio", "elasticsearch", "api", "worker"} <= set(services)
+    assert {"postgres", "minio", "elasticsearch", "api", "worker"} <= set(services)
     for name in ("api", "worker"):
         env = {k: str(v) for k, v in services[name]["environment"].items()}
         assert set(env) <= set(SETTINGS), set(env) - set(SETTINGS)
@@ -64,6 +64,12 @@ def test_docker_compose_is_in_step_with_the_settings():
         assert settings.s3_endpoint == "http://minio:9000"
         assert settings.search_url == "http://elasticsearch:9200"
         assert settings.s3_secret_key == services["minio"]["environment"]["MINIO_ROOT_PASSWORD"]
+        db = services["postgres"]["environment"]
+        assert settings.database_url == (
+            f"postgresql://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@postgres:5432/"
+            f"{db['POSTGRES_DB']}"
+        )
+        assert settings.task_runner == "procrastinate"
     assert services["worker"]["command"][:2] == ["dangan", "worker"]
 
 
@@ -86,3 +92,23 @@ def test_an_unreachable_or_malformed_search_url_stops_start_up_by_name(tmp_path)
     with pytest.raises(ConfigError) as err:
         Settings.from_env({"DANGAN_OCR_ENGINE": "paddle"})
     assert "DANGAN_OCR_ENGINE" in err.value.message
+
+
+def test_a_malformed_or_unreachable_database_stops_start_up_by_name(tmp_path):
+    from dangan.archive import Archive
+
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({"DANGAN_DATABASE_URL": "mysql://db/dangan"})
+    assert "DANGAN_DATABASE_URL" in err.value.message
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({"DANGAN_TASK_RUNNER": "procrastinate"})  # needs PostgreSQL
+    assert "DANGAN_DATABASE_URL" in err.value.message
+    settings = Settings.from_env(
+        {
+            "DANGAN_HOME": str(tmp_path / "h"),
+            "DANGAN_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/dangan",
+        }
+    )
+    with pytest.raises(ConfigError) as err:
+        Archive.open(settings)
+    assert "DANGAN_DATABASE_URL" in err.value.message

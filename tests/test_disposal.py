@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import minio_bucket, run_cli
+from conftest import minio_bucket, pg_database, run_cli
 
 from catalog.base import FileRef, PageText, Record
 from dangan.access.store import Forbidden, Principal, SqliteAccountStore
@@ -85,11 +85,13 @@ def _add(archive: Archive, rid: str) -> None:
     archive.catalog.add_record(record)
 
 
-@pytest.fixture(params=["embedded", "minio+elasticsearch"])
+@pytest.fixture(params=["embedded", "postgresql+minio+elasticsearch"])
 def archive(request, tmp_path: Path):
-    """The procedure on the embedded backends and on MinIO with Elasticsearch."""
+    """The procedure on the embedded backends and on PostgreSQL, MinIO and
+    Elasticsearch."""
     env = {"DANGAN_HOME": str(tmp_path / "h")}
     if request.param != "embedded":
+        env |= pg_database(request.getfixturevalue("postgres_env"))
         env |= minio_bucket(request.getfixturevalue("minio_env"))
         env |= request.getfixturevalue("elastic_env")
         env["DANGAN_SEARCH_INDEX"] = f"test-{uuid.uuid4().hex[:12]}"

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import json_lines, login, run_cli
+from conftest import json_lines, login, pg_database, run_cli
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -96,12 +96,24 @@ def test_a_job_whose_worker_stopped_renewing_its_lease_is_taken_over(tmp_path: P
         archive.close()
 
 
-@pytest.mark.parametrize("kill_at", ["after_ocr", "after_commit"])
+@pytest.mark.parametrize(
+    "runner,kill_at",
+    [
+        ("embedded", "after_ocr"),
+        ("embedded", "after_commit"),
+        ("procrastinate", "after_ocr"),
+        ("procrastinate", "after_commit"),
+    ],
+)
 def test_worker_processes_share_a_batch_and_finish_a_killed_workers_job(
-    tmp_path: Path, corpus, bad_files, kill_at
+    request, tmp_path: Path, corpus, bad_files, runner, kill_at
 ):
+    """The embedded runner on SQLite; procrastinate on PostgreSQL."""
     home = tmp_path / "h"
     env = {"DANGAN_INTAKE_LEASE": "2", "DANGAN_OCR_JOBS": "1"}
+    if runner == "procrastinate":
+        env |= pg_database(request.getfixturevalue("postgres_env"))
+        env["DANGAN_TASK_RUNNER"] = runner
     scans = [d.path for d in corpus if d.format in ("png", "jpeg")]
     paths = [*map(str, scans), str(bad_files["empty"]), str(bad_files["corrupt"])]
     submitted = json_lines(run_cli(home, "submit", "--json", *paths, env=env, check=True).stdout)
@@ -121,16 +133,25 @@ def test_worker_processes_share_a_batch_and_finish_a_killed_workers_job(
     ]
     for proc in procs:
         assert proc.wait(600) == 0, proc.stderr.read()
-    jobs = json_lines(run_cli(home, "batch", batch, "--json", check=True).stdout)[0]["jobs"]
+    out = run_cli(home, "batch", batch, "--json", env=env, check=True).stdout
+    jobs = json_lines(out)[0]["jobs"]
     assert [j["state"] for j in jobs] == ["done"] * len(paths)
     by_name = {j["filename"]: j for j in jobs}
     for scan in scans:
         assert by_name[scan.name]["status"] == "archived", by_name[scan.name]
     assert by_name[scans[0].name]["attempts"] == 2
-    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(home)}))
+    # the dead worker finished nothing; both others took jobs (names are host:pid:thread)
+    assert len({j["worker"].split(":")[1] for j in jobs}) == 2, jobs
+    archive = Archive.open(Settings.from_env({**env, "DANGAN_HOME": str(home)}))
     try:
         assert archive.catalog.count() == len(scans)  # each scan stored exactly once
         assert len({j["record_id"] for j in jobs if j["record_id"]}) == len(scans)
+        pages = archive.catalog.connection().execute("SELECT count(*) FROM pages").fetchone()[0]
+        stored = sum(archive.catalog.get(j["record_id"]).page_count for j in jobs if j["record_id"])
+        assert pages == stored  # every page once
+        if runner == "procrastinate":  # every queue entry ran and succeeded (then removed)
+            left = archive.catalog.connection().execute("SELECT count(*) FROM procrastinate_jobs")
+            assert left.fetchone()[0] == 0
     finally:
         archive.close()
 

@@ -21,31 +21,6 @@ from dangan.errors import DanganError
 
 SESSION_HOURS = 10
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    username TEXT PRIMARY KEY,
-    display_name TEXT NOT NULL,
-    roles TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    disabled INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    token_hash TEXT PRIMARY KEY,
-    username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
-    expires_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS api_tokens (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL,
-    token_hash TEXT NOT NULL UNIQUE,
-    role TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT
-);
-"""
-
 
 class AccessError(DanganError):
     exit_code = 9
@@ -106,7 +81,6 @@ def _now() -> datetime:
 class SqliteAccountStore:
     def __init__(self, catalog):
         self.catalog = catalog
-        self.catalog.connection().executescript(SCHEMA)
 
     def add_user(self, username: str, display_name: str, roles: set[str], password: str) -> None:
         unknown = set(roles) - set(ROLES)
@@ -183,10 +157,10 @@ class SqliteAccountStore:
         with self.catalog.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO api_tokens (name, token_hash, role, created_by, created_at)"
-                " VALUES (?,?,?,?,?)",
+                " VALUES (?,?,?,?,?) RETURNING id",
                 (name, token_hash(token), role, created_by, _now().isoformat(timespec="seconds")),
             )
-            token_id = cur.lastrowid
+            token_id = cur.fetchone()[0]
         return token_id, token
 
     def token_principal(self, token: str) -> Principal | None:

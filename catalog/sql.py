@@ -1,98 +1,17 @@
-"""Embedded catalog on SQLite (WAL). One connection per thread."""
+"""The catalog on SQL: SQLite (embedded, the default) or PostgreSQL, through
+the connection seam in catalog/db.py. The schema comes from Alembic migrations
+(catalog/migrations/), applied when the catalog is opened."""
 
 from __future__ import annotations
 
 import json
-import re
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from catalog.base import DuplicateRecord, FileRef, PageText, Record
-
-_RECORDS_DDL = """
-CREATE TABLE IF NOT EXISTS records (
-    id TEXT PRIMARY KEY,
-    sha256 TEXT NOT NULL UNIQUE,
-    filename TEXT NOT NULL,
-    media_type TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    page_count INTEGER NOT NULL,
-    title TEXT NOT NULL DEFAULT '',
-    ocr_mode TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    metadata TEXT NOT NULL DEFAULT '{}',
-    status TEXT NOT NULL DEFAULT 'filed',
-    doc_type TEXT,
-    category TEXT,
-    retention TEXT,
-    formed_date TEXT,
-    disposal_date TEXT,
-    confidence REAL,
-    review_reasons TEXT NOT NULL DEFAULT '[]',
-    schedule_version INTEGER,
-    fields TEXT NOT NULL DEFAULT '{}',
-    archival_prefix TEXT,
-    archival_code TEXT UNIQUE,
-    security_level TEXT NOT NULL DEFAULT 'internal'
-);
-"""
-SCHEMA = (
-    _RECORDS_DDL
-    + """
-CREATE INDEX IF NOT EXISTS records_status ON records(status);
-CREATE INDEX IF NOT EXISTS records_disposal ON records(disposal_date);
-CREATE TABLE IF NOT EXISTS record_keys (
-    record_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
-    kind TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (record_id, kind, value)
-);
-CREATE INDEX IF NOT EXISTS record_keys_value ON record_keys(value);
-CREATE TABLE IF NOT EXISTS archival_sequences (
-    prefix TEXT PRIMARY KEY,
-    last INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS schedule_versions (
-    version INTEGER PRIMARY KEY,
-    loaded_at TEXT NOT NULL,
-    source TEXT NOT NULL,
-    csv TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS files (
-    record_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
-    role TEXT NOT NULL,
-    page_no INTEGER,
-    key TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    media_type TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS files_record ON files(record_id);
-CREATE TABLE IF NOT EXISTS pages (
-    record_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
-    page_no INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    PRIMARY KEY (record_id, page_no)
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    record_id TEXT NOT NULL,
-    action TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,
-    record_id TEXT,
-    payload TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-"""
-)
+from catalog.db import Connection, Database, SqliteDatabase
 
 
 def _dumps(value: object) -> str:
@@ -144,36 +63,6 @@ def record_keys_of(f: dict) -> list[tuple[str, str]]:
     return sorted(set(keys))
 
 
-def _add_missing_columns(conn: sqlite3.Connection) -> None:
-    """Bring a catalog written by an older dangan up to SCHEMA: add the record
-    columns it lacks and queue every record for re-indexing (filters need them)."""
-    have = {r[1] for r in conn.execute("PRAGMA table_info(records)")}
-    if not have:
-        return  # new database
-    wanted = re.findall(r"^    (\w+) (TEXT|INTEGER|REAL)([^,\n]*),?$", _RECORDS_DDL, re.M)
-    missing = [(name, kind, rest) for name, kind, rest in wanted if name not in have]
-    for name, kind, rest in missing:
-        default = re.search(r"DEFAULT '[^']*'", rest)
-        not_null = " NOT NULL" if default else ""
-        conn.execute(
-            f"ALTER TABLE records ADD COLUMN {name} {kind}{not_null}"
-            f"{' ' + default.group(0) if default else ''}"
-        )
-        if "UNIQUE" in rest:
-            conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS records_{name} ON records({name})")
-    if missing:
-        conn.executescript(SCHEMA)
-        if "doc_type" in {name for name, _, _ in missing}:
-            conn.execute(
-                "UPDATE records SET status = 'review', review_reasons = ? WHERE doc_type IS NULL",
-                (_dumps(["此记录由旧版本导入，尚未分类，请确认类别和业务日期。"]),),
-            )
-        conn.execute(
-            "INSERT INTO outbox (record_id, action, created_at) SELECT id, 'index', ? FROM records",
-            (utcnow(),),
-        )
-
-
 def filed_payload(record: Record) -> dict:
     """What a `record.filed` event tells subscribers (no page text)."""
     f = record.fields or {}
@@ -194,43 +83,26 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class SqliteCatalog:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._local = threading.local()
-        with self._conn() as conn:
-            _add_missing_columns(conn)
-            conn.executescript(SCHEMA)
+class SqlCatalog:
+    def __init__(self, db: Database):
+        from catalog.migrate import upgrade
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA secure_delete=ON")  # destroyed records leave no bytes behind
-            self._local.conn = conn
-        return conn
+        self.db = db
+        self.dialect = db.dialect
+        upgrade(db)
 
-    def connection(self) -> sqlite3.Connection:
+    def connection(self) -> Connection:
         """This thread's connection, for subsystems that keep their own tables
         in the catalog database (retention, audit). Use `transaction()` to write."""
-        return self._conn()
+        return self.db.connection()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception. Writers are
-        serialised, so read-then-write inside is safe across processes."""
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    _conn = connection
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A write transaction, rolled back on any exception. Writers are
+        serialised (catalog/db.py), so read-then-write inside is safe across
+        processes."""
+        return self.db.transaction()
 
     def add_record(self, record: Record) -> None:
         with self.transaction() as conn:
@@ -263,7 +135,7 @@ class SqliteCatalog:
             self._queue_index(conn, record.id)
 
     @staticmethod
-    def emit_event(conn: sqlite3.Connection, kind: str, record_id: str | None, payload: dict):
+    def emit_event(conn: Connection, kind: str, record_id: str | None, payload: dict):
         """Record an event for webhooks inside the caller's transaction, so an
         event exists exactly when the change it reports was committed."""
         conn.execute(
@@ -272,25 +144,25 @@ class SqliteCatalog:
         )
 
     @staticmethod
-    def _queue_index(conn: sqlite3.Connection, record_id: str, action: str = "index") -> None:
+    def _queue_index(conn: Connection, record_id: str, action: str = "index") -> None:
         conn.execute(
             "INSERT INTO outbox (record_id, action, created_at) VALUES (?, ?, ?)",
             (record_id, action, utcnow()),
         )
 
     @staticmethod
-    def _next_code(conn: sqlite3.Connection, prefix: str) -> str:
+    def _next_code(conn: Connection, prefix: str) -> str:
         """Next 件号 for a 档号 prefix; called inside the writing transaction, so
         concurrent writers are serialised and numbers have no gaps or repeats."""
         row = conn.execute(
             "INSERT INTO archival_sequences (prefix, last) VALUES (?, 1)"
-            " ON CONFLICT(prefix) DO UPDATE SET last = last + 1 RETURNING last",
+            " ON CONFLICT(prefix) DO UPDATE SET last = archival_sequences.last + 1 RETURNING last",
             (prefix,),
         ).fetchone()
         return f"{prefix}-{row[0]:04d}"
 
     @staticmethod
-    def _write_keys(conn: sqlite3.Connection, record: Record) -> None:
+    def _write_keys(conn: Connection, record: Record) -> None:
         conn.execute("DELETE FROM record_keys WHERE record_id = ?", (record.id,))
         conn.executemany(
             "INSERT INTO record_keys (record_id, kind, value) VALUES (?,?,?)",
@@ -358,7 +230,7 @@ class SqliteCatalog:
             )
         return version
 
-    def _load(self, row: sqlite3.Row | None) -> Record | None:
+    def _load(self, row: Any | None) -> Record | None:
         if row is None:
             return None
         conn = self._conn()
@@ -455,7 +327,10 @@ class SqliteCatalog:
     def compact(self) -> None:
         """Fold the write-ahead log into the database file so deleted rows are
         not left in it (after a destruction batch)."""
-        self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if self.dialect == "sqlite":
+            self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            self._conn().execute("VACUUM records, files, pages, record_keys, outbox")
 
     def filed_in(self, prefix_like: str = "%") -> list[dict]:
         """Light rows of filed records whose 档号 prefix matches the SQL LIKE
@@ -494,12 +369,17 @@ class SqliteCatalog:
     def confirmed_examples(self) -> list[tuple[str, str]]:
         """(text, class) of every record whose class a clerk confirmed or corrected:
         training data for the classifier."""
+        if self.dialect == "sqlite":
+            text = "group_concat(p.text, char(10))"
+            by = "json_extract(r.metadata, '$.classified_by')"
+        else:
+            text = "string_agg(p.text, chr(10) ORDER BY p.page_no)"
+            by = "(r.metadata::jsonb ->> 'classified_by')"
         rows = self._conn().execute(
-            "SELECT r.doc_type, group_concat(p.text, char(10)) FROM records r"
+            f"SELECT r.doc_type, {text} FROM records r"
             " JOIN pages p ON p.record_id = r.id"
-            " WHERE r.doc_type IS NOT NULL"
-            " AND json_extract(r.metadata, '$.classified_by') = 'clerk'"
-            " GROUP BY r.id ORDER BY r.id"
+            f" WHERE r.doc_type IS NOT NULL AND {by} = 'clerk'"
+            " GROUP BY r.id, r.doc_type ORDER BY r.id"
         )
         return [(r[1], r[0]) for r in rows]
 
@@ -519,7 +399,12 @@ class SqliteCatalog:
         self._conn().execute(f"DELETE FROM outbox WHERE seq IN ({marks})", seqs)
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self.db.close()
+
+
+class SqliteCatalog(SqlCatalog):
+    """The embedded catalog: one SQLite file (WAL)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        super().__init__(SqliteDatabase(self.path))
