@@ -13,6 +13,7 @@ included), then answers three kinds of query, each timed over many samples:
     python -m bench.search_bench --records 100000 --backends fts,elastic
     python -m bench.search_bench --records 1000000 --backends elastic
     python -m bench.search_bench --records 100000 --ocr     # plus OCR pages/minute
+    python -m bench.search_bench --ocr --database-url postgresql://…  # and on procrastinate
 
 Elasticsearch comes from DANGAN_SEARCH_URL, or scripts/services/elasticsearch.sh
 is started. Results are printed as a table and written to .dangan/bench/.
@@ -225,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--ocr", action="store_true", help="also OCR pages/minute, 1 vs 2 workers")
+    parser.add_argument(
+        "--database-url", help="with --ocr: a PostgreSQL server, to time procrastinate too"
+    )
     args = parser.parse_args(argv)
     results = [
         run_backend(b.strip(), args.records, args.queries, args.seed)
@@ -244,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ocr:
         from bench import worker_bench
 
-        worker_bench.main([])
+        worker_bench.main(["--database-url", args.database_url] if args.database_url else [])
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / f"search-{args.records}-{int(time.time())}.json"
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -18,4 +18,17 @@ fi
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-exec .venv/bin/python -m pytest "$@"
+if [ $# -gt 0 ]; then
+  exec .venv/bin/python -m pytest "$@"
+fi
+.venv/bin/python -m pytest
+# The desks, retention and access tests once more on the PostgreSQL catalog
+# (tests/conftest.py gives each test home a database of its own). Tests that
+# edit the SQLite file or start their own processes are left out here; the
+# conformance, disposal and worker tests above cover PostgreSQL for them.
+echo "== 目录数据库换成 PostgreSQL 再测一遍"
+DANGAN_TEST_CATALOG=postgresql exec .venv/bin/python -m pytest -q -p no:cacheprovider \
+  tests/test_api.py tests/test_people.py tests/test_volumes.py tests/test_compliance_desk.py \
+  tests/test_security_levels.py tests/test_transfer.py tests/test_review.py \
+  tests/test_access.py tests/test_filing.py \
+  -k "not previous_version and not command_line and not concurrent_processes"
