@@ -10,18 +10,29 @@ import re
 
 from catalog.cjk import tokens
 
+# What may stand between two tokens of one term.
 _GAP = r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{0,3}"
+_NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
+_NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
 
 
 def term_pattern(query: str) -> re.Pattern[str] | None:
+    """A pattern for the query's terms (every term a phrase of its tokens);
+    None without a searchable term. Latin/digit tokens match whole runs only,
+    as the index stores them (3505 does not light up inside 91350503...), and
+    `3501*` as a prefix."""
     alternatives = []
     for term in query.split():
         toks = tokens(term.rstrip("*"))
         if not toks:
             continue
         body = _GAP.join(re.escape(t) for t in toks)
-        if term.endswith("*"):
+        if toks[0].isascii():
+            body = _NOT_ALNUM_BEFORE + body
+        if term.endswith("*") and toks[-1].isascii():
             body += r"[0-9A-Za-z]*"
+        elif toks[-1].isascii():
+            body += _NOT_ALNUM_AFTER
         alternatives.append(body)
     if not alternatives:
         return None

@@ -4,10 +4,10 @@ OCRmyPDF writes the recognised text as an invisible layer of the archival PDF,
 each character (or word, stretched over its box) at its place on the scan.
 pdfium gives every character of that layer a box; this module folds the layer's
 text the way search does (full-width to half-width, traditional to simplified),
-finds the query as search does (every term a phrase of its tokens, spaces and
-line breaks between characters tolerated as in catalog/highlight.py, a Latin or
-digit token only as a whole run, `3501*` as a prefix), and maps each match back
-to its characters' boxes.
+finds the query with the snippets' pattern (catalog/highlight.py: every term a
+phrase of its tokens, spaces and line breaks between characters tolerated, a
+Latin or digit token only as a whole run, `3501*` as a prefix), and maps each
+match back to its characters' boxes.
 
 Boxes come back as fractions (0..1) of the rendered page's width and height,
 top-left origin, so they fit the page image at any size or zoom; page rotation
@@ -21,12 +21,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from catalog.cjk import fold, tokens
-
-# What may stand between two tokens of one term (as catalog/highlight.py).
-_GAP = r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{0,3}"
-_NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
-_NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
+from catalog.cjk import fold
+from catalog.highlight import term_pattern as hit_pattern
 
 # Device grid used to express page positions as fractions: large enough that
 # pdfium's integer device coordinates lose nothing visible.
@@ -124,29 +120,6 @@ def folded_text(chars: list[CharBox]) -> tuple[str, list[int]]:
         parts.append(folded)
         origin.extend([index] * len(folded))
     return "".join(parts), origin
-
-
-def hit_pattern(query: str) -> re.Pattern[str] | None:
-    """A pattern for the query's terms over folded text; None without a
-    searchable term. Latin/digit tokens match whole runs only, as the index
-    stores them (3505 does not light up inside 91350503...)."""
-    alternatives = []
-    for term in query.split():
-        toks = tokens(term.rstrip("*"))
-        if not toks:
-            continue
-        body = _GAP.join(re.escape(t) for t in toks)
-        if toks[0].isascii():
-            body = _NOT_ALNUM_BEFORE + body
-        if term.endswith("*") and toks[-1].isascii():
-            body += r"[0-9A-Za-z]*"
-        elif toks[-1].isascii():
-            body += _NOT_ALNUM_AFTER
-        alternatives.append(body)
-    if not alternatives:
-        return None
-    alternatives.sort(key=len, reverse=True)
-    return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 def find_hits(pdf: bytes | Path, page_no: int, query: str) -> list[HitBox]:
