@@ -92,38 +92,36 @@ class IntakeQueue:
 
     def claim(self, worker: str) -> Job | None:
         """The oldest queued job, or one whose worker stopped renewing its lease."""
+        return self._start(
+            worker,
+            "id = (SELECT id FROM intake_jobs WHERE state = 'queued'"
+            " OR (state = 'running' AND heartbeat_at < ?) ORDER BY created_at, id LIMIT 1)",
+            (_ago(self.lease_s),),
+        )
+
+    def take(self, job_id: str, worker: str) -> Job | None:
+        """Start the named job (a distributed runner handed it over): None when
+        it is done already, or still held by a worker whose lease is alive."""
+        return self._start(
+            worker,
+            "id = ? AND (state = 'queued' OR (state = 'running' AND heartbeat_at < ?))",
+            (job_id, _ago(self.lease_s)),
+        )
+
+    def _start(self, worker: str, where: str, params: tuple) -> Job | None:
         now = _now()
         with self.archive.catalog.transaction() as conn:
             row = conn.execute(
                 "UPDATE intake_jobs SET state = 'running', stage = 'checking', worker = ?,"
                 " heartbeat_at = ?, attempts = attempts + 1, updated_at = ?"
-                " WHERE id = (SELECT id FROM intake_jobs WHERE state = 'queued'"
-                " OR (state = 'running' AND heartbeat_at < ?)"
-                " ORDER BY created_at, id LIMIT 1)"
-                " RETURNING id, batch, filename, path, attempts, created_at",
-                (worker, now, now, _ago(self.lease_s)),
+                f" WHERE {where} RETURNING id, batch, filename, path, attempts, created_at",
+                (worker, now, now, *params),
             ).fetchone()
         if row is None:
             return None
         if row[4] > 1:
             log.warning("job %s (%s) taken over by %s, attempt %d", row[0], row[2], worker, row[4])
         return Job(*row)
-
-    def take(self, job_id: str, worker: str) -> Job | None:
-        """Start the named job (a distributed runner handed it over): None when
-        it is done already, or still held by a worker whose lease is alive."""
-        now = _now()
-        with self.archive.catalog.transaction() as conn:
-            row = conn.execute(
-                "UPDATE intake_jobs SET state = 'running', stage = 'checking', worker = ?,"
-                " heartbeat_at = ?, attempts = attempts + 1, updated_at = ?"
-                " WHERE id = ? AND (state = 'queued' OR (state = 'running' AND heartbeat_at < ?))"
-                " RETURNING id, batch, filename, path, attempts, created_at",
-                (worker, now, now, job_id, _ago(self.lease_s)),
-            ).fetchone()
-        if row is not None and row[4] > 1:
-            log.warning("job %s (%s) taken over by %s, attempt %d", row[0], row[2], worker, row[4])
-        return Job(*row) if row is not None else None
 
     def state(self, job_id: str) -> str | None:
         row = (
