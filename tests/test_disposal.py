@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from conftest import minio_bucket, pg_database, run_cli
+from records import file_record
 
-from catalog.base import FileRef, PageText, Record
+from catalog.base import FileRef
 from dangan.access.store import Forbidden, Principal, SqliteAccountStore
 from dangan.archive import Archive
 from dangan.config import Settings
 from retention.destruction import execute
-from retention.filing import apply_filing
 from retention.procedure import (
     RetentionError,
     appraise,
@@ -59,30 +59,8 @@ def _add(archive: Archive, rid: str) -> None:
     ):
         info = archive.blobs.put_bytes(key, data)
         files.append(FileRef(role, info.key, info.sha256, info.size, "application/octet-stream", 1))
-    record = Record(
-        id=rid,
-        sha256=rid.ljust(64, "0"),
-        filename=f"{rid}.png",
-        media_type="image/png",
-        size=1,
-        page_count=1,
-        title=f"题名{rid}",
-        ocr_mode="ocr",
-        created_at="2026-01-01T00:00:00+00:00",
-        pages=[PageText(1, text)],
-        files=files,
-    )
     fields = {"business_date": day, "id_numbers": [person] if person else [], "person_name": name}
-    apply_filing(
-        record,
-        doc_type=doc_type,
-        confidence=1.0,
-        fields=fields,
-        schedule=archive.schedule(),
-        policy=archive.filing_policy(),
-        today=AS_OF,
-    )
-    archive.catalog.add_record(record)
+    file_record(archive, rid, doc_type, fields, pages=[text], files=files, today=AS_OF)
 
 
 @pytest.fixture(params=["embedded", "postgresql+minio+elasticsearch"])

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import login
 from fastapi.testclient import TestClient
+from records import file_record
 
 from api.app import create_app
-from catalog.base import PageText, Record
 from dangan.archive import Archive
 from dangan.config import Settings
-from retention.filing import apply_filing
 
 PERSON = "11010519491231002X"
 OTHER = "110105194912310030"
@@ -21,29 +19,8 @@ UNIT = "91350100M000100Y43"
 
 
 def _add(archive, rid, doc_type, day, ids, credit=None, text="医疗保险"):
-    record = Record(
-        id=rid,
-        sha256=rid.ljust(64, "0"),
-        filename=f"{rid}.png",
-        media_type="image/png",
-        size=1,
-        page_count=1,
-        title=f"标题{rid}",
-        ocr_mode="ocr",
-        created_at="2026-01-01T00:00:00+00:00",
-        pages=[PageText(1, text)],
-    )
     fields = {"business_date": day, "id_numbers": ids, "credit_code": credit}
-    apply_filing(
-        record,
-        doc_type=doc_type,
-        confidence=1.0,
-        fields=fields,
-        schedule=archive.schedule(),
-        policy=archive.filing_policy(),
-        today=date(2026, 1, 1),
-    )
-    archive.catalog.add_record(record)
+    file_record(archive, rid, doc_type, fields, pages=[text], title=f"标题{rid}")
 
 
 @pytest.fixture

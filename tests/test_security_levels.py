@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from conftest import login
 from fastapi.testclient import TestClient
+from records import file_record
 
 from api.app import create_app
-from catalog.base import PageText, Record
 from dangan.archive import Archive
 from dangan.config import Settings
-from retention.filing import apply_filing
 
 PERSON = "11010519491231002X"
 
 
 def _add(archive: Archive, rid: str, doc_type: str) -> None:
-    record = Record(
-        id=rid,
-        sha256=rid.ljust(64, "0"),
-        filename=f"{rid}.png",
-        media_type="image/png",
-        size=1,
-        page_count=1,
-        title=f"题名{rid}",
-        ocr_mode="ocr",
-        created_at="2026-01-01T00:00:00+00:00",
-        pages=[PageText(1, f"姓名 张三 公民身份号码 {PERSON} 稽查线索{rid}")],
-    )
-    apply_filing(
-        record,
-        doc_type=doc_type,
-        confidence=1.0,
-        fields={"business_date": "2024-05-01", "id_numbers": [PERSON]},
-        schedule=archive.schedule(),
-        policy=archive.filing_policy(),
-        today=date(2026, 1, 1),
-    )
-    archive.catalog.add_record(record)
+    text = f"姓名 张三 公民身份号码 {PERSON} 稽查线索{rid}"
+    fields = {"business_date": "2024-05-01", "id_numbers": [PERSON]}
+    file_record(archive, rid, doc_type, fields, pages=[text])
 
 
 @pytest.fixture

@@ -3,44 +3,22 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import json_lines, login, run_cli
 from fastapi.testclient import TestClient
+from records import file_record
 
 from api.app import create_app
-from catalog.base import PageText, Record
 from dangan.archive import Archive
 from dangan.config import Settings
-from retention.filing import apply_filing
 from retention.volumes import box_labels_pdf, catalogue_pdf, list_volumes
 
 
 def _add(archive, rid, doc_type, day, unit="福州市测试有限公司", status_conf=1.0):
-    record = Record(
-        id=rid,
-        sha256=rid.ljust(64, "0"),
-        filename=f"{rid}.png",
-        media_type="image/png",
-        size=1,
-        page_count=2,
-        title=f"题名{rid}",
-        ocr_mode="ocr",
-        created_at="2026-01-01T00:00:00+00:00",
-        pages=[PageText(1, "x"), PageText(2, "y")],
-    )
-    apply_filing(
-        record,
-        doc_type=doc_type,
-        confidence=status_conf,
-        fields={"business_date": day, "unit_name": unit},
-        schedule=archive.schedule(),
-        policy=archive.filing_policy(),
-        today=date(2026, 1, 1),
-    )
-    archive.catalog.add_record(record)
+    fields = {"business_date": day, "unit_name": unit}
+    file_record(archive, rid, doc_type, fields, pages=["x", "y"], confidence=status_conf)
 
 
 @pytest.fixture
