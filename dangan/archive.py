@@ -222,6 +222,12 @@ class Archive:
         self.catalog.close()
         self.index.close()
 
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def index_doc(record: Record) -> IndexDoc:
     return IndexDoc(

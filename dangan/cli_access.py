@@ -31,23 +31,17 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     password = _read_password(args)
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         _accounts(archive).add_user(
             args.username, args.display_name or "", set(args.role), password
         )
-    finally:
-        archive.close()
     print(f"已创建用户 {args.username}（角色：{'、'.join(args.role)}）。")
     return 0
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         users = _accounts(archive).list_users()
-    finally:
-        archive.close()
     if args.json:
         print_json({"users": users})
     else:
@@ -57,11 +51,8 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 
 
 def cmd_tokens_issue(args: argparse.Namespace) -> int:
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         token_id, token = _accounts(archive).issue_token(args.name, args.role, "cli")
-    finally:
-        archive.close()
     if args.json:
         print_json({"id": token_id, "token": token, "role": args.role})
     else:
@@ -72,11 +63,8 @@ def cmd_tokens_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_tokens_list(args: argparse.Namespace) -> int:
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         tokens = _accounts(archive).list_tokens()
-    finally:
-        archive.close()
     if args.json:
         print_json({"tokens": tokens})
     else:
@@ -87,11 +75,8 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
 
 
 def cmd_tokens_revoke(args: argparse.Namespace) -> int:
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         _accounts(archive).revoke_token(args.id)
-    finally:
-        archive.close()
     print(f"令牌 {args.id} 已吊销。")
     return 0
 
@@ -103,11 +88,8 @@ def _webhooks(archive):
 
 
 def cmd_webhooks_add(args: argparse.Namespace) -> int:
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         hook_id, secret = _webhooks(archive).add(args.url, args.event)
-    finally:
-        archive.close()
     if args.json:
         print_json({"id": hook_id, "secret": secret})
     else:
@@ -118,11 +100,8 @@ def cmd_webhooks_add(args: argparse.Namespace) -> int:
 
 
 def cmd_webhooks_list(args: argparse.Namespace) -> int:
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         hooks = _webhooks(archive).list()
-    finally:
-        archive.close()
     if args.json:
         print_json({"webhooks": hooks})
     else:
@@ -136,31 +115,22 @@ def cmd_webhooks_list(args: argparse.Namespace) -> int:
 
 
 def cmd_webhooks_remove(args: argparse.Namespace) -> int:
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         _webhooks(archive).remove(args.id)
-    finally:
-        archive.close()
     print(f"回调 {args.id} 已停用。")
     return 0
 
 
 def cmd_webhooks_deliver(args: argparse.Namespace) -> int:
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         counts = _webhooks(archive).deliver_due()
-    finally:
-        archive.close()
     print(f"送达 {counts['delivered']} 个事件，失败 {counts['failed']} 个（稍后重试）。")
     return 0
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         result = archive.audit.verify()
-    finally:
-        archive.close()
     if args.json:
         print_json(vars(result))
     elif result.ok:
@@ -171,11 +141,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_log(args: argparse.Namespace) -> int:
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         items = archive.audit.entries(actor=args.actor, action=args.action, limit=args.limit)
-    finally:
-        archive.close()
     if args.json:
         print_json({"entries": items})
     else:

@@ -32,11 +32,8 @@ def _date(text: str | None) -> date:
 def cmd_due(args):
     from retention.procedure import due_summary
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         data = due_summary(archive, _date(args.as_of))
-    finally:
-        archive.close()
     if args.json:
         print_json(data)
         return 0
@@ -52,8 +49,7 @@ def cmd_due(args):
 def cmd_hold_place(args):
     from retention.procedure import place_hold, resolve_records
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         actor = _actor(archive, args.actor)
         ids = resolve_records(
             archive, record_ids=args.record, person=args.person, unit=args.unit, query=args.query
@@ -61,8 +57,6 @@ def cmd_hold_place(args):
         hold_id = place_hold(
             archive, actor, kind=args.kind, reason=args.reason, owner=args.owner, record_ids=ids
         )
-    finally:
-        archive.close()
     print(f"已冻结 {len(ids)} 件档案（冻结编号 {hold_id}）。")
     return 0
 
@@ -70,11 +64,8 @@ def cmd_hold_place(args):
 def cmd_hold_lift(args):
     from retention.procedure import lift_hold
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         lift_hold(archive, _actor(archive, args.actor), args.hold_id, args.reason)
-    finally:
-        archive.close()
     print(f"冻结 {args.hold_id} 已解除。")
     return 0
 
@@ -82,11 +73,8 @@ def cmd_hold_lift(args):
 def cmd_hold_list(args):
     from retention.procedure import list_holds
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         holds = list_holds(archive, active_only=not args.all)
-    finally:
-        archive.close()
     if args.json:
         print_json({"holds": holds})
     else:
@@ -101,8 +89,7 @@ def cmd_hold_list(args):
 def cmd_batch_create(args):
     from retention.procedure import create_batch
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         batch_id = create_batch(
             archive,
             _actor(archive, args.actor),
@@ -111,8 +98,6 @@ def cmd_batch_create(args):
             year=args.year,
             title=args.title,
         )
-    finally:
-        archive.close()
     print(f"已建立鉴定批次 {batch_id}。")
     return 0
 
@@ -120,15 +105,12 @@ def cmd_batch_create(args):
 def cmd_batch_show(args):
     from retention.procedure import get_batch, list_batches
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         data = (
             get_batch(archive, args.batch_id)
             if args.batch_id
             else {"batches": list_batches(archive)}
         )
-    finally:
-        archive.close()
     print_json(data)
     return 0
 
@@ -136,8 +118,7 @@ def cmd_batch_show(args):
 def cmd_appraise(args):
     from retention.procedure import appraise
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         n = appraise(
             archive,
             _actor(archive, args.actor),
@@ -147,8 +128,6 @@ def cmd_appraise(args):
             record_ids=args.record,
             extend_years=args.extend_years,
         )
-    finally:
-        archive.close()
     print(f"已记录 {n} 件的鉴定意见。")
     return 0
 
@@ -156,11 +135,8 @@ def cmd_appraise(args):
 def cmd_approve(args):
     from retention.procedure import approve
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         approve(archive, _actor(archive, args.actor), args.batch_id, args.note or "")
-    finally:
-        archive.close()
     print(f"批次 {args.batch_id} 已审批。")
     return 0
 
@@ -168,13 +144,10 @@ def cmd_approve(args):
 def cmd_execute(args):
     from retention.destruction import execute
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         result = execute(
             archive, _actor(archive, args.actor), args.batch_id, args.supervisor, args.method
         )
-    finally:
-        archive.close()
     if args.json:
         print_json(result)
     else:
@@ -187,8 +160,7 @@ def cmd_execute(args):
 def cmd_document(args):
     from retention.procedure import get_batch
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         batch = get_batch(archive, args.batch_id)
         if args.kind in batch["documents"]:
             with archive.blobs.open(batch["documents"][args.kind]) as fh:
@@ -205,8 +177,6 @@ def cmd_document(args):
 
                 raise RetentionError("销毁证明在销毁完毕后才生成。")
             data = builders[args.kind](batch)
-    finally:
-        archive.close()
     Path(args.output).write_bytes(data)
     print(f"已生成 {args.output}")
     return 0
@@ -216,8 +186,7 @@ def cmd_export(args):
     from catalog.base import RecordFilter
     from retention.transfer import export_package
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         ids = list(args.record or [])
         filters = RecordFilter(
             person=args.person,
@@ -229,8 +198,6 @@ def cmd_export(args):
             found = archive.index.search("", filters=filters, limit=100000)
             ids += [h.record_id for h in found.hits]
         result = export_package(archive, list(dict.fromkeys(ids)), Path(args.out), args.actor)
-    finally:
-        archive.close()
     print(f"已导出移交包 {result['package']}：{result['records']} 件。")
     return 0
 
@@ -250,11 +217,8 @@ def cmd_export_verify(args):
 def cmd_import(args):
     from retention.transfer import import_package
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         results = import_package(archive, Path(args.package), args.actor)
-    finally:
-        archive.close()
     if args.json:
         print_json({"results": results})
     else:

@@ -13,14 +13,11 @@ def cmd_review_list(args: argparse.Namespace) -> int:
     from dangan.records import filing_json
     from ingest.review import review_queue
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         items = [
             {"record_id": r.id, "title": r.title, "filename": r.filename, **filing_json(r)}
             for r in review_queue(archive)
         ]
-    finally:
-        archive.close()
     if args.json:
         print_json({"total": len(items), "items": items})
         return 0
@@ -39,8 +36,7 @@ def cmd_review_confirm(args: argparse.Namespace) -> int:
     from dangan.records import filing_json
     from ingest.review import confirm
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         record = confirm(
             archive,
             args.record_id,
@@ -50,8 +46,6 @@ def cmd_review_confirm(args: argparse.Namespace) -> int:
             person_name=args.person_name,
         )
         data = {"record_id": record.id, "title": record.title, **filing_json(record)}
-    finally:
-        archive.close()
     if args.json:
         print_json(data)
     else:
@@ -60,12 +54,9 @@ def cmd_review_confirm(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule_show(args: argparse.Namespace) -> int:
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         schedule = archive.schedule()
         versions = archive.catalog.schedule_versions()
-    finally:
-        archive.close()
     rows = [
         {
             "code": r.code,
@@ -89,11 +80,8 @@ def cmd_schedule_show(args: argparse.Namespace) -> int:
 def cmd_schedule_load(args: argparse.Namespace) -> int:
     from retention.schedule_service import load_agency_schedule
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         schedule = load_agency_schedule(archive, Path(args.file), args.province)
-    finally:
-        archive.close()
     print(f"已导入保管期限表：第 {schedule.version} 版，共 {len(schedule.rows)} 类。")
     return 0
 
@@ -116,11 +104,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 def cmd_volumes_list(args: argparse.Namespace) -> int:
     from retention.volumes import list_volumes
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         volumes = [v.to_json() for v in list_volumes(archive, args.year)]
-    finally:
-        archive.close()
     if args.json:
         print_json({"total": len(volumes), "volumes": volumes})
         return 0
@@ -143,11 +128,8 @@ def _write(path: str, data: bytes) -> None:
 def cmd_volumes_catalogue(args: argparse.Namespace) -> int:
     from retention.volumes import catalogue_pdf, get_volume
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         volume = get_volume(archive, args.prefix)
-    finally:
-        archive.close()
     _write(args.output, catalogue_pdf(volume, args.box_size))
     return 0
 
@@ -155,11 +137,8 @@ def cmd_volumes_catalogue(args: argparse.Namespace) -> int:
 def cmd_volumes_labels(args: argparse.Namespace) -> int:
     from retention.volumes import box_labels_pdf, list_volumes
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         volumes = list_volumes(archive, args.year)
-    finally:
-        archive.close()
     _write(args.output, box_labels_pdf(volumes, args.box_size))
     return 0
 

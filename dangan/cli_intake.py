@@ -19,8 +19,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     from ingest.intake import IntakeQueue
     from ingest.pipeline import expand_paths
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         queue = IntakeQueue(archive)
         batch = args.batch or secrets.token_hex(6)
         jobs = []
@@ -28,8 +27,6 @@ def cmd_submit(args: argparse.Namespace) -> int:
             tmp = Path(tempfile.mkstemp(dir=queue.inbox, prefix=".submit-")[1])
             shutil.copyfile(path, tmp)
             jobs.append({"id": queue.submit(batch, path.name, tmp, "cli"), "file": str(path)})
-    finally:
-        archive.close()
     if args.json:
         print_json({"batch": batch, "jobs": jobs})
     else:
@@ -63,14 +60,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     from ingest.intake import IntakeQueue
 
-    archive = open_archive()
-    try:
+    with open_archive() as archive:
         jobs = IntakeQueue(archive).batch(args.batch)
         while args.wait and any(j["state"] != "done" for j in jobs):
             time.sleep(1)
             jobs = IntakeQueue(archive).batch(args.batch)
-    finally:
-        archive.close()
     if args.json:
         print_json({"batch": args.batch, "jobs": jobs})
     else:
