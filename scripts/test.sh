@@ -16,6 +16,18 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 fi
 
+# docker-compose.yml is checked with Debian's docker-compose (`config` needs no Docker engine).
+if ! command -v docker-compose >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== 安装 docker-compose（检查 docker-compose.yml 用）"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+  else
+    echo "检查 docker-compose.yml 需要 docker-compose，请让管理员安装。" >&2
+    exit 1
+  fi
+fi
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 if [ $# -gt 0 ]; then

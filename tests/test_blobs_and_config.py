@@ -73,6 +73,22 @@ def test_docker_compose_is_in_step_with_the_settings():
     assert services["worker"]["command"][:2] == ["dangan", "worker"]
 
 
+def test_docker_compose_accepts_the_file():
+    """`docker-compose config` (Debian's, installed by scripts/test.sh) parses and
+    validates the file without a Docker engine."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    proc = subprocess.run(
+        ["docker-compose", "-f", str(root / "docker-compose.yml"), "config", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_an_unreachable_or_malformed_search_url_stops_start_up_by_name(tmp_path):
     import time
 
