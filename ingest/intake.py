@@ -27,6 +27,8 @@ import secrets
 import shutil
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +36,8 @@ from pathlib import Path
 from dangan.archive import Archive
 
 log = logging.getLogger(__name__)
+
+BLOB_PREFIX = "blob:"  # a job path in the object store's inbox/ prefix
 
 STAGES = {
     "queued": "排队中",
@@ -73,16 +77,24 @@ class IntakeQueue:
         self.inbox.mkdir(parents=True, exist_ok=True)
 
     def submit(self, batch: str, filename: str, source: Path, submitted_by: str) -> str:
-        """Move `source` into the inbox and queue it; returns the job id."""
+        """Move `source` into the inbox and queue it; returns the job id. With an
+        object store the inbox is its `inbox/` prefix, so workers on any machine
+        can read the file; else `DANGAN_HOME/inbox`."""
         job_id = secrets.token_hex(8)
-        target = self.inbox / f"{job_id}.bin"
-        shutil.move(str(source), target)
+        if self.archive.settings.s3_endpoint:
+            key = f"inbox/{job_id}.bin"
+            self.archive.blobs.put_file(key, source)
+            source.unlink()
+            target = f"{BLOB_PREFIX}{key}"
+        else:
+            target = str(self.inbox / f"{job_id}.bin")
+            shutil.move(str(source), target)
         now = _now()
         with self.archive.catalog.transaction() as conn:
             conn.execute(
                 "INSERT INTO intake_jobs (id, batch, filename, path, submitted_by, state, stage,"
                 " created_at, updated_at) VALUES (?,?,?,?,?,'queued','queued',?,?)",
-                (job_id, batch, filename, str(target), submitted_by, now, now),
+                (job_id, batch, filename, target, submitted_by, now, now),
             )
             if self.archive.settings.task_runner == "procrastinate":
                 from ingest.runners import defer_in
@@ -244,9 +256,46 @@ def process_job(queue: IntakeQueue, job: Job, worker: str) -> None:
         )
 
 
+@contextmanager
+def _local_copy(queue: IntakeQueue, job: Job) -> Iterator[Path | None]:
+    """The job's file on this machine: the inbox file itself, or a copy of the
+    object-store inbox entry in the work folder (None when it is gone)."""
+    if not job.path.startswith(BLOB_PREFIX):
+        yield Path(job.path) if Path(job.path).is_file() else None
+        return
+    key = job.path[len(BLOB_PREFIX) :]
+    if not queue.archive.blobs.exists(key):
+        yield None
+        return
+    work = queue.archive.settings.work_root
+    work.mkdir(parents=True, exist_ok=True)
+    copy = work / f"inbox-{job.id}-{secrets.token_hex(4)}.bin"
+    try:
+        with queue.archive.blobs.open(key) as src, open(copy, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        yield copy
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _discard(queue: IntakeQueue, job: Job) -> None:
+    """Remove the job's inbox entry once its outcome is recorded."""
+    if job.path.startswith(BLOB_PREFIX):
+        queue.archive.blobs.delete(job.path[len(BLOB_PREFIX) :])
+    else:
+        Path(job.path).unlink(missing_ok=True)
+
+
 def _run(queue: IntakeQueue, job: Job, worker: str, ingest_file, report) -> dict:
-    path = Path(job.path)
-    if not path.is_file():
+    with _local_copy(queue, job) as path:
+        result = _ingest(queue, job, path, ingest_file, report)
+    if queue.finish(job.id, result, worker):
+        _discard(queue, job)
+    return result
+
+
+def _ingest(queue: IntakeQueue, job: Job, path: Path | None, ingest_file, report) -> dict:
+    if path is None:
         result = {
             "file": job.filename,
             "status": "rejected",
@@ -260,8 +309,6 @@ def _run(queue: IntakeQueue, job: Job, worker: str, ingest_file, report) -> dict
             record = queue.archive.catalog.get(result["record_id"])
             if record is not None and record.created_at >= job.created_at[:19]:
                 result.update(status="archived", error=None, reason=None)
-    if queue.finish(job.id, result, worker):
-        path.unlink(missing_ok=True)
     return result
 
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import json_lines, login, pg_database, run_cli
+from conftest import json_lines, login, minio_bucket, pg_database, run_cli
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -103,17 +103,21 @@ def test_a_job_whose_worker_stopped_renewing_its_lease_is_taken_over(tmp_path: P
         ("embedded", "after_commit"),
         ("procrastinate", "after_ocr"),
         ("procrastinate", "after_commit"),
+        ("procrastinate+minio", "after_ocr"),
     ],
 )
 def test_worker_processes_share_a_batch_and_finish_a_killed_workers_job(
     request, tmp_path: Path, corpus, bad_files, runner, kill_at
 ):
-    """The embedded runner on SQLite; procrastinate on PostgreSQL."""
+    """The embedded runner on SQLite; procrastinate on PostgreSQL, with the
+    inbox in MinIO in the last case (as for workers on several machines)."""
     home = tmp_path / "h"
     env = {"DANGAN_INTAKE_LEASE": "2", "DANGAN_OCR_JOBS": "1"}
-    if runner == "procrastinate":
+    if runner.startswith("procrastinate"):
         env |= pg_database(request.getfixturevalue("postgres_env"))
-        env["DANGAN_TASK_RUNNER"] = runner
+        env["DANGAN_TASK_RUNNER"] = "procrastinate"
+    if runner.endswith("+minio"):
+        env |= minio_bucket(request.getfixturevalue("minio_env"))
     scans = [d.path for d in corpus if d.format in ("png", "jpeg")]
     paths = [*map(str, scans), str(bad_files["empty"]), str(bad_files["corrupt"])]
     submitted = json_lines(run_cli(home, "submit", "--json", *paths, env=env, check=True).stdout)
@@ -149,7 +153,9 @@ def test_worker_processes_share_a_batch_and_finish_a_killed_workers_job(
         pages = archive.catalog.connection().execute("SELECT count(*) FROM pages").fetchone()[0]
         stored = sum(archive.catalog.get(j["record_id"]).page_count for j in jobs if j["record_id"])
         assert pages == stored  # every page once
-        if runner == "procrastinate":  # every queue entry ran and succeeded (then removed)
+        assert not list(archive.blobs.list("inbox/")), "inbox entries left in the object store"
+        assert not list((home / "inbox").glob("*.bin")), "inbox files left behind"
+        if runner.startswith("procrastinate"):  # every entry ran and succeeded (then removed)
             left = archive.catalog.connection().execute("SELECT count(*) FROM procrastinate_jobs")
             assert left.fetchone()[0] == 0
     finally:
