@@ -1,22 +1,31 @@
 """OCR accuracy and speed on the synthetic corpus, preprocessing on and off.
 
     python -m bench.ocr_bench [--count 50] [--seed 5150] [--configs raw,seal,raw-rapidocr,...]
+    python -m bench.ocr_bench --study denoise
 
 Generates (and caches) scanned documents of every class, degradation level and
-image format (born-digital PDFs are left out: they are not OCR'd), then OCRs
-every page with each configuration:
+image format (born-digital PDFs are left out: they are not OCR'd), with some
+pages fed in sideways and some empty backs (`--sideways-prob`, `--blank-prob`),
+then OCRs every page with each configuration:
 
 - `raw`: the `tesseract` command on each page image, the baseline;
-- `raw-rapidocr`: RapidOCR called directly on each page image, its baseline;
+- `raw-rapidocr`: RapidOCR called directly on each page image, its baseline
+  (in one warm process; dangan's reading order and page orientation);
 - `none`, `rotate`, …: the ingest engine (OCRmyPDF + Tesseract) with that
   DANGAN_OCR_PREPROCESS value (`+` joins steps, e.g. `rotate+seal+binarize`);
 - `rapidocr+seal`, `rapidocr+none`, …: the same with RapidOCR recognising
-  (DANGAN_OCR_ENGINE=rapidocr).
+  (DANGAN_OCR_ENGINE=rapidocr); `default` stands for the default steps.
 
 Reports per configuration: character error rate against the printed text
-(whitespace removed; mean and median over pages), the share of 公民身份号码 on
-the pages read exactly, and seconds per page (files run `--jobs` at a time, so
-seconds per page = wall time x jobs / pages)."""
+(whitespace removed; mean and median over pages; an empty back counts 0 when
+nothing is read on it, 1 otherwise), the mean over the sideways pages alone,
+the share of 公民身份号码 on the pages read exactly, blank pages reported (found
+of those in the corpus, and text pages wrongly reported), and seconds per page
+(files run `--jobs` at a time, so seconds per page = wall time x jobs / pages).
+
+`--study denoise` instead compares the denoising filters (ocr.preprocess.DENOISERS)
+in one process on the medium and heavy pages: each page conditioned as by
+`seal,border`, filtered, read by RapidOCR; CER and the filter's own time."""
 
 from __future__ import annotations
 
@@ -34,7 +43,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 DEFAULT_CACHE = Path(".dangan/ocr_bench")
-DEFAULT_CONFIGS = "raw,seal,raw-rapidocr,rapidocr+none,rapidocr+seal"
+DEFAULT_CONFIGS = (
+    "raw,seal,seal+border+blank,raw-rapidocr,rapidocr+none,rapidocr+seal,rapidocr+default"
+)
+DEFAULT_SIDEWAYS_PROB = 0.15
+DEFAULT_BLANK_PROB = 0.15
 _SPACE = re.compile(r"\s+")
 
 
@@ -113,7 +126,8 @@ def ocr_raw_rapid(path: Path) -> list[str]:
 
 def ocr_engine(
     path: Path, steps: tuple[str, ...], languages: str, recognizer: str = "tesseract"
-) -> list[str]:
+) -> tuple[list[str], list[int]]:
+    """Page texts and the pages reported blank (numbered from 1)."""
     from ocr.tesseract import OcrmypdfEngine
 
     work = Path(tempfile.mkdtemp(prefix="ocr-bench-"))
@@ -121,33 +135,59 @@ def ocr_engine(
         engine = OcrmypdfEngine(
             languages=languages, jobs=1, preprocess=steps, recognizer=recognizer
         )
-        return engine.process(_pdf_for(path, work), work, has_text=False).pages
+        out = engine.process(_pdf_for(path, work), work, has_text=False)
+        return out.pages, out.blank_pages
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def config_steps(config: str) -> tuple[str, tuple[str, ...] | None]:
+    """(recognizer, preprocessing steps) of a configuration; steps None for raw runs."""
+    from ocr.tesseract import DEFAULT_PREPROCESS
+
+    if config in ("raw", "raw-rapidocr"):
+        return ("rapidocr" if config == "raw-rapidocr" else "tesseract"), None
+    parts = [p for p in config.split("+") if p != "none"]
+    recognizer = "rapidocr" if "rapidocr" in parts else "tesseract"
+    steps: list[str] = []
+    for part in parts:
+        if part == "default":
+            steps += DEFAULT_PREPROCESS
+        elif part not in ("rapidocr", "tesseract"):
+            steps.append(part)
+    return recognizer, tuple(dict.fromkeys(steps))
 
 
 def measure(docs, config: str, jobs: int, languages: str) -> dict:
     from ingest.identifiers import find_id_numbers
 
-    def run(doc):
-        if config == "raw":
-            return ocr_raw(doc.path, languages)
-        if config == "raw-rapidocr":
-            return ocr_raw_rapid(doc.path)
-        parts = [p for p in config.split("+") if p != "none"]
-        recognizer = "rapidocr" if "rapidocr" in parts else "tesseract"
-        steps = tuple(p for p in parts if p not in ("rapidocr", "tesseract"))
+    recognizer, steps = config_steps(config)
+
+    def run(doc) -> tuple[list[str], list[int] | None]:
+        if steps is None and recognizer == "rapidocr":
+            return ocr_raw_rapid(doc.path), None
+        if steps is None:
+            return ocr_raw(doc.path, languages), None
         return ocr_engine(doc.path, steps, languages, recognizer)
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         outputs = list(pool.map(run, docs))
     wall = time.monotonic() - started
-    rates, ids_total, ids_found, pages = [], 0, 0, 0
-    for doc, pages_text in zip(docs, outputs, strict=True):
+    rates, sideways, ids_total, ids_found, pages = [], [], 0, 0, 0
+    blanks_truth, blanks_found, blanks_wrong, reported = 0, 0, 0, False
+    for doc, (pages_text, blank) in zip(docs, outputs, strict=True):
+        reported = reported or blank is not None
         for index, truth in enumerate(doc.pages):
             text = pages_text[index] if index < len(pages_text) else ""
-            rates.append(cer(truth, text))
+            rate = cer(truth, text)
+            rates.append(rate)
+            if doc.degradation["pages"][index].get("sideways"):
+                sideways.append(rate)
+            said_blank = blank is not None and index + 1 in blank
+            blanks_truth += not truth
+            blanks_found += said_blank and not truth
+            blanks_wrong += said_blank and bool(truth)
             printed = {f.value for f in find_id_numbers(truth) if f.valid}
             read = {f.value for f in find_id_numbers(text) if f.valid}
             ids_total += len(printed)
@@ -155,13 +195,79 @@ def measure(docs, config: str, jobs: int, languages: str) -> dict:
             pages += 1
     return {
         "config": config,
+        "steps": list(steps) if steps is not None else None,
         "pages": pages,
         "cer_mean": statistics.fmean(rates),
         "cer_median": statistics.median(rates),
+        "cer_sideways": statistics.fmean(sideways) if sideways else None,
+        "sideways_pages": len(sideways),
         "id_numbers": ids_total,
         "id_exact": ids_found / ids_total if ids_total else None,
+        "blank_pages": blanks_truth,
+        "blank_found": blanks_found if reported else None,
+        "blank_wrong": blanks_wrong if reported else None,
         "seconds_per_page": wall * jobs / pages,
     }
+
+
+def _row(r: dict, base: dict | None) -> str:
+    ratio = f"{r['seconds_per_page'] / base['seconds_per_page']:.2f}x" if base else ""
+    ids = f"{r['id_exact']:.1%}" if r["id_exact"] is not None else "-"
+    side = f"{r['cer_sideways']:.2%}" if r["cer_sideways"] is not None else "-"
+    blank = "-"
+    if r["blank_found"] is not None:
+        blank = f"{r['blank_found']}/{r['blank_pages']}, {r['blank_wrong']} wrong"
+    return (
+        f"| {r['config']} | {r['cer_mean']:.2%} | {r['cer_median']:.2%} | {side} | {ids}"
+        f" ({r['id_numbers']}) | {blank} | {r['seconds_per_page']:.2f} | {ratio} |"
+    )
+
+
+def denoise_study(docs, levels: tuple[str, ...] = ("medium", "heavy")) -> list[dict]:
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    from ocr.normalize import normalize_text
+    from ocr.ocr_input import prepare
+    from ocr.preprocess import DENOISERS
+    from ocr.rapid import lines_text, recognise
+
+    names = ("none", *DENOISERS)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    spent: dict[str, float] = dict.fromkeys(names, 0.0)
+    for doc in docs:
+        if doc.degradation["level"] not in levels:
+            continue
+        dpi = doc.degradation["dpi"]
+        work = Path(tempfile.mkdtemp(prefix="ocr-bench-study-"))
+        try:
+            pdf = pdfium.PdfDocument(str(_pdf_for(doc.path, work)))
+            for index, truth in enumerate(doc.pages):
+                if not truth:
+                    continue
+                image = pdf[index].render(scale=dpi / 72).to_pil()
+                image.info["dpi"] = (dpi, dpi)
+                grey = np.asarray(prepare(image, {"seal", "border"}).image)
+                for name in names:
+                    started = time.perf_counter()
+                    out = grey if name == "none" else DENOISERS[name](grey, dpi)
+                    spent[name] += time.perf_counter() - started
+                    text = normalize_text(lines_text(recognise(Image.fromarray(out))))
+                    rates[name].append(cer(truth, text))
+            pdf.close()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return [
+        {
+            "denoiser": name,
+            "pages": len(rates[name]),
+            "cer_mean": statistics.fmean(rates[name]),
+            "cer_median": statistics.median(rates[name]),
+            "ms_per_page": 1000 * spent[name] / max(1, len(rates[name])),
+        }
+        for name in names
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,33 +278,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--languages", default="chi_sim+eng")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--sideways-prob", type=float, default=DEFAULT_SIDEWAYS_PROB)
+    parser.add_argument("--blank-prob", type=float, default=DEFAULT_BLANK_PROB)
+    parser.add_argument("--study", choices=("denoise",), help="compare denoising filters instead")
     args = parser.parse_args(argv)
     from dangan.synth import generate_corpus, load_corpus
 
     formats = ("png", "jpeg", "tiff", "pdf_image")
-    corpus = args.cache / f"corpus-{args.seed}-{args.count}"
+    name = f"corpus-{args.seed}-{args.count}"
+    if args.sideways_prob or args.blank_prob:
+        name += f"-s{args.sideways_prob:g}-b{args.blank_prob:g}"
+    corpus = args.cache / name
     if (corpus / "manifest.json").is_file():
         docs = load_corpus(corpus)
     else:
-        docs = generate_corpus(corpus, args.count, seed=args.seed, formats=formats)
+        docs = generate_corpus(
+            corpus,
+            args.count,
+            seed=args.seed,
+            formats=formats,
+            sideways_prob=args.sideways_prob,
+            blank_prob=args.blank_prob,
+        )
+    if args.study == "denoise":
+        study = denoise_study(docs)
+        print(f"{study[0]['pages']} medium and heavy pages, conditioned with seal,border; RapidOCR")
+        print("| denoiser | CER mean | CER median | filter ms/page |")
+        print("|---|---|---|---|")
+        for r in study:
+            print(
+                f"| {r['denoiser']} | {r['cer_mean']:.2%} | {r['cer_median']:.2%}"
+                f" | {r['ms_per_page']:.0f} |"
+            )
+        return 0
     results = [measure(docs, c, args.jobs, args.languages) for c in args.configs.split(",")]
-    pages = results[0]["pages"]
+    first = results[0]
     print(
-        f"{len(docs)} documents, {pages} pages ({', '.join(formats)}), {args.jobs} files at a time"
+        f"{len(docs)} documents, {first['pages']} pages ({', '.join(formats)}; "
+        f"{first['sideways_pages']} sideways, {first['blank_pages']} empty backs), "
+        f"{args.jobs} files at a time"
     )
-    print("| configuration | CER mean | CER median | ID exact-match | s/page | vs its raw engine |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| configuration | CER mean | CER median | CER sideways | ID exact-match | blank pages"
+        " | s/page | vs its raw engine |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     by_config = {r["config"]: r for r in results}
     for r in results:
         # each pipeline against the raw engine it wraps
-        base = by_config.get("raw-rapidocr" if "rapidocr" in r["config"] else "raw")
-        ratio = f"{r['seconds_per_page'] / base['seconds_per_page']:.2f}x" if base else ""
-        ids = f"{r['id_exact']:.1%}" if r["id_exact"] is not None else "-"
-        print(
-            f"| {r['config']} | {r['cer_mean']:.2%} | {r['cer_median']:.2%} | {ids}"
-            f" ({r['id_numbers']}) | {r['seconds_per_page']:.2f} | {ratio} |"
-        )
-    out = args.cache / f"results-{args.seed}-{args.count}.json"
+        print(_row(r, by_config.get("raw-rapidocr" if "rapidocr" in r["config"] else "raw")))
+    out = args.cache / f"results-{name.removeprefix('corpus-')}.json"
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     return 0
 

@@ -9,7 +9,7 @@ Steps (ocr/preprocess.py does the image work), in this order:
 - blank pages (`blank`): a page with less ink than one small character (a
   separator sheet, an empty back) is reported and OCR is given an empty image,
   so no text is invented for it;
-- denoising (`denoise`): a 3x3 median filter;
+- denoising (`denoise`): a light Gaussian blur against grain;
 - binarisation (`binarize`): Otsu's threshold (after a light median filter).
 
 Which steps run is passed in the environment (DANGAN_OCR_INPUT_STEPS, set by
@@ -83,7 +83,7 @@ def prepare(image: Image.Image, steps: set[str]) -> Prepared:
             grey = work if work.ndim == 2 else cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
     blank = "blank" in steps and preprocess.is_blank(grey, dpi, borders_removed="border" in steps)
     if "denoise" in steps:
-        work = preprocess.denoise(work)
+        work = preprocess.denoise(work, dpi)
     if "binarize" in steps:
         grey = work if work.ndim == 2 else cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
         if "denoise" not in steps:

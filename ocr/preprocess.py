@@ -7,8 +7,9 @@
 - `ink_area`: how much of the page is ink in marks larger than dust specks,
   at ~100 dpi against the local paper brightness (a blank page, an empty back
   with the front showing through faintly, has none);
-- `denoise`: a 3x3 median filter (grain and JPEG speckle; chosen by the OCR
-  benchmark over a Gaussian and non-local means, see docs/status.md).
+- `denoise`: a light Gaussian blur (sigma 0.8 px at 200 dpi) against grain and
+  JPEG artefacts; `python -m bench.ocr_bench --study denoise` compared it with a
+  3x3 median, a bilateral filter and non-local means (docs/status.md).
 
 Only the OCR input is changed this way (ocr/ocr_input.py); the archival page
 keeps its original appearance."""
@@ -126,5 +127,15 @@ def is_blank(grey: np.ndarray, dpi: float, *, borders_removed: bool = False) -> 
     return ink_area(grey, dpi, borders_removed=borders_removed) < BLANK_INK_MM2
 
 
-def denoise(array: np.ndarray) -> np.ndarray:
-    return cv2.medianBlur(array, 3)
+DENOISERS = {
+    "gauss": lambda a, dpi: cv2.GaussianBlur(a, (0, 0), 0.8 * dpi / 200),
+    "median": lambda a, dpi: cv2.medianBlur(a, 3),
+    "bilateral": lambda a, dpi: cv2.bilateralFilter(a, 5, 40, 5),
+    "nlmeans": lambda a, dpi: cv2.fastNlMeansDenoising(a, None, 7, 7, 21),
+}
+
+
+def denoise(array: np.ndarray, dpi: float = 200.0, method: str = "gauss") -> np.ndarray:
+    """The page with grain smoothed (`method` from DENOISERS; the default won the
+    benchmark)."""
+    return DENOISERS[method](array, dpi)

@@ -56,7 +56,7 @@ PREPROCESS_STEPS = {
     "seal": "read through red seals: grey from the red channel (OCR input only)",
     "border": "dark scanner borders along the edges made white (OCR input only)",
     "blank": "blank pages (separator sheets, empty backs) reported and not OCR'd",
-    "denoise": "3x3 median filter against grain and speckle (OCR input only)",
+    "denoise": "light Gaussian blur against grain (OCR input only)",
     "binarize": "Otsu binarisation after a median filter (OCR input only)",
 }
 DEFAULT_PREPROCESS = ("orient", "seal", "border", "blank")
