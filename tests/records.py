@@ -22,6 +22,7 @@ def file_record(
     title: str | None = None,
     confidence: float = 1.0,
     files: list[FileRef] | None = None,
+    metadata: dict | None = None,
     today: date = date(2026, 1, 1),
 ) -> Record:
     """File record `rid` of class `doc_type` with the extracted `fields`
@@ -39,6 +40,7 @@ def file_record(
         created_at="2026-01-01T00:00:00+00:00",
         pages=[PageText(n, text) for n, text in enumerate(pages, 1)],
         files=files or [],
+        metadata=metadata or {},
     )
     apply_filing(
         record,
