@@ -24,8 +24,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DANGAN_OCR_LANGUAGES": ("Tesseract languages for OCR.", "chi_sim+eng"),
     "DANGAN_OCR_JOBS": ("Parallel OCR workers (pages or files).", "number of CPU cores"),
     "DANGAN_OCR_PREPROCESS": (
-        "Page preprocessing before OCR, comma-separated: rotate, deskew, seal, binarize; or none.",
-        "seal",
+        "Page preprocessing before OCR, comma-separated: orient (RapidOCR: sideways and upside-down"
+        " pages read upright), seal, border (dark scanner borders), blank (blank pages reported,"
+        " not OCR'd), denoise, binarize, rotate and deskew (Tesseract); or none.",
+        "orient,seal,border,blank,denoise",
     ),
     "DANGAN_OCR_TIMEOUT": ("Seconds allowed for OCR of one page before it is reported.", "180"),
     "DANGAN_MAX_FILE_MB": ("Largest accepted file, in MiB.", "200"),
@@ -168,7 +170,7 @@ class Settings:
     ocr_languages: str = "chi_sim+eng"
     ocr_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     ocr_timeout: int = 180
-    ocr_preprocess: tuple[str, ...] = ("seal",)
+    ocr_preprocess: tuple[str, ...] = ("orient", "seal", "border", "blank", "denoise")
     max_file_bytes: int = 200 * 1024 * 1024
     max_pages: int = 500
     fonds_code: str = "Q001"
@@ -241,7 +243,7 @@ class Settings:
             ocr_languages=env.get("DANGAN_OCR_LANGUAGES") or "chi_sim+eng",
             ocr_jobs=_int(env, "DANGAN_OCR_JOBS", os.cpu_count() or 1),
             ocr_timeout=_int(env, "DANGAN_OCR_TIMEOUT", 180),
-            ocr_preprocess=_steps(env, "DANGAN_OCR_PREPROCESS", ("seal",)),
+            ocr_preprocess=_steps(env, "DANGAN_OCR_PREPROCESS", cls.ocr_preprocess),
             max_file_bytes=_int(env, "DANGAN_MAX_FILE_MB", 200) * 1024 * 1024,
             max_pages=_int(env, "DANGAN_MAX_PAGES", 500),
             fonds_code=_code(env, "DANGAN_FONDS_CODE", "Q001"),

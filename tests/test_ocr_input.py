@@ -15,7 +15,14 @@ from ocr.tesseract import OcrmypdfEngine
 
 
 def test_preprocessing_is_a_setting_with_clear_errors():
-    assert Settings.from_env({"DANGAN_HOME": "/tmp/x"}).ocr_preprocess == ("seal",)
+    from ocr.tesseract import DEFAULT_PREPROCESS, PREPROCESS_STEPS
+
+    default = Settings.from_env({"DANGAN_HOME": "/tmp/x"}).ocr_preprocess
+    assert default == DEFAULT_PREPROCESS == ("orient", "seal", "border", "blank", "denoise")
+    assert set(default) <= set(PREPROCESS_STEPS)
+    assert Settings.from_env(
+        {"DANGAN_HOME": "/x", "DANGAN_OCR_PREPROCESS": "seal, blank"}
+    ).ocr_preprocess == ("seal", "blank")
     assert (
         Settings.from_env({"DANGAN_HOME": "/x", "DANGAN_OCR_PREPROCESS": "none"}).ocr_preprocess
         == ()
