@@ -15,7 +15,7 @@ from retention.filing import apply_filing
 def file_record(
     archive: Archive,
     rid: str,
-    doc_type: str,
+    doc_type: str | None,
     fields: dict,
     *,
     pages: list[str] | None = None,
@@ -35,7 +35,7 @@ def file_record(
         media_type="image/png",
         size=1,
         page_count=len(pages),
-        title=title or f"题名{rid}",
+        title=f"题名{rid}" if title is None else title,
         ocr_mode="ocr",
         created_at="2026-01-01T00:00:00+00:00",
         pages=[PageText(n, text) for n, text in enumerate(pages, 1)],

@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
+from records import file_record
 
-from catalog.base import PageText, Record
 from dangan.archive import Archive
 from dangan.config import Settings
 from ingest.review import ReviewError, confirm, review_queue
-from retention.filing import apply_filing
 
 VALID_ID = "11010519491231002X"
 
 
 def _add(archive: Archive, rid: str, text: str, doc_type: str | None, confidence: float, fields):
-    record = Record(
-        id=rid,
-        sha256=rid.ljust(64, "0"),
-        filename=f"{rid}.png",
-        media_type="image/png",
-        size=1,
-        page_count=1,
-        title="",
-        ocr_mode="ocr",
-        created_at="2026-01-01T00:00:00+00:00",
-        pages=[PageText(1, text)],
+    return file_record(
+        archive, rid, doc_type, fields, pages=[text], title="", confidence=confidence
     )
-    apply_filing(
-        record,
-        doc_type=doc_type,
-        confidence=confidence,
-        fields=fields,
-        schedule=archive.schedule(),
-        policy=archive.filing_policy(),
-        today=date(2026, 1, 1),
-    )
-    archive.catalog.add_record(record)
-    return record
 
 
 @pytest.fixture
