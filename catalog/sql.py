@@ -96,8 +96,6 @@ class SqlCatalog:
         in the catalog database (retention, audit). Use `transaction()` to write."""
         return self.db.connection()
 
-    _conn = connection
-
     def transaction(self) -> AbstractContextManager[Connection]:
         """A write transaction, rolled back on any exception. Writers are
         serialised (catalog/db.py), so read-then-write inside is safe across
@@ -199,7 +197,7 @@ class SqlCatalog:
     def list_ids_where(self, where: str = "1=1", params: tuple = ()) -> list[str]:
         return [
             r[0]
-            for r in self._conn().execute(
+            for r in self.connection().execute(
                 f"SELECT id FROM records WHERE {where} ORDER BY created_at, id", params
             )
         ]
@@ -207,14 +205,14 @@ class SqlCatalog:
     # --- retention schedule versions ---------------------------------------
 
     def schedule_versions(self) -> list[dict]:
-        rows = self._conn().execute(
+        rows = self.connection().execute(
             "SELECT version, loaded_at, source FROM schedule_versions ORDER BY version"
         )
         return [dict(r) for r in rows]
 
     def latest_schedule(self) -> tuple[int, str] | None:
         row = (
-            self._conn()
+            self.connection()
             .execute("SELECT version, csv FROM schedule_versions ORDER BY version DESC LIMIT 1")
             .fetchone()
         )
@@ -233,7 +231,7 @@ class SqlCatalog:
     def _load(self, row: Any | None) -> Record | None:
         if row is None:
             return None
-        conn = self._conn()
+        conn = self.connection()
         files = [
             FileRef(
                 role=f["role"],
@@ -283,11 +281,17 @@ class SqlCatalog:
         )
 
     def get(self, record_id: str) -> Record | None:
-        row = self._conn().execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
+        row = (
+            self.connection().execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
+        )
         return self._load(row)
 
     def find_by_sha256(self, sha256: str) -> Record | None:
-        row = self._conn().execute("SELECT * FROM records WHERE sha256 = ?", (sha256,)).fetchone()
+        row = (
+            self.connection()
+            .execute("SELECT * FROM records WHERE sha256 = ?", (sha256,))
+            .fetchone()
+        )
         return self._load(row)
 
     def summaries(self, record_ids: list[str]) -> dict[str, dict]:
@@ -295,7 +299,7 @@ class SqlCatalog:
         if not record_ids:
             return {}
         marks = ",".join("?" * len(record_ids))
-        rows = self._conn().execute(
+        rows = self.connection().execute(
             f"SELECT id, filename, title, page_count, created_at, status, doc_type, category,"
             f" retention, formed_date, disposal_date, archival_code, confidence, fields,"
             f" security_level"
@@ -328,14 +332,14 @@ class SqlCatalog:
         """Fold the write-ahead log into the database file so deleted rows are
         not left in it (after a destruction batch)."""
         if self.dialect == "sqlite":
-            self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
-            self._conn().execute("VACUUM records, files, pages, record_keys, outbox")
+            self.connection().execute("VACUUM records, files, pages, record_keys, outbox")
 
     def filed_in(self, prefix_like: str = "%") -> list[dict]:
         """Light rows of filed records whose 档号 prefix matches the SQL LIKE
         pattern, in 档号 order (for volumes and catalogues)."""
-        rows = self._conn().execute(
+        rows = self.connection().execute(
             "SELECT id, filename, title, page_count, status, doc_type, category, retention,"
             " formed_date, disposal_date, archival_prefix, archival_code, fields"
             " FROM records WHERE status = 'filed' AND archival_code IS NOT NULL"
@@ -346,7 +350,7 @@ class SqlCatalog:
 
     def page_text(self, record_id: str, page_no: int) -> str | None:
         row = (
-            self._conn()
+            self.connection()
             .execute(
                 "SELECT text FROM pages WHERE record_id = ? AND page_no = ?", (record_id, page_no)
             )
@@ -355,13 +359,13 @@ class SqlCatalog:
         return row[0] if row else None
 
     def list_ids(self) -> list[str]:
-        return [r["id"] for r in self._conn().execute("SELECT id FROM records ORDER BY id")]
+        return [r["id"] for r in self.connection().execute("SELECT id FROM records ORDER BY id")]
 
     def count(self) -> int:
-        return self._conn().execute("SELECT count(*) FROM records").fetchone()[0]
+        return self.connection().execute("SELECT count(*) FROM records").fetchone()[0]
 
     def pending_outbox(self, limit: int = 100) -> list[tuple[int, str, str]]:
-        rows = self._conn().execute(
+        rows = self.connection().execute(
             "SELECT seq, record_id, action FROM outbox ORDER BY seq LIMIT ?", (limit,)
         )
         return [(r["seq"], r["record_id"], r["action"]) for r in rows]
@@ -375,7 +379,7 @@ class SqlCatalog:
         else:
             text = "string_agg(p.text, chr(10) ORDER BY p.page_no)"
             by = "(r.metadata::jsonb ->> 'classified_by')"
-        rows = self._conn().execute(
+        rows = self.connection().execute(
             f"SELECT r.doc_type, {text} FROM records r"
             " JOIN pages p ON p.record_id = r.id"
             f" WHERE r.doc_type IS NOT NULL AND {by} = 'clerk'"
@@ -384,10 +388,10 @@ class SqlCatalog:
         return [(r[1], r[0]) for r in rows]
 
     def outbox_size(self) -> int:
-        return self._conn().execute("SELECT count(*) FROM outbox").fetchone()[0]
+        return self.connection().execute("SELECT count(*) FROM outbox").fetchone()[0]
 
     def queue_all_for_index(self) -> None:
-        self._conn().execute(
+        self.connection().execute(
             "INSERT INTO outbox (record_id, action, created_at) SELECT id, 'index', ? FROM records",
             (utcnow(),),
         )
@@ -396,7 +400,7 @@ class SqlCatalog:
         if not seqs:
             return
         marks = ",".join("?" * len(seqs))
-        self._conn().execute(f"DELETE FROM outbox WHERE seq IN ({marks})", seqs)
+        self.connection().execute(f"DELETE FROM outbox WHERE seq IN ({marks})", seqs)
 
     def close(self) -> None:
         self.db.close()
