@@ -71,12 +71,11 @@ def ocr_recognizer() -> str:
     return _settings().ocr_engine
 
 
-def ocr_document(path: Path, ocr_cache: Path) -> dict[str, Any]:
+def ocr_document(path: Path, ocr_cache: Path, engine) -> dict[str, Any]:
     """OCR one scan the way ingest does; cached by the file's SHA-256 (one cache
     folder per preprocessing setting)."""
     from ingest.validate import check_file
     from ocr.images import images_to_pdf
-    from ocr.tesseract import OcrmypdfEngine
 
     sha = _sha256(path)
     target = ocr_cache / f"{sha}.json"
@@ -91,7 +90,6 @@ def ocr_document(path: Path, ocr_cache: Path) -> dict[str, Any]:
             source = work / "scan.pdf"
             images_to_pdf(checked.path, source)
         started = time.monotonic()
-        engine = OcrmypdfEngine(jobs=1, preprocess=ocr_steps(), recognizer=ocr_recognizer())
         out = engine.process(source, work, has_text=checked.has_text)
         data = {
             "sha256": sha,
@@ -111,10 +109,14 @@ def ocr_corpus(docs: list[Any], cache: Path, jobs: int) -> dict[str, dict[str, A
     """OCR text per document path, `jobs` files at a time."""
     ocr_cache = cache / f"ocr-{ocr_recognizer()}-{'+'.join(ocr_steps()) or 'none'}"
     ocr_cache.mkdir(parents=True, exist_ok=True)
+    from ocr.tesseract import OcrmypdfEngine
+
     results: dict[str, dict[str, Any]] = {}
     started = time.monotonic()
+    # one engine, as in ingest: its OCR processes stay warm from file to file
+    engine = OcrmypdfEngine(jobs=1, preprocess=ocr_steps(), recognizer=ocr_recognizer())
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(ocr_document, d.path, ocr_cache): d for d in docs}
+        futures = {pool.submit(ocr_document, d.path, ocr_cache, engine): d for d in docs}
         for done, future in enumerate(as_completed(futures), start=1):
             doc = futures[future]
             results[str(doc.path)] = future.result()
@@ -123,6 +125,7 @@ def ocr_corpus(docs: list[Any], cache: Path, jobs: int) -> dict[str, dict[str, A
                     f"  OCR {done}/{len(docs)} ({time.monotonic() - started:.0f} s)",
                     flush=True,
                 )
+    engine.close()
     return results
 
 

@@ -124,17 +124,10 @@ def ocr_raw_rapid(path: Path) -> list[str]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def ocr_engine(
-    path: Path, steps: tuple[str, ...], languages: str, recognizer: str = "tesseract"
-) -> tuple[list[str], list[int]]:
+def ocr_engine(path: Path, engine) -> tuple[list[str], list[int]]:
     """Page texts and the pages reported blank (numbered from 1)."""
-    from ocr.tesseract import OcrmypdfEngine
-
     work = Path(tempfile.mkdtemp(prefix="ocr-bench-"))
     try:
-        engine = OcrmypdfEngine(
-            languages=languages, jobs=1, preprocess=steps, recognizer=recognizer
-        )
         out = engine.process(_pdf_for(path, work), work, has_text=False)
         return out.pages, out.blank_pages
     finally:
@@ -160,20 +153,29 @@ def config_steps(config: str) -> tuple[str, tuple[str, ...] | None]:
 
 def measure(docs, config: str, jobs: int, languages: str) -> dict:
     from ingest.identifiers import find_id_numbers
+    from ocr.tesseract import OcrmypdfEngine
 
     recognizer, steps = config_steps(config)
+    # One engine for the run, as ingest has one per worker process: its OCR
+    # processes start on the first files (counted in the time) and stay warm.
+    engine = OcrmypdfEngine(
+        languages=languages, jobs=1, preprocess=steps or (), recognizer=recognizer
+    )
 
     def run(doc) -> tuple[list[str], list[int] | None]:
         if steps is None and recognizer == "rapidocr":
             return ocr_raw_rapid(doc.path), None
         if steps is None:
             return ocr_raw(doc.path, languages), None
-        return ocr_engine(doc.path, steps, languages, recognizer)
+        return ocr_engine(doc.path, engine)
 
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        outputs = list(pool.map(run, docs))
-    wall = time.monotonic() - started
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            outputs = list(pool.map(run, docs))
+        wall = time.monotonic() - started
+    finally:
+        engine.close()
     rates, sideways, ids_total, ids_found, pages = [], [], 0, 0, 0
     blanks_truth, blanks_found, blanks_wrong, reported = 0, 0, 0, False
     for doc, (pages_text, blank) in zip(docs, outputs, strict=True):

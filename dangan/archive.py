@@ -219,6 +219,7 @@ class Archive:
             self._cache.pop(key, None)
 
     def close(self) -> None:
+        self.engine.close()
         self.catalog.close()
         self.index.close()
 

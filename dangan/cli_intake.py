@@ -42,6 +42,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     archive = open_archive()
     queue = IntakeQueue(archive)
     worker = runner_for(queue, args.threads)
+    if args.threads > 0:
+        archive.engine.start(args.threads)  # OCR processes load their models meanwhile
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())

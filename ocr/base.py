@@ -37,3 +37,9 @@ class OcrEngine(Protocol):
         """Write a searchable PDF/A into work_dir and return it with per-page text.
         Pages that already carry text are not OCR'd again. `on_page(k)` is told,
         as OCR goes, how many pages it has started on. Raises OcrFailed."""
+
+    def start(self, processes: int = 1) -> None:
+        """Get ready for `processes` files at once (load models) before the first."""
+
+    def close(self) -> None:
+        """Release what the engine holds (its OCR processes)."""

@@ -125,6 +125,11 @@ def mark_blank(folder: str, page_no: int) -> None:
     (Path(folder) / f"{page_no:04d}.blank").touch()
 
 
+def mark_turn(folder: str, page_no: int, clockwise: int) -> None:
+    """The page was read turned: shown upright once turned `clockwise` degrees."""
+    (Path(folder) / f"{page_no:04d}.turn").write_text(str(clockwise))
+
+
 def steps_from_env() -> set[str]:
     return {s for s in os.environ.get(STEPS_ENV, "").split(",") if s}
 

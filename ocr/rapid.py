@@ -11,8 +11,9 @@ DANGAN_OCR_ENGINE=rapidocr)."""
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from ocrmypdf import hookimpl
@@ -20,18 +21,67 @@ from ocrmypdf.hocrtransform import BoundingBox, OcrClass, OcrElement
 from ocrmypdf.pluginspec import OcrEngine, OrientationConfidence
 from PIL import Image
 
-from ocr.tesseract import RAPID_THREADS_ENV, STEPS_ENV
+from ocr.ocr_input import mark_turn
+from ocr.tesseract import RAPID_THREADS_ENV, SAVE_ENV, STEPS_ENV
+
+_idle: dict[int, list] = {}  # thread count -> recognizers not in use
+_idle_lock = threading.Lock()
 
 
-@cache
-def _recognizer():
+def _threads() -> int:
+    """ONNX threads per page: set by the parent for each file (0: ONNX's default)."""
+    return int(os.environ.get(RAPID_THREADS_ENV, "0") or 0)
+
+
+def _new_recognizer(threads: int):
     from rapidocr_onnxruntime import RapidOCR
 
-    threads = int(os.environ.get(RAPID_THREADS_ENV, "0") or 0)
     kwargs = {"print_verbose": False}
     if threads > 0:
         kwargs |= {"intra_op_num_threads": threads, "inter_op_num_threads": 1}
     return RapidOCR(**kwargs)
+
+
+@contextmanager
+def _recognizer(threads: int | None = None):
+    """A recognizer for this thread alone (RapidOCR keeps per-call state on the
+    detector), taken from those loaded earlier in this process when one is free:
+    loading the models and ONNX's first run cost about a second."""
+    threads = _threads() if threads is None else threads
+    with _idle_lock:
+        free = _idle.setdefault(threads, [])
+        engine = free.pop() if free else None
+    if engine is None:
+        engine = _new_recognizer(threads)
+    try:
+        yield engine
+    finally:
+        with _idle_lock:
+            _idle[threads].append(engine)
+
+
+def warm_up(threads: int | None = None) -> None:
+    """Load the models and run them once on a made-up page, so that the first
+    real page does not pay ONNX's first-run cost."""
+    from PIL import ImageDraw
+
+    page = Image.new("RGB", (1240, 1754), "white")
+    draw = ImageDraw.Draw(page)
+    font = _warm_up_font()
+    for row in range(6):
+        draw.text((120, 160 + row * 90), "医疗保险参保登记表 2026 年", fill="black", font=font)
+    read_page(page, orient=True, threads=threads)
+
+
+def _warm_up_font():
+    from PIL import ImageFont
+
+    from dangan.synth.fonts import FontNotFound, image_font_sets, pil_font
+
+    try:
+        return pil_font(image_font_sets()[0].regular, 48)
+    except (FontNotFound, OSError):
+        return ImageFont.load_default(48)  # Latin only: still loads and runs the models
 
 
 def _skew(quads) -> float:
@@ -151,21 +201,21 @@ def _items(result) -> list[tuple[list, str]]:
     return [(q, t.strip()) for q, t, _ in result or [] if t.strip()]
 
 
-def read_page(image: Image.Image, orient: bool = True) -> Reading:
+def read_page(image: Image.Image, orient: bool = True, threads: int | None = None) -> Reading:
     """The text lines of a page image, boxes in the image's own coordinates.
     With `orient`, a page fed in sideways or upside down is read turned upright."""
     import numpy as np
 
-    engine = _recognizer()
-    bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
-    result, _ = engine(bgr)
-    items = _items(result)
-    ccw = page_turn(engine, bgr, [q for q, _ in items]) if orient and items else 0
-    if not ccw:
-        return Reading(group_lines(items))
-    # Read the page turned upright, then put the boxes back where they are.
-    height, width = bgr.shape[:2]
-    result, _ = engine(_turn(bgr, ccw))
+    with _recognizer(threads) as engine:
+        bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+        result, _ = engine(bgr)
+        items = _items(result)
+        ccw = page_turn(engine, bgr, [q for q, _ in items]) if orient and items else 0
+        if not ccw:
+            return Reading(group_lines(items))
+        # Read the page turned upright, then put the boxes back where they are.
+        height, width = bgr.shape[:2]
+        result, _ = engine(_turn(bgr, ccw))
     lines = [
         [box_back(box, ccw, width, height) for box in line] for line in group_lines(_items(result))
     ]
@@ -264,6 +314,9 @@ class RapidOcrEngine(OcrEngine):
                 reading = Reading([])  # a blank page (ocr/ocr_input.py): nothing to read
             else:
                 reading = read_page(image, orient)
+        folder = os.environ.get(SAVE_ENV)
+        if folder and reading.angle:
+            mark_turn(folder, page_number + 1, reading.angle)
         return (
             page_element(reading.lines, size, dpi, page_number, reading.angle),
             lines_text(reading.lines),

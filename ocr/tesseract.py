@@ -1,24 +1,22 @@
 """OCRmyPDF + Tesseract engine.
 
-OCRmyPDF runs in a child process: it is not thread-safe in-process, a child
-can be timed out and killed cleanly, and a crash there cannot take the
-ingest process with it."""
+OCRmyPDF runs in long-lived child processes (ocr/pool.py, ocr/child.py): a
+child can be timed out and killed cleanly, a crash there cannot take the ingest
+process with it, and it keeps OCRmyPDF and the models loaded from one file to
+the next."""
 
 from __future__ import annotations
 
 import logging
-import os
 import re
-import subprocess
-import sys
-import tempfile
-import time
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from dangan.errors import OcrFailed
 from ocr.base import OcrOutput
 from ocr.normalize import normalize_text
+from ocr.pool import ChildGone, ChildPool
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +63,8 @@ DEFAULT_PREPROCESS = ("orient", "seal", "border", "blank", "denoise")  # by the 
 class OcrmypdfEngine:
     """OCRmyPDF with Tesseract or RapidOCR (`recognizer`) as the OCR engine."""
 
+    start_seconds = 60  # allowed per file on top of `page_timeout` per page
+
     def __init__(
         self,
         languages: str = "chi_sim+eng",
@@ -80,46 +80,58 @@ class OcrmypdfEngine:
         self.jobs = jobs
         self.page_timeout = page_timeout
         self.preprocess = tuple(preprocess)
+        self._children: ChildPool | None = None  # OCR processes, started on first use
+        self._pool_lock = threading.Lock()
 
-    def command(self, source: Path, output: Path, sidecar: Path) -> list[str]:
+    def plugins(self) -> list[str]:
+        # ocr_input conditions and keeps the OCR input; rapid is the RapidOCR engine
+        return ["ocr.ocr_input"] + (["ocr.rapid"] if self.name == "rapidocr" else [])
+
+    def options(self, sidecar: Path) -> dict:
+        """Keyword arguments to ocrmypdf.ocr for one file."""
         steps = set(self.preprocess)
-        extra = []
-        # OSD and skew come from Tesseract; RapidOCR reads turned pages itself (`orient`)
-        # and orders skewed lines, so for it these would only cost a second rendering
-        if "rotate" in steps and self.name == "tesseract":
-            extra += ["--rotate-pages", "--rotate-pages-threshold", "2"]
-        if "deskew" in steps and self.name == "tesseract":
-            extra += ["--deskew"]
-        extra += ["--plugin", "ocr.ocr_input"]  # conditions and keeps the OCR input
-        if self.name == "rapidocr":
-            extra += ["--plugin", "ocr.rapid"]
-        return [
-            sys.executable,
-            "-m",
-            "ocrmypdf",
-            "--language",
-            self.languages,
+        tesseract = self.name == "tesseract"
+        return {
+            "language": self.languages.split("+"),
             # Best-effort PDF/A-2b written and validated by OCRmyPDF itself (Debian 12's
             # Ghostscript 10.0 is refused by OCRmyPDF for pages that carry text). A file
             # that cannot be confirmed as PDF/A stays a plain PDF; pdfa_level() tells.
-            "--output-type",
-            "auto",
-            "--pdfa-backend",
-            "internal",
-            "--skip-text",
-            "--sidecar",
-            str(sidecar),
-            "--jobs",
-            str(self.jobs),
-            "--optimize",
-            "0",
-            "--tesseract-timeout",
-            str(self.page_timeout),
-            "--quiet",
-            *extra,
-            str(source),
-            str(output),
-        ]
+            "output_type": "auto",
+            "pdfa_backend": "internal",
+            "skip_text": True,
+            "sidecar": str(sidecar),
+            "jobs": self.jobs,
+            "optimize": 0,
+            "tesseract_timeout": self.page_timeout,
+            "progress_bar": False,
+            # OSD and skew come from Tesseract; RapidOCR reads turned pages itself
+            # (`orient`) and orders skewed lines, so for it these would only cost a
+            # second rendering
+            **(
+                {"rotate_pages": True, "rotate_pages_threshold": 2}
+                if "rotate" in steps and tesseract
+                else {}
+            ),
+            **({"deskew": True} if "deskew" in steps and tesseract else {}),
+            "plugins": self.plugins(),
+        }
+
+    def _pool(self) -> ChildPool:
+        with self._pool_lock:
+            if self._children is None:
+                args = ["--recognizer", self.name, "--threads", str(self.jobs)]
+                self._children = ChildPool(args)
+            return self._children
+
+    def start(self, processes: int = 1) -> None:
+        """Start OCR processes now (they load the models while the caller goes on)."""
+        self._pool().start(processes)
+
+    def close(self) -> None:
+        with self._pool_lock:
+            children, self._children = self._children, None
+        if children is not None:
+            children.close()
 
     def process(
         self,
@@ -134,11 +146,12 @@ class OcrmypdfEngine:
         seen = work_dir / "ocr-input"
         seen.mkdir(exist_ok=True)
         pages_hint = max(1, _page_count(source_pdf))
-        timeout = 60 + self.page_timeout * pages_hint
-        proc = _run_watching(
-            self.command(source_pdf, output, sidecar),
-            {
-                **os.environ,
+        timeout = self.start_seconds + self.page_timeout * pages_hint
+        request = {
+            "input": str(source_pdf),
+            "output": str(output),
+            "options": self.options(sidecar),
+            "env": {
                 STEPS_ENV: ",".join(self.preprocess),
                 SAVE_ENV: str(seen),
                 # this engine's cores (jobs) shared by the pages OCR'd at once: a one-page
@@ -146,16 +159,30 @@ class OcrmypdfEngine:
                 # do not oversubscribe the machine
                 RAPID_THREADS_ENV: str(max(1, self.jobs // max(1, min(self.jobs, pages_hint)))),
             },
-            timeout,
-            lambda: sum(1 for _ in seen.glob("[0-9]*.jpg")),
-            on_page,
-        )
-        if proc.returncode != 0 or not output.exists():
-            detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-            log.error("ocrmypdf exit %s: %s", proc.returncode, proc.stderr)
+        }
+        started = 0
+
+        def tick() -> None:
+            nonlocal started
+            if on_page and (now := sum(1 for _ in seen.glob("[0-9]*.jpg"))) > started:
+                started = now
+                on_page(started)
+
+        try:
+            with self._pool().child() as child:
+                reply = child.request(request, timeout, tick)
+        except ChildGone as exc:
             raise OcrFailed(
-                f"文字识别失败（OCRmyPDF 退出码 {proc.returncode}）：{' '.join(detail)[:300]}"
-            )
+                f"文字识别进程意外退出（退出码 {exc.returncode}），可能是内存不足或扫描件异常。"
+                "请检查扫描件后重试。"
+            ) from None
+        if not reply["ok"] or not output.exists():
+            log.error("ocrmypdf exit %s: %s", reply["code"], reply.get("detail"))
+            detail = " ".join(reply.get("detail") or [])
+            raise OcrFailed(f"文字识别失败（OCRmyPDF 退出码 {reply['code']}）：{detail[:300]}")
+        turns = {int(p.stem): int(p.read_text()) for p in seen.glob("[0-9]*.turn")}
+        if turns:
+            show_upright(output, turns)
         layer = None
         if has_text:
             raw = extract_text_layer(output)
@@ -184,32 +211,19 @@ class OcrmypdfEngine:
         )
 
 
-def _run_watching(command, env, timeout: float, count, on_page) -> subprocess.CompletedProcess:
-    """Run OCRmyPDF, telling `on_page` each time `count()` (pages started) grows."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
-        deadline = time.monotonic() + timeout
-        seen = 0
-        try:
-            while True:
-                try:
-                    proc.wait(timeout=1)
-                    break
-                except subprocess.TimeoutExpired:
-                    if time.monotonic() > deadline:
-                        raise OcrFailed(
-                            f"文字识别超时（超过 {int(timeout)} 秒）。请检查扫描件是否异常，或稍后重试。"
-                        ) from None
-                if on_page and (now := count()) > seen:
-                    seen = now
-                    on_page(seen)
-        finally:
-            if proc.poll() is None:  # timed out, or this thread was interrupted
-                proc.kill()
-                proc.wait()
-        out.seek(0)
-        err.seek(0)
-        return subprocess.CompletedProcess(command, proc.returncode, out.read(), err.read())
+def show_upright(pdf: Path, turns: dict[int, int]) -> None:
+    """Turn pages read sideways or upside down (`orient`) upright in the archival
+    PDF: each page's /Rotate, which turns the page as shown with its text layer.
+    The scanned image itself is left exactly as it is."""
+    import pikepdf
+
+    turned = pdf.with_suffix(".turned.pdf")
+    with pikepdf.open(pdf) as doc:
+        for page_no, clockwise in turns.items():
+            if 1 <= page_no <= len(doc.pages):
+                doc.pages[page_no - 1].rotate(clockwise, relative=True)
+        doc.save(turned)
+    turned.replace(pdf)
 
 
 def pdfa_level(pdf: Path) -> str | None:

@@ -32,21 +32,20 @@ def test_preprocessing_is_a_setting_with_clear_errors():
     assert "sharpen" in err.value.message and "DANGAN_OCR_PREPROCESS" in err.value.message
 
 
-def test_engine_command_follows_the_steps(tmp_path: Path):
-    def cmd(*steps):
-        return OcrmypdfEngine(preprocess=steps).command(
-            tmp_path / "a", tmp_path / "b", tmp_path / "c"
-        )
+def test_engine_options_follow_the_steps(tmp_path: Path):
+    def options(*steps):
+        return OcrmypdfEngine(preprocess=steps).options(tmp_path / "sidecar.txt")
 
-    assert "--rotate-pages" in cmd("rotate") and "--rotate-pages" not in cmd()
-    assert "--deskew" in cmd("deskew")
+    assert options("rotate")["rotate_pages"] and "rotate_pages" not in options()
+    assert options("deskew")["deskew"] and "deskew" not in options()
     # Tesseract's OSD and deskew: RapidOCR orients pages itself (`orient`)
     rapid = OcrmypdfEngine(preprocess=("rotate", "deskew", "orient"), recognizer="rapidocr")
-    command = rapid.command(tmp_path / "a", tmp_path / "b", tmp_path / "c")
-    assert "--rotate-pages" not in command and "--deskew" not in command
-    assert "ocr.rapid" in command
+    chosen = rapid.options(tmp_path / "sidecar.txt")
+    assert "rotate_pages" not in chosen and "deskew" not in chosen
+    assert "ocr.rapid" in chosen["plugins"]
     # the plugin always runs: it conditions the OCR input and keeps a copy for the QC view
-    assert "ocr.ocr_input" in cmd("seal") and "ocr.ocr_input" in cmd()
+    assert "ocr.ocr_input" in options("seal")["plugins"] and "ocr.ocr_input" in options()["plugins"]
+    assert options()["language"] == ["chi_sim", "eng"]
 
 
 def test_a_red_seal_fades_from_the_ocr_input_but_black_text_stays():

@@ -78,3 +78,32 @@ def test_a_sideways_page_is_read_upright_with_boxes_on_the_scan(corpus):
         # with the step off the page is read as it lies: lines come out of order
         as_is = cer(doc.pages[0], lines_text(read_page(turned, orient=False).lines))
         assert as_is > upright + 0.1
+
+
+def test_the_archival_copy_shows_a_sideways_page_upright(corpus, tmp_path):
+    """The scan stays as it is; the page is shown upright (its /Rotate), and the
+    hit boxes of the text layer land on the title, which is now at the top."""
+    import pikepdf
+    import pypdfium2 as pdfium
+
+    from catalog.page_boxes import find_hits
+    from ocr.images import images_to_pdf
+    from ocr.tesseract import DEFAULT_PREPROCESS, OcrmypdfEngine
+
+    doc = next(d for d in corpus if d.format == "png")
+    scan = Image.open(doc.path).convert("RGB").transpose(Image.Transpose.ROTATE_270)
+    scan.save(tmp_path / "sideways.png", dpi=(300, 300))
+    images_to_pdf(tmp_path / "sideways.png", tmp_path / "sideways.pdf")
+    engine = OcrmypdfEngine(jobs=2, preprocess=DEFAULT_PREPROCESS, recognizer="rapidocr")
+    try:
+        out = engine.process(tmp_path / "sideways.pdf", tmp_path, has_text=False)
+    finally:
+        engine.close()
+    with pikepdf.open(out.pdf) as pdf:
+        assert pdf.pages[0].obj.get("/Rotate") == 270  # a quarter turn counter-clockwise
+        assert pdf.open_metadata().pdfa_status == out.pdfa == "2B"
+    shown = pdfium.PdfDocument(str(out.pdf))[0].render(scale=50 / 72).to_pil()
+    assert shown.height > shown.width  # portrait again
+    title = doc.pages[0].split("\n")[0].replace(" ", "")[:4]
+    boxes = find_hits(out.pdf, 1, title)
+    assert boxes and boxes[0].y < 0.25 and boxes[0].w > boxes[0].h, (title, boxes)

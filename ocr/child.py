@@ -1,0 +1,103 @@
+"""A long-lived OCR process: `python -m ocr.child [--recognizer rapidocr] [--threads N]`.
+
+Starting OCRmyPDF and loading the recognition models costs about a second, more
+than preprocessing a page; a process that OCRs file after file pays it once.
+ocr/pool.py starts these processes, sends them one file at a time and kills
+one that overruns its time limit.
+
+Protocol: one JSON request per line on standard input, one JSON reply per line
+on the original standard output. File descriptor 1 itself is pointed at
+standard error at start, so that a stray print in a library cannot corrupt the
+replies. A request:
+
+    {"input": "...", "output": "...", "options": {...ocrmypdf.ocr keywords},
+     "env": {"DANGAN_OCR_INPUT_STEPS": "...", ...}}
+
+and its reply: {"ok": true, "code": 0} or {"ok": false, "code": N, "detail": [...]}.
+
+The process ends when its standard input closes, and kills itself and its own
+children (Ghostscript, Tesseract) when the process that started it is gone."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+
+OTHER_ERROR = 15  # OCRmyPDF's exit code for an unexpected error
+
+
+class _Collect(logging.Handler):
+    """Keeps the warnings and errors OCRmyPDF logs during one file."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def run(request: dict) -> dict:
+    import ocrmypdf
+    from ocrmypdf.exceptions import ExitCodeException
+
+    os.environ.update(request.get("env", {}))
+    collect = _Collect()
+    logger = logging.getLogger("ocrmypdf")
+    logger.addHandler(collect)
+    try:
+        code = int(ocrmypdf.ocr(request["input"], request["output"], **request["options"]))
+        return {"ok": code == 0, "code": code, "detail": collect.lines[-3:]}
+    except ExitCodeException as exc:
+        return {"ok": False, "code": int(exc.exit_code), "detail": [*collect.lines[-2:], str(exc)]}
+    except Exception as exc:  # reported to the parent, which fails this one file
+        logging.getLogger(__name__).exception("OCR of %s failed", request.get("input"))
+        return {"ok": False, "code": OTHER_ERROR, "detail": [f"{type(exc).__name__}: {exc}"]}
+    finally:
+        logger.removeHandler(collect)
+
+
+def _watch_parent(parent: int) -> None:
+    """Kill this process group once the parent is gone (killed, crashed): an
+    orphaned OCR run would only burn the cores another worker needs."""
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent:
+            if os.getpgid(0) == os.getpid():  # a group of its own (ocr/pool.py)
+                os.killpg(0, signal.SIGKILL)
+            os._exit(1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="dangan OCR process (started by ocr/pool.py)")
+    parser.add_argument("--recognizer", default="tesseract")
+    parser.add_argument("--threads", type=int, default=0, help="ONNX threads to warm up")
+    args = parser.parse_args(argv)
+
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    logging.basicConfig(level=logging.ERROR, format="ocr child %(process)d: %(message)s")
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+
+    import ocrmypdf  # noqa: F401  (loaded once, here, not per file)
+
+    import ocr.ocr_input  # noqa: F401
+
+    if args.recognizer == "rapidocr":
+        from ocr import rapid
+
+        rapid.warm_up(args.threads)
+    for line in sys.stdin:
+        if line.strip():
+            replies.write(json.dumps(run(json.loads(line)), ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
