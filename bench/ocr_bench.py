@@ -5,7 +5,8 @@
 
 Generates (and caches) scanned documents of every class, degradation level and
 image format (born-digital PDFs are left out: they are not OCR'd), with some
-pages fed in sideways and some empty backs (`--sideways-prob`, `--blank-prob`),
+pages fed in sideways, some empty backs and some sheets punched for binding
+(`--sideways-prob`, `--blank-prob`, `--holes-prob`),
 then OCRs every page with each configuration:
 
 - `raw`: the `tesseract` command on each page image, the baseline;
@@ -48,6 +49,7 @@ DEFAULT_CONFIGS = (
 )
 DEFAULT_SIDEWAYS_PROB = 0.15
 DEFAULT_BLANK_PROB = 0.15
+DEFAULT_HOLES_PROB = 0.15
 _SPACE = re.compile(r"\s+")
 
 
@@ -176,7 +178,7 @@ def measure(docs, config: str, jobs: int, languages: str) -> dict:
         wall = time.monotonic() - started
     finally:
         engine.close()
-    rates, sideways, ids_total, ids_found, pages = [], [], 0, 0, 0
+    rates, sideways, ids_total, ids_found, pages, punched = [], [], 0, 0, 0, 0
     blanks_truth, blanks_found, blanks_wrong, reported = 0, 0, 0, False
     for doc, (pages_text, blank) in zip(docs, outputs, strict=True):
         reported = reported or blank is not None
@@ -186,6 +188,7 @@ def measure(docs, config: str, jobs: int, languages: str) -> dict:
             rates.append(rate)
             if doc.degradation["pages"][index].get("sideways"):
                 sideways.append(rate)
+            punched += bool(doc.degradation["pages"][index].get("holes"))
             said_blank = blank is not None and index + 1 in blank
             blanks_truth += not truth
             blanks_found += said_blank and not truth
@@ -203,6 +206,7 @@ def measure(docs, config: str, jobs: int, languages: str) -> dict:
         "cer_median": statistics.median(rates),
         "cer_sideways": statistics.fmean(sideways) if sideways else None,
         "sideways_pages": len(sideways),
+        "punched_pages": punched,
         "id_numbers": ids_total,
         "id_exact": ids_found / ids_total if ids_total else None,
         "blank_pages": blanks_truth,
@@ -282,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--sideways-prob", type=float, default=DEFAULT_SIDEWAYS_PROB)
     parser.add_argument("--blank-prob", type=float, default=DEFAULT_BLANK_PROB)
+    parser.add_argument("--holes-prob", type=float, default=DEFAULT_HOLES_PROB)
     parser.add_argument("--study", choices=("denoise",), help="compare denoising filters instead")
     args = parser.parse_args(argv)
     from dangan.synth import generate_corpus, load_corpus
@@ -290,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     name = f"corpus-{args.seed}-{args.count}"
     if args.sideways_prob or args.blank_prob:
         name += f"-s{args.sideways_prob:g}-b{args.blank_prob:g}"
+    if args.holes_prob:
+        name += f"-h{args.holes_prob:g}"
     corpus = args.cache / name
     if (corpus / "manifest.json").is_file():
         docs = load_corpus(corpus)
@@ -301,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
             formats=formats,
             sideways_prob=args.sideways_prob,
             blank_prob=args.blank_prob,
+            holes_prob=args.holes_prob,
         )
     if args.study == "denoise":
         study = denoise_study(docs)
@@ -317,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     first = results[0]
     print(
         f"{len(docs)} documents, {first['pages']} pages ({', '.join(formats)}; "
-        f"{first['sideways_pages']} sideways, {first['blank_pages']} empty backs), "
+        f"{first['sideways_pages']} sideways, {first['blank_pages']} empty backs, "
+        f"{first['punched_pages']} punched for binding), "
         f"{args.jobs} files at a time"
     )
     print(

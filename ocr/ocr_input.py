@@ -75,13 +75,14 @@ def prepare(image: Image.Image, steps: set[str]) -> Prepared:
         return Prepared(image, False)
     dpi = _dpi(image)
     work, grey = _arrays(image, "seal" in steps)
+    page_grey, band = grey, None
     if "border" in steps:
-        mask = preprocess.border_mask(grey, dpi)
-        if mask.any():
+        band = preprocess.border_mask(grey, dpi)
+        if band.any():
             work = work.copy()
-            work[mask] = 255
+            work[band] = 255
             grey = work if work.ndim == 2 else cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
-    blank = "blank" in steps and preprocess.is_blank(grey, dpi, borders_removed="border" in steps)
+    blank = "blank" in steps and preprocess.is_blank(page_grey, dpi, band=band)
     if "denoise" in steps:
         work = preprocess.denoise(work, dpi)
     if "binarize" in steps:

@@ -6,7 +6,9 @@
   for it;
 - `ink_area`: how much of the page is ink in marks larger than dust specks,
   at ~100 dpi against the local paper brightness (a blank page, an empty back
-  with the front showing through faintly, has none);
+  with the front showing through faintly, has none); binding holes (dark round
+  spots of a punch's size near an edge: the scanner lid seen through the
+  sheet) are not ink;
 - `denoise`: a light Gaussian blur (sigma 0.8 px at 200 dpi) against grain and
   JPEG artefacts; `python -m bench.ocr_bench --study denoise` compared it with a
   3x3 median, a bilateral filter and non-local means (docs/status.md).
@@ -27,6 +29,8 @@ INK_CONTRAST = 60  # how much darker than the paper around it ink is
 SPECK_AREA_MM2 = 1.0  # marks smaller than this are dust, not writing
 BLANK_INK_MM2 = 8.0  # less ink than this (about one small character) is a blank page
 EDGE_IGNORE = 0.02  # share of each edge left out of the ink measure
+HOLE_MM = (3.5, 9.0)  # binding holes: diameters from small punches to 8 mm ones
+HOLE_EDGE_MM = 30.0  # a binding hole's centre lies this close to an edge at most
 
 
 def _factor(dpi: float, target: int) -> int:
@@ -98,18 +102,19 @@ def border_mask(grey: np.ndarray, dpi: float) -> np.ndarray:
     return mask
 
 
-def ink_area(grey: np.ndarray, dpi: float, *, borders_removed: bool = False) -> float:
+def ink_area(grey: np.ndarray, dpi: float, *, band: np.ndarray | None = None) -> float:
     """Square millimetres of ink on the page in marks larger than a speck; dark
-    scanner bands (unless already removed) and the outermost edges are left out."""
+    scanner bands (`band`, found here when not given), binding holes and the
+    outermost edges are left out."""
     f = _factor(dpi, BLANK_DPI)
     height, width = grey.shape
     size = (max(1, width // f), max(1, height // f))
     small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-    if not borders_removed:
-        band = border_mask(grey, dpi).astype(np.uint8)
-        band = cv2.resize(band, size, interpolation=cv2.INTER_NEAREST).astype(bool)
-        small[band] = 255
+    if band is None:
+        band = border_mask(grey, dpi)
+    band = cv2.resize(band.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
     sdpi = dpi / f
+    small[band | hole_mask(small, sdpi, band)] = 255
     # paper brightness around each pixel: the brightest value in a ~5 mm window
     k = max(3, round(5 / 25.4 * sdpi) | 1)
     paper = cv2.dilate(small, np.ones((k, k), np.uint8))
@@ -122,9 +127,38 @@ def ink_area(grey: np.ndarray, dpi: float, *, borders_removed: bool = False) -> 
     return float(areas[areas >= SPECK_AREA_MM2].sum())
 
 
-def is_blank(grey: np.ndarray, dpi: float, *, borders_removed: bool = False) -> bool:
+def hole_mask(grey: np.ndarray, dpi: float, band: np.ndarray | None = None) -> np.ndarray:
+    """True on binding holes: solid dark spots of a punch's size whose centre
+    lies near an edge of the page. Solid: what is left of the dark pixels after
+    an opening with a disc wider than any pen stroke, so writing never counts.
+    A hole that runs into a scanner band (`band`) is what lies outside it."""
+    mm = 25.4 / dpi
+    height, width = grey.shape
+    dark = (grey < BORDER_DARK).astype(np.uint8)
+    core = max(3, round(HOLE_MM[0] * 0.7 / mm) | 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (core, core))
+    solid = cv2.morphologyEx(dark, cv2.MORPH_OPEN, disc)
+    if band is not None:
+        solid[band] = 0
+    count, labels, stats, centres = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    holes = []
+    for label in range(1, count):
+        _, _, w, h, _ = stats[label]
+        cx, cy = centres[label]
+        edge = min(cx, cy, width - cx, height - cy) * mm
+        if max(w, h) * mm <= HOLE_MM[1] and edge <= HOLE_EDGE_MM:
+            holes.append(label)
+    if not holes:
+        return np.zeros(grey.shape, dtype=bool)
+    # give back what the opening shaved off the spot, and its soft rim
+    reach = core // 2 + max(1, round(0.5 / mm))
+    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    return cv2.dilate(np.isin(labels, holes).astype(np.uint8), grow) > 0
+
+
+def is_blank(grey: np.ndarray, dpi: float, *, band: np.ndarray | None = None) -> bool:
     """A separator sheet or an empty back: less ink than one small character."""
-    return ink_area(grey, dpi, borders_removed=borders_removed) < BLANK_INK_MM2
+    return ink_area(grey, dpi, band=band) < BLANK_INK_MM2
 
 
 DENOISERS = {

@@ -122,6 +122,29 @@ def test_dust_and_dark_bands_alone_leave_a_page_blank():
     assert is_blank(_grey(Image.fromarray(arr)), DPI)
 
 
+@pytest.mark.parametrize("level", ["light", "heavy"])
+def test_binding_holes_leave_an_empty_back_blank_but_not_a_dot_mid_page(level: str):
+    from dangan.synth.degrade import punch_holes
+
+    rng = random.Random(f"holes-{level}")
+    back, _ = empty_back(_page(), rng)
+    for side in ("left", "right"):
+        punched, _ = degrade_page(punch_holes(back, side, 20, DPI), level, rng, rotate_prob=0.0)
+        grey = _grey(punched)
+        # nothing left, also where a hole runs into a dark scanner band (heavy)
+        assert ink_area(grey, DPI) < 1.0, (side, ink_area(grey, DPI))
+    # the same discs in the middle of the page are marks, and a word beside the
+    # holes still makes a written page
+    arr = np.array(back)
+    cv2.circle(arr, (A4[0] // 2, A4[1] // 2), 24, (20, 20, 20), -1)
+    assert not is_blank(_grey(Image.fromarray(arr)), DPI)
+    word = punch_holes(back, "left", 20, DPI)
+    ImageDraw.Draw(word).text(
+        (300, 1100), "同意", font=pil_font(image_font_sets()[0].regular, 30), fill=(24, 24, 24)
+    )
+    assert not is_blank(_grey(word), DPI)
+
+
 def test_blank_step_reports_and_the_engine_gets_an_empty_image():
     back, _ = empty_back(_page(), random.Random(2))
     back.info["dpi"] = (DPI, DPI)
@@ -176,11 +199,39 @@ def test_generator_can_feed_pages_sideways_and_add_empty_backs(tmp_path: Path):
 
 def test_existing_seeds_keep_their_pages_when_the_new_options_are_off(tmp_path: Path):
     plain = generate_corpus(tmp_path / "a", 4, seed=21, dpi=60)
-    off = generate_corpus(tmp_path / "b", 4, seed=21, dpi=60, sideways_prob=0, blank_prob=0)
+    off = generate_corpus(
+        tmp_path / "b", 4, seed=21, dpi=60, sideways_prob=0, blank_prob=0, holes_prob=0
+    )
     for a, b in zip(plain, off, strict=True):
         assert a.path.read_bytes() == b.path.read_bytes()
         assert a.degradation == b.degradation
-        assert not any("sideways" in p or "blank" in p for p in a.degradation["pages"])
+        assert not any(
+            key in p for p in a.degradation["pages"] for key in ("sideways", "blank", "holes")
+        )
+
+
+def test_generator_punches_both_sides_of_a_sheet(tmp_path: Path):
+    cls = next(c for c in load_schedule() if c.code == "employee_enrol")
+    doc = generate_document(
+        tmp_path,
+        "punched",
+        cls,
+        "tiff",
+        "clean",
+        random.Random(3),
+        dpi=100,
+        pages=1,
+        blank_prob=1.0,
+        holes_prob=1.0,
+    )
+    assert [p.get("holes", {}).get("count") for p in doc.degradation["pages"]] == [2, 2]
+    with Image.open(doc.path) as tiff:
+        for index, side in enumerate(("left", "right")):
+            tiff.seek(index)
+            grey = np.asarray(tiff.convert("L"))
+            x = round(12 * 100 / 25.4)
+            column = grey[:, x] if side == "left" else grey[:, grey.shape[1] - x]
+            assert (column < 80).sum() >= 2 * 20, side  # two discs about 24 px high
 
 
 # --- end to end -----------------------------------------------------------------

@@ -8,16 +8,23 @@ import sys
 from pathlib import Path
 
 from dangan.synth.corpus import DEFAULT_BLANK_PROB, FORMATS, generate_corpus
-from dangan.synth.degrade import DEFAULT_ROTATE_PROB, DEFAULT_SIDEWAYS_PROB, LEVELS
+from dangan.synth.degrade import (
+    DEFAULT_HOLES_PROB,
+    DEFAULT_ROTATE_PROB,
+    DEFAULT_SIDEWAYS_PROB,
+    LEVELS,
+)
 
 
 def _flag(page: dict) -> str:
-    """R: turned 180°, S: sideways, B: empty back, .: none of these."""
+    """R: turned 180°, S: sideways, B: empty back, H: punched, .: none of these."""
     if page.get("blank"):
         return "B"
     if page.get("sideways"):
         return "S"
-    return "R" if page.get("rotated_180") else "."
+    if page.get("rotated_180"):
+        return "R"
+    return "H" if page.get("holes") else "."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_BLANK_PROB,
         help="chance that a page of a TIFF or image PDF is followed by its empty back",
     )
+    parser.add_argument(
+        "--holes-prob",
+        type=float,
+        default=DEFAULT_HOLES_PROB,
+        help="chance that a sheet is punched for binding (two holes, dark in the scan)",
+    )
     parser.add_argument("--bad-files", action="store_true", help="also write problem files")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -66,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         rotate_prob=args.rotate_prob,
         sideways_prob=args.sideways_prob,
         blank_prob=args.blank_prob,
+        holes_prob=args.holes_prob,
     )
     out = sys.stdout
     for doc in docs:

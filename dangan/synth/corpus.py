@@ -20,11 +20,13 @@ from PIL import Image
 
 from dangan.synth.content import build_form
 from dangan.synth.degrade import (
+    DEFAULT_HOLES_PROB,
     DEFAULT_ROTATE_PROB,
     DEFAULT_SIDEWAYS_PROB,
     LEVELS,
     degrade_page,
     empty_back,
+    punch_holes,
 )
 from dangan.synth.fonts import FontSet, Measurer, image_font_sets, pdf_font_set
 from dangan.synth.layout import PageLayout, layout_form
@@ -152,9 +154,11 @@ def _scanned_pages(
     rotate_prob: float,
     sideways_prob: float,
     blank_prob: float,
+    holes_prob: float = DEFAULT_HOLES_PROB,
 ) -> tuple[list[Image.Image], list[dict[str, Any]], list[str]]:
     """Rendered and degraded pages with their records and printed text; a page
-    may be followed by its empty back (text "") when `blank_prob` > 0."""
+    may be followed by its empty back (text "") when `blank_prob` > 0, and a
+    sheet punched for binding (front and back) when `holes_prob` > 0."""
     images: list[Image.Image] = []
     infos: list[dict[str, Any]] = []
     texts: list[str] = []
@@ -164,8 +168,11 @@ def _scanned_pages(
         if blank_prob > 0 and rng.random() < blank_prob:
             back, strength = empty_back(clean, rng)
             sheets.append((back, "", strength))
+        shade = rng.randint(0, 60) if holes_prob > 0 and rng.random() < holes_prob else None
         for sheet, text, show_through in sheets:
             front = show_through is None
+            if shade is not None:  # punched on the left: on the back the holes are on the right
+                sheet = punch_holes(sheet, "left" if front else "right", shade, dpi)
             img, info = degrade_page(
                 sheet,
                 level,
@@ -177,6 +184,8 @@ def _scanned_pages(
             )
             if not front:
                 info |= {"blank": True, "show_through": show_through}
+            if shade is not None:
+                info["holes"] = {"count": 2, "shade": shade}
             if lossy and info["jpeg_quality"] is None:
                 info["jpeg_quality"] = _JPEG_DEFAULT_QUALITY
             images.append(img)
@@ -199,6 +208,7 @@ def generate_document(
     rotate_prob: float = DEFAULT_ROTATE_PROB,
     sideways_prob: float = DEFAULT_SIDEWAYS_PROB,
     blank_prob: float = DEFAULT_BLANK_PROB,
+    holes_prob: float = DEFAULT_HOLES_PROB,
 ) -> SampleDoc:
     """Write one document of class `cls` as `fmt` into `out_dir`, with its truth file.
 
@@ -225,6 +235,7 @@ def generate_document(
             rotate_prob=rotate_prob,
             sideways_prob=sideways_prob,
             blank_prob=blank_prob if fmt not in SINGLE_PAGE_FORMATS else 0.0,
+            holes_prob=holes_prob,
         )
         _write_images(images, infos, fmt, path, dpi)
     doc = SampleDoc(
@@ -263,6 +274,7 @@ def generate_corpus(
     rotate_prob: float = DEFAULT_ROTATE_PROB,
     sideways_prob: float = DEFAULT_SIDEWAYS_PROB,
     blank_prob: float = DEFAULT_BLANK_PROB,
+    holes_prob: float = DEFAULT_HOLES_PROB,
 ) -> list[SampleDoc]:
     """Generate `count` documents into `out_dir` and write `manifest.json`.
 
@@ -304,6 +316,7 @@ def generate_corpus(
             rotate_prob=rotate_prob,
             sideways_prob=sideways_prob,
             blank_prob=blank_prob,
+            holes_prob=holes_prob,
         )
         docs.append(doc)
     manifest = {

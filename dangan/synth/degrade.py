@@ -1,5 +1,6 @@
 """Make a clean page look scanned: skew, noise, blur, JPEG, light, borders, flips,
-pages fed in sideways, and empty backs with the front showing through.
+pages fed in sideways, empty backs with the front showing through, and binding
+holes.
 
 `degrade_page` returns the degraded image and a JSON-ready record of exactly
 what was applied, which goes into the ground truth. All work is done with
@@ -20,6 +21,7 @@ from PIL import Image
 LEVELS = ("clean", "light", "medium", "heavy")
 DEFAULT_ROTATE_PROB = 0.05
 DEFAULT_SIDEWAYS_PROB = 0.0  # off by default: existing seeds keep their bytes
+DEFAULT_HOLES_PROB = 0.0  # the same
 EDGES = ("top", "bottom", "left", "right")
 
 
@@ -148,6 +150,19 @@ def empty_back(front: Image.Image, rng: random.Random) -> tuple[Image.Image, flo
     arr = np.asarray(front.convert("RGB"), dtype=np.float32)[:, ::-1]
     back = 255.0 - (255.0 - arr) * strength
     return Image.fromarray(np.clip(back, 0, 255).astype(np.uint8)), strength
+
+
+def punch_holes(sheet: Image.Image, side: str, shade: int, dpi: int) -> Image.Image:
+    """Two binding holes (ISO 838: 6 mm wide, 80 mm apart, centres 12 mm in from
+    the edge) along `side` ("left" or "right"), as a scanner shows them: its lid
+    seen through the paper, grey level `shade`."""
+    arr = np.array(sheet.convert("RGB"))
+    h, w = arr.shape[:2]
+    px = dpi / 25.4
+    x = round(12 * px) if side == "left" else w - round(12 * px)
+    for dy in (-40, 40):
+        cv2.circle(arr, (x, round(h / 2 + dy * px)), round(3 * px), (shade,) * 3, -1, cv2.LINE_AA)
+    return Image.fromarray(arr)
 
 
 def degrade_page(
