@@ -27,6 +27,7 @@ import secrets
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,9 @@ from dangan.archive import Archive
 log = logging.getLogger(__name__)
 
 BLOB_PREFIX = "blob:"  # a job path in the object store's inbox/ prefix
+# An inbox entry without a job row at two sweeps this far apart was left by a
+# submit that died between storing the file and committing its row.
+INBOX_SWEEP_S = 3600.0
 
 STAGES = {
     "queued": "排队中",
@@ -186,6 +190,44 @@ class IntakeQueue:
             )
         return cur.rowcount == 1
 
+    def inbox_entries(self) -> dict[str, str]:
+        """Every inbox entry by job id: a file under DANGAN_HOME/inbox, or an
+        object under the store's inbox/ prefix (as a job path, `blob:` key)."""
+        entries = {p.name.removesuffix(".bin"): str(p) for p in self.inbox.glob("*.bin")}
+        if self.archive.settings.s3_endpoint:
+            for key in self.archive.blobs.list("inbox/"):
+                if key.endswith(".bin"):
+                    entries[key.removeprefix("inbox/").removesuffix(".bin")] = BLOB_PREFIX + key
+        return entries
+
+    def sweep_inbox(self, suspects: set[str] | frozenset[str] = frozenset()) -> set[str]:
+        """Delete inbox entries no job needs: those whose job is done (a worker
+        died between recording the outcome and deleting the file), and those
+        without a job row now that had none at the previous sweep either
+        (`suspects`). Returns the entries without a job row, for the next sweep."""
+        entries = self.inbox_entries()
+        if not entries:
+            return set()
+        ids = list(entries)
+        states: dict[str, str] = {}
+        conn = self.archive.catalog.connection()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(
+                f"SELECT id, state FROM intake_jobs WHERE id IN ({marks})", chunk
+            ).fetchall():
+                states[row[0]] = row[1]
+        orphans = set()
+        for job_id, path in entries.items():
+            state = states.get(job_id)
+            if state is None and job_id not in suspects:
+                orphans.add(job_id)
+            elif state in (None, "done"):
+                log.warning("intake: inbox entry %s has no job waiting for it; deleted", path)
+                _discard(self, Job(job_id, "", "", path))
+        return orphans
+
     def batch(self, batch: str) -> list[dict]:
         rows = self.archive.catalog.connection().execute(
             "SELECT id, filename, state, stage, pages, pages_done, status, record_id, result, error,"
@@ -312,6 +354,28 @@ def _ingest(queue: IntakeQueue, job: Job, path: Path | None, ingest_file, report
     return result
 
 
+class InboxSweeper:
+    """`IntakeQueue.sweep_inbox` at start and every `every_s` seconds after,
+    called from a worker's idle moments."""
+
+    def __init__(self, queue: IntakeQueue, every_s: float = INBOX_SWEEP_S):
+        self.queue = queue
+        self.every_s = every_s
+        self._due = time.monotonic()
+        self._suspects: set[str] = set()
+        self._lock = threading.Lock()
+
+    def maybe(self) -> None:
+        with self._lock:
+            if time.monotonic() < self._due:
+                return
+            self._due = time.monotonic() + self.every_s
+            try:
+                self._suspects = self.queue.sweep_inbox(self._suspects)
+            except Exception:  # a database or object store that blinked: next time
+                log.exception("intake: inbox sweep failed")
+
+
 class ThreadWorker:
     """The embedded task runner: `threads` workers in this process, woken when
     a job is submitted and every few seconds in any case."""
@@ -320,6 +384,7 @@ class ThreadWorker:
         self.queue = queue
         self.threads = threads
         self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.sweeper = InboxSweeper(queue)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._workers: list[threading.Thread] = []
@@ -348,6 +413,7 @@ class ThreadWorker:
                 log.exception("intake worker could not claim a job")
                 job = None
             if job is None:
+                self.sweeper.maybe()
                 self._wake.wait(3)
                 self._wake.clear()
                 continue

@@ -23,7 +23,7 @@ import socket
 import threading
 from typing import Protocol
 
-from ingest.intake import IntakeQueue, ThreadWorker, process_job
+from ingest.intake import InboxSweeper, IntakeQueue, ThreadWorker, process_job
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class ProcrastinateWorker:
         self.threads = threads
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.lease_s = queue.lease_s
+        self.sweeper = InboxSweeper(queue)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._main: asyncio.Task | None = None
         self._thread: threading.Thread | None = None
@@ -145,9 +146,11 @@ class ProcrastinateWorker:
                 reaper.cancel()
 
     async def _retry_stalled(self, app) -> None:
-        """Hand the jobs of workers that stopped beating to the living ones."""
+        """Hand the jobs of workers that stopped beating to the living ones (and
+        sweep the inbox now and then)."""
         while True:
             await asyncio.sleep(max(0.5, self.lease_s / 2))
+            await asyncio.to_thread(self.sweeper.maybe)
             try:
                 stalled = await app.job_manager.get_stalled_jobs(
                     queue=QUEUE, seconds_since_heartbeat=self.lease_s

@@ -186,3 +186,33 @@ def test_ocr_reports_the_page_it_is_on(tmp_path: Path, corpus):
     done = [a[2] for a in heard if a[0] == "ocr" and len(a) > 2 and a[2]]
     assert done and done == sorted(done) and set(done) <= set(range(1, pages + 1))
     assert heard[-1][0] == "storing"
+
+
+@pytest.mark.parametrize("store", ["local", "minio"])
+def test_the_inbox_sweep_deletes_only_what_no_job_needs(request, tmp_path: Path, store):
+    """An entry whose submit died before its job row committed goes at the second
+    sweep that finds it without a row; one whose job is done goes at once; an
+    entry of a queued job stays."""
+    env = {"DANGAN_HOME": str(tmp_path / "h")}
+    if store == "minio":
+        env |= minio_bucket(request.getfixturevalue("minio_env"))
+    with Archive.open(Settings.from_env(env)) as archive:
+        queue = IntakeQueue(archive)
+        ids = []
+        for name in ("queued", "done"):
+            (tmp_path / name).write_bytes(b"scan")
+            ids.append(queue.submit("b1", name, tmp_path / name, "clerk"))
+        queued, done = ids
+        queue.finish(done, {"status": "rejected", "error": "x"})  # its delete was lost
+        if store == "minio":
+            archive.blobs.put_bytes("inbox/0123456789abcdef.bin", b"orphan")
+        else:
+            (queue.inbox / "0123456789abcdef.bin").write_bytes(b"orphan")
+        assert set(queue.inbox_entries()) == {queued, done, "0123456789abcdef"}
+
+        suspects = queue.sweep_inbox()
+        assert suspects == {"0123456789abcdef"}
+        assert set(queue.inbox_entries()) == {queued, "0123456789abcdef"}
+        assert queue.sweep_inbox(suspects) == set()
+        assert set(queue.inbox_entries()) == {queued}
+        assert queue.state(queued) == "queued"
