@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,11 +38,20 @@ def open_catalog(settings: Settings) -> SqlCatalog:
     if not settings.database_url:
         return SqliteCatalog(settings.catalog_path)
     from catalog.db import open_database
-    from dangan.errors import ConfigError
 
     db = open_database(settings.database_url, settings.catalog_path)
-    try:
+    with database_errors():
         return SqlCatalog(db)
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """The database driver's errors (unreachable server, refused login) as a
+    ConfigError that names the setting."""
+    from dangan.errors import ConfigError
+
+    try:
+        yield
     except Exception as exc:
         if type(exc).__module__.split(".")[0] not in ("psycopg", "sqlalchemy", "sqlite3"):
             raise

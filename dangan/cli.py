@@ -170,6 +170,34 @@ def cmd_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the catalog database to the newest schema (every command does it
+    on opening; this one does only that, e.g. before workers are rolled out)."""
+    from catalog.db import open_database
+    from catalog.migrate import current_revision, upgrade
+    from catalog.migrations import HEAD
+    from dangan.archive import database_errors
+    from dangan.config import Settings
+
+    settings = Settings.from_env()
+    settings.ensure_dirs()
+    db = open_database(settings.database_url, settings.catalog_path)
+    try:
+        with database_errors():
+            before = current_revision(db)
+            if before == HEAD:
+                print(f"目录数据库结构已是最新（版本 {HEAD}）。")
+                return 0
+            if args.check:
+                print(f"目录数据库结构需要升级：当前版本 {before or '无'}，最新版本 {HEAD}。")
+                return 1
+            upgrade(db)
+        print(f"目录数据库结构已升级：版本 {before or '无'} → {HEAD}。")
+        return 0
+    finally:
+        db.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dangan", description="医保业务档案数字化与管理")
     parser.add_argument("-v", "--verbose", action="store_true", help="输出详细日志")
@@ -203,6 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="把目录数据库升级到最新结构（各命令启动时也会自动升级）")
+    p.add_argument("--check", action="store_true", help="只检查，不升级；需要升级时退出码为 1")
+    p.set_defaults(func=cmd_migrate)
 
     cli_filing.add_parsers(sub)
     cli_access.add_parsers(sub)

@@ -79,6 +79,21 @@ def test_migrations_reach_head_once(locator):
     again.close()
 
 
+def test_the_migrate_command_checks_and_upgrades(locator, tmp_path: Path):
+    from conftest import run_cli
+
+    kind, where = locator
+    env = {"DANGAN_DATABASE_URL": where if kind == "postgresql" else f"sqlite:///{where}"}
+    home = tmp_path / "home"
+    check = run_cli(home, "migrate", "--check", env=env)
+    assert check.returncode == 1 and "当前版本 无" in check.stdout and HEAD in check.stdout
+    assert "→ " + HEAD in run_cli(home, "migrate", env=env, check=True).stdout
+    assert "已是最新" in run_cli(home, "migrate", "--check", env=env, check=True).stdout
+    wrong = {"DANGAN_DATABASE_URL": "postgresql://nobody:x@127.0.0.1:1/none"}
+    refused = run_cli(home, "migrate", env=wrong)
+    assert refused.returncode == 3 and "DANGAN_DATABASE_URL" in refused.stderr
+
+
 def test_a_record_comes_back_as_it_was_stored(catalog):
     record = _record("r1")
     catalog.add_record(record)
