@@ -171,20 +171,15 @@ def test_denoising_smooths_grain_and_keeps_strokes():
 # --- synthetic scans ------------------------------------------------------------
 
 
-def test_generator_can_feed_pages_sideways_and_add_empty_backs(tmp_path: Path):
+def _tiff(folder: Path, name: str, level: str, seed: int, pages: int, **chances):
+    """A generated TIFF scan of an enrolment form at 100 dpi."""
     cls = next(c for c in load_schedule() if c.code == "employee_enrol")
-    doc = generate_document(
-        tmp_path,
-        "sideways",
-        cls,
-        "tiff",
-        "medium",
-        random.Random(7),
-        dpi=100,
-        pages=2,
-        sideways_prob=1.0,
-        blank_prob=1.0,
-    )
+    rng = random.Random(seed)
+    return generate_document(folder, name, cls, "tiff", level, rng, dpi=100, pages=pages, **chances)
+
+
+def test_generator_can_feed_pages_sideways_and_add_empty_backs(tmp_path: Path):
+    doc = _tiff(tmp_path, "sideways", "medium", 7, 2, sideways_prob=1.0, blank_prob=1.0)
     infos = doc.degradation["pages"]
     assert [bool(i.get("blank")) for i in infos] == [False, True] * (len(infos) // 2)
     assert [bool(t) for t in doc.pages] == [not i.get("blank") for i in infos]
@@ -211,19 +206,7 @@ def test_existing_seeds_keep_their_pages_when_the_new_options_are_off(tmp_path: 
 
 
 def test_generator_punches_both_sides_of_a_sheet(tmp_path: Path):
-    cls = next(c for c in load_schedule() if c.code == "employee_enrol")
-    doc = generate_document(
-        tmp_path,
-        "punched",
-        cls,
-        "tiff",
-        "clean",
-        random.Random(3),
-        dpi=100,
-        pages=1,
-        blank_prob=1.0,
-        holes_prob=1.0,
-    )
+    doc = _tiff(tmp_path, "punched", "clean", 3, 1, blank_prob=1.0, holes_prob=1.0)
     assert [p.get("holes", {}).get("count") for p in doc.degradation["pages"]] == [2, 2]
     with Image.open(doc.path) as tiff:
         for index, side in enumerate(("left", "right")):
