@@ -143,7 +143,11 @@ def test_worker_processes_share_a_batch_and_finish_a_killed_workers_job(
     by_name = {j["filename"]: j for j in jobs}
     for scan in scans:
         assert by_name[scan.name]["status"] == "archived", by_name[scan.name]
-    assert by_name[scans[0].name]["attempts"] == 2
+    # the job the first worker died on was done again, once (which job that was
+    # depends on the claim order of files submitted within one millisecond)
+    retried = [j["filename"] for j in jobs if j["attempts"] == 2]
+    assert len(retried) == 1 and retried[0] in {s.name for s in scans}, jobs
+    assert all(j["attempts"] in (1, 2) for j in jobs), jobs
     # the dead worker finished nothing; both others took jobs (names are host:pid:thread)
     assert len({j["worker"].split(":")[1] for j in jobs}) == 2, jobs
     archive = Archive.open(Settings.from_env({**env, "DANGAN_HOME": str(home)}))
