@@ -82,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
+    # errors to standard error; OCRmyPDF's warnings too, but only into the reply
     logging.basicConfig(level=logging.ERROR, format="ocr child %(process)d: %(message)s")
+    logging.getLogger().handlers[0].setLevel(logging.ERROR)
+    logging.getLogger("ocrmypdf").setLevel(logging.WARNING)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
 
     import ocrmypdf  # noqa: F401  (loaded once, here, not per file)
