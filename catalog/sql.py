@@ -83,6 +83,16 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+# records columns read into Record fields of the same name: as stored, or JSON text
+_PLAIN_COLUMNS = (
+    "id", "sha256", "filename", "media_type", "size", "page_count", "title", "ocr_mode",
+    "created_at", "status", "doc_type", "category", "retention", "formed_date",
+    "disposal_date", "confidence", "schedule_version", "archival_prefix", "archival_code",
+    "security_level",
+)  # fmt: skip
+_JSON_COLUMNS = ("metadata", "review_reasons", "fields")
+
+
 class SqlCatalog:
     def __init__(self, db: Database):
         from catalog.migrate import upgrade
@@ -253,31 +263,10 @@ class SqlCatalog:
             )
         ]
         return Record(
-            id=row["id"],
-            sha256=row["sha256"],
-            filename=row["filename"],
-            media_type=row["media_type"],
-            size=row["size"],
-            page_count=row["page_count"],
-            title=row["title"],
-            ocr_mode=row["ocr_mode"],
-            created_at=row["created_at"],
-            metadata=json.loads(row["metadata"]),
+            **{name: row[name] for name in _PLAIN_COLUMNS},
+            **{name: json.loads(row[name]) for name in _JSON_COLUMNS},
             files=files,
             pages=pages,
-            status=row["status"],
-            doc_type=row["doc_type"],
-            category=row["category"],
-            retention=row["retention"],
-            formed_date=row["formed_date"],
-            disposal_date=row["disposal_date"],
-            confidence=row["confidence"],
-            review_reasons=json.loads(row["review_reasons"]),
-            schedule_version=row["schedule_version"],
-            fields=json.loads(row["fields"]),
-            archival_prefix=row["archival_prefix"],
-            archival_code=row["archival_code"],
-            security_level=row["security_level"],
         )
 
     def get(self, record_id: str) -> Record | None:
