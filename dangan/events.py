@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from dangan.errors import DanganError
+from dangan.errors import DanganError, ExitCode
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ TIMEOUT_S = 10
 
 
 class WebhookError(DanganError):
-    exit_code = 2
+    exit_code = ExitCode.INVALID_INPUT
     http_status = 422
     code = "webhook"
 
