@@ -36,6 +36,30 @@ def catalog_env(home: Path | str) -> dict[str, str]:
     return {"DANGAN_DATABASE_URL": _PG_URLS[key]}
 
 
+# Fixtures that start real servers or run real OCR over the sample corpus: a test
+# using one belongs to the full run (CI), not to `scripts/test.sh --fast`.
+SLOW_FIXTURES = {"corpus", "ingested", "minio_env", "elastic_env", "postgres_env"}
+# Test modules whose tests run OCR, start processes or a browser throughout.
+SLOW_MODULES = {
+    "test_browser",
+    "test_cli_end_to_end",
+    "test_crash_safety",
+    "test_demo",
+    "test_integration",
+    "test_ocr_input",
+    "test_ocr_pool",
+    "test_preprocess",
+    "test_rapid",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _catalog_for_every_home():
     """With DANGAN_TEST_CATALOG=postgresql, settings built for a home in tests
