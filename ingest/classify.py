@@ -281,15 +281,18 @@ def load_seed() -> Seed:
 def seed_examples(schedule: Schedule, seed: Seed | None = None) -> list[tuple[str, str]]:
     """(text, code) for every class of `schedule`: its seed forms, with the
     schedule's own titles where an agency renamed the class; for a class the
-    seed has no forms of, the generic forms under its titles."""
+    seed has no forms of, the generic forms under its titles and with the
+    words of its schedule row (material, business stage)."""
     seed = seed or load_seed()
     examples = []
     for row in schedule.rows:
         titles = row.titles
         forms = seed.forms.get(row.code)
         if not forms:
+            words = f"{row.material} {row.business_stage}"
             forms = [
-                (None, f"{titles[i % len(titles)]}\n{text}") for i, text in enumerate(seed.generic)
+                (None, f"{titles[i % len(titles)]}\n{words}\n{text}")
+                for i, text in enumerate(seed.generic)
             ]
         for i, (title, text) in enumerate(forms):
             if title and title not in titles:
@@ -302,7 +305,8 @@ def _fingerprint(schedule: Schedule, extra: Sequence[tuple[str, str]], seed: See
     digest = hashlib.sha256()
     digest.update(f"{MODEL_FORMAT}:{seed.digest}:{SEED_WEIGHT}\n".encode())
     for row in schedule.rows:
-        digest.update(f"{row.code}|{'|'.join(row.titles)}\n".encode())
+        words = "|".join((row.code, row.material, row.business_stage, *row.titles))
+        digest.update(f"{words}\n".encode())
     for text, code in extra:
         digest.update(f"{code}\0{text}\0".encode())
     return digest.hexdigest()[:16]

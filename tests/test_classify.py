@@ -139,7 +139,10 @@ def test_a_class_an_agency_adds_is_learnt_from_its_titles():
     schedule = _with_rows(row)
     examples = [text for text, code in seed_examples(schedule) if code == "long_care"]
     assert len(examples) == len(load_seed().generic) > 0
-    assert all(text.startswith("长期护理保险待遇申请表") for text in examples)
+    assert all(
+        text.startswith("长期护理保险待遇申请表\n长期护理保险待遇申请材料 长期护理")
+        for text in examples
+    )
     classifier = Classifier(schedule, train(schedule))
     result = classifier.classify(["长期护理保险待遇申请表\n姓名 张三 公民身份号码 " + VALID_ID])
     assert result.code == "long_care" and result.confidence > 0.9
