@@ -35,8 +35,9 @@ from retention.schedule import ScheduleRow
 TITLE_VARIANT_RATE = 0.3
 # Titles used by some provinces that are *not* in the schedule's typical_titles:
 # a classifier must recognise them from wording and body, not by lookup.
-# `build_form(..., alt_titles=False)` leaves them out (the classifier's own
-# bootstrap training set does, so benchmarks measure generalisation).
+# `build_form(..., alt_titles=False)` leaves them out (the classifier's committed
+# seed set, dangan/synth/classifier_seed.py, does, so benchmarks measure
+# generalisation).
 ALT_TITLES: dict[str, tuple[str, ...]] = {
     "unit_registration": ("用人单位参加医疗保险登记表", "单位医疗保险参保登记表"),
     "employee_enrol": ("职工医疗保险增加人员申报表", "医疗保险参保人员增加表"),
