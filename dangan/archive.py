@@ -196,7 +196,7 @@ class Archive:
 
     def classifier(self):
         """The record classifier, trained on first use (see ingest/classify.py)
-        from the synthetic bootstrap set plus every class a clerk confirmed."""
+        from the committed seed set plus every class a clerk confirmed."""
         cached = self._cache.get("classifier")
         if cached is not None:
             return cached

@@ -3,6 +3,8 @@
 - 公民身份号码 (GB 11643): 17 digits + mod-11 check character (0-9 or X).
 - 统一社会信用代码 (GB 32100): 17 characters + mod-31 check character.
 
+(The check characters themselves are computed in `dangan.checkdigits`.)
+
 OCR confuses a few shapes (0/O/D, 1/l/I, 8/B, 5/S, 2/Z …). A candidate that
 fails its check is not stored as valid: up to one ambiguous character is
 corrected when exactly that correction makes it valid; otherwise it is kept
@@ -10,14 +12,10 @@ as an invalid candidate for a clerk to review."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_CC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+from dangan.checkdigits import is_valid_credit_code, is_valid_id_number
 
 # What a digit may have been misread as.
 _TO_DIGIT = {
@@ -35,33 +33,6 @@ _DIGIT_ALTERNATIVES = {
     "0": "86", "1": "7", "3": "8", "5": "6", "6": "58", "7": "1", "8": "036", "9": "4",
     "4": "9",
 }  # fmt: skip
-
-
-def id_check_digit(first17: str) -> str:
-    total = sum(int(ch) * w for ch, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
-
-
-def is_valid_id_number(value: str) -> bool:
-    if len(value) != 18 or not value[:17].isdigit() or not value.isascii():
-        return False
-    try:
-        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    return id_check_digit(value[:17]) == value[17].upper()
-
-
-def credit_code_check(first17: str) -> str:
-    total = sum(_CC_CHARS.index(ch) * w for ch, w in zip(first17, _CC_WEIGHTS, strict=True))
-    return _CC_CHARS[(31 - total % 31) % 31]
-
-
-def is_valid_credit_code(value: str) -> bool:
-    value = value.upper()
-    if len(value) != 18 or any(ch not in _CC_CHARS for ch in value):
-        return False
-    return credit_code_check(value[:17]) == value[17]
 
 
 @dataclass(frozen=True)
