@@ -228,6 +228,7 @@ class Archive:
                         self.blobs.client,
                         f"{self.settings.s3_bucket}-audit"[:63],
                         self.settings.audit_lock_days,
+                        self.settings.audit_anchor_every,
                     )
                 )
             cached = self._cache["audit"] = AuditLog(
@@ -235,7 +236,6 @@ class Archive:
                 self.settings.home / "audit-head.json",
                 keys=KeyStore(self.settings.keys_path),
                 anchors=anchors,
-                anchor_every=self.settings.audit_anchor_every,
             )
         return cached
 

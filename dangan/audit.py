@@ -93,12 +93,11 @@ def entry_hash(
 
 class AuditLog:
     def __init__(self, catalog, head_path: Path, keys: KeyStore | None = None,
-                 anchors: list | None = None, anchor_every: int = 1):  # fmt: skip
+                 anchors: list | None = None):  # fmt: skip
         self.catalog = catalog
         self.head_path = Path(head_path)
         self.keys = keys or KeyStore(self.head_path.parent / "keys")
         self.anchors = list(anchors or [])
-        self.anchor_every = max(1, anchor_every)
 
     # --- writing -------------------------------------------------------------
 
@@ -126,8 +125,8 @@ class AuditLog:
         )  # fmt: skip
         mac = anchor_mac(key, seq, digest)
         self._write_head(seq, digest, kid, mac)
-        if seq % self.anchor_every == 0:
-            for anchor in self.anchors:
+        for anchor in self.anchors:
+            if seq % anchor.every == 0:
                 anchor.append(seq, digest, kid, mac)
         return seq
 

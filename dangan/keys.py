@@ -48,6 +48,7 @@ class KeyStore:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._cache: dict[str, bytes] = {}
+        self._current: tuple[int, str] | None = None
 
     # --- files ---------------------------------------------------------------
 
@@ -88,6 +89,20 @@ class KeyStore:
         return sorted((k for k in kids if KID.match(k)), key=lambda k: int(k[1:]))
 
     def current_kid(self) -> str | None:
+        """Cached until the key directory changes (a rotation by another
+        process renames a file into it, which changes its mtime)."""
+        try:
+            stamp = self.root.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        if self._current is not None and self._current[0] == stamp:
+            return self._current[1]
+        kid = self._read_current_kid()
+        if kid is not None:
+            self._current = (stamp, kid)
+        return kid
+
+    def _read_current_kid(self) -> str | None:
         path = self.root / "audit-current"
         if path.is_file():
             kid = path.read_text(encoding="utf-8").strip()

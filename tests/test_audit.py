@@ -301,3 +301,35 @@ def test_identifiers_are_stored_as_keyed_hashes_from_the_start(settings):
         archive.close()
     out = run_cli(settings.home, "audit", "log", "--subject", "11010519491231002X", check=True)
     assert "pid:" in out.stdout and "11010519491231002X" not in out.stdout
+
+
+def test_with_an_object_store_anchors_are_objects_under_compliance_lock(tmp_path, minio_env):
+    """Everything on the catalog's machine rewritten (table emptied, head file
+    and anchor file removed): the Object Lock anchors still show it."""
+    from conftest import minio_bucket
+    from minio.error import S3Error
+
+    env = {"DANGAN_HOME": str(tmp_path / "h"), **minio_bucket(minio_env)}
+    settings = Settings.from_env(env)
+    result = _log(settings, n=3)
+    assert result.ok
+    archive = Archive.open(settings)
+    try:
+        client, bucket = archive.blobs.client, f"{settings.s3_bucket}-audit"
+        assert client.get_object_lock_config(bucket) is not None
+        objects = list(client.list_objects(bucket, prefix="anchors/", include_version=True))
+        assert len(objects) == 3
+        retention = client.get_object_retention(bucket, objects[0].object_name)
+        assert retention.mode == "COMPLIANCE"
+        with pytest.raises(S3Error):  # not even the root account may remove it
+            client.remove_object(bucket, objects[0].object_name, version_id=objects[0].version_id)
+    finally:
+        archive.close()
+    conn = sqlite3.connect(settings.catalog_path)
+    conn.execute("DELETE FROM audit_log")
+    conn.commit()
+    conn.close()
+    (settings.home / "audit-head.json").unlink()
+    (settings.home / "audit-anchor.log").unlink()
+    proc = run_cli(settings.home, "audit", "verify", env=env)
+    assert proc.returncode == 10 and "应有 3 条，现有 0 条" in proc.stderr, proc.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import uuid
 from datetime import date
@@ -351,3 +352,47 @@ def test_command_line_supervision_checks_each_password(tmp_path):
     ok = run_cli(home, *base, "--supervisor", "wu", "--supervisor", "lin", "--json",
                  input=f"{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
     assert ok.returncode == 0, ok.stderr
+
+
+def test_after_destruction_neither_the_log_nor_folder_names_say_whose_it_was(tmp_path):
+    """Issue 19: the audit log kept the person's ID number and the names
+    searched for, and the file's SHA-256 stayed in folder names."""
+    import hashlib
+
+    settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
+    archive = Archive.open(settings)
+    try:
+        sha = hashlib.sha256(b"p1").hexdigest()  # what file_record records for p1
+        files = []
+        for role, name in (("original", "original.png"), ("archive_pdf", "archive.pdf"),
+                           ("page_image", "pages/0001.jpg")):  # fmt: skip
+            info = archive.blobs.put_bytes(f"records/{sha[:2]}/{sha}/{name}", name.encode())
+            files.append(FileRef(role, info.key, info.sha256, info.size, "image/png", 1))
+        fields = {"business_date": "2010-03-01", "id_numbers": ["11010519491231002X"],
+                  "person_name": "赵一"}  # fmt: skip
+        file_record(archive, "p1", "payment_proof", fields, pages=["赵一 11010519491231002X"],
+                    files=files, today=AS_OF)  # fmt: skip
+        archive.sync_index()
+        _register_people(archive)
+        # what the routes write when a caseworker looks the person up
+        archive.audit.append("li", "person.view", "11010519491231002X", total=1)
+        archive.audit.append("li", "search", None, q="赵一", filters={"person": None})
+        archive.audit.append("li", "search", None, q="赵一 11010519491231002X")
+        execute(archive, ZHOU, _approved_batch(archive), SUPERVISORS, "电子数据删除")
+        assert archive.catalog.get("p1") is None
+
+        left = [p for p in (settings.home / "blobs").rglob("*") if sha in p.name]
+        assert left == [], left
+        assert not (settings.home / "blobs" / "records" / sha[:2]).exists()
+        conn = archive.catalog.connection()
+        log = json.dumps(
+            [list(r) for r in conn.execute("SELECT * FROM audit_log")], ensure_ascii=False
+        )
+        for clear in ("11010519491231002X", "赵一", sha):
+            assert clear not in log, clear
+        # the auditor who knows the number or the name still finds every look-up
+        assert len(archive.audit.entries(subject="11010519491231002X")) == 2
+        assert len(archive.audit.entries(subject="赵一")) == 2
+        assert archive.audit.verify().ok
+    finally:
+        archive.close()
