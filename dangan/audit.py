@@ -109,8 +109,15 @@ class AuditLog:
     def append_in(self, conn, actor: str, action: str, target: str | None = None, **detail) -> int:
         """Add one entry inside the caller's write transaction, so the entry and
         the change it reports are committed together."""
-        last = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        last = conn.execute(
+            "SELECT seq, hash, key_id FROM audit_log ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        if last and last[2] and self.keys.current_kid() is None:
+            raise AuditError(
+                f"审计日志已用密钥签名，但密钥目录 {self.keys.root} 中没有密钥。"
+                "每个 dangan 进程必须使用同一个密钥目录（DANGAN_KEY_DIR）：请把它复制或挂载到本机。"
+            )
         kid = self.keys.ensure_audit_key(seq - 1)  # under the write lock: made once
         key = self.keys.audit_key(kid)
         at = datetime.now(UTC).isoformat(timespec="milliseconds")

@@ -136,6 +136,7 @@ class KeyStore:
         kid = self.current_kid()
         if kid is not None:
             return kid
+        self.ident_key()  # both keys are made together, so they travel together
         self._create(
             "audit-k1.json",
             {"kid": "k1", "secret": secrets.token_hex(32), "created_at": _now(),

@@ -13,6 +13,7 @@ from test_access import _archive_with_a_person
 
 from api.app import create_app
 from dangan.archive import Archive
+from dangan.audit import AuditError
 from dangan.config import Settings
 
 
@@ -333,3 +334,18 @@ def test_with_an_object_store_anchors_are_objects_under_compliance_lock(tmp_path
     (settings.home / "audit-anchor.log").unlink()
     proc = run_cli(settings.home, "audit", "verify", env=env)
     assert proc.returncode == 10 and "应有 3 条，现有 0 条" in proc.stderr, proc.stderr
+
+
+def test_a_process_without_the_key_directory_refuses_to_start_a_second_chain(settings):
+    """Two hosts with different key directories would each make a key "k1"."""
+    _log(settings, n=2)
+    (settings.home / "keys").rename(settings.home / "keys-elsewhere")
+    archive = Archive.open(settings)
+    try:
+        with pytest.raises(AuditError, match="密钥目录"):
+            archive.audit.append("wang", "record.view", "r9")
+    finally:
+        archive.close()
+    assert not (settings.home / "keys").exists() or not list(
+        (settings.home / "keys").glob("audit-*")
+    )

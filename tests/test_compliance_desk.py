@@ -107,7 +107,18 @@ def test_destruction_on_the_desk_needs_two_supervisors_with_their_own_passwords(
         client.post(f"/compliance/batches/{batch['id']}/approve", data={"note": "同意"})
         assert procedure.get_batch(archive, batch["id"])["status"] == "approved"
 
+        api_url = f"/api/retention/batches/{batch['id']}/execute"
+        body = {"supervisors": [{"username": "wu", "password": password},
+                                {"username": "lin", "password": password}]}  # fmt: skip
+        _, officer_token = accounts.issue_token("OA 系统", "compliance", "admin")
+        refused = client.post(
+            api_url, json=body, headers={"Authorization": f"Bearer {officer_token}"}
+        )
+        assert refused.status_code == 403 and "API 令牌" in refused.json()["error"]
         login(client, "compliance", username="zhou")
+        wrong = {"supervisors": [body["supervisors"][0], {"username": "lin", "password": "x"}]}
+        refused = client.post(api_url, json=wrong)
+        assert refused.status_code == 403 and "确认未通过" in refused.json()["error"]
         url = f"/compliance/batches/{batch['id']}/execute"
         form = {"method": "电子数据删除", "supervisor1": "wu", "password1": password,
                 "supervisor2": "WU", "password2": password}  # fmt: skip
