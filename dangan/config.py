@@ -80,7 +80,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DANGAN_AUDIT_ANCHOR_EVERY": (
         "With an object store: anchor every Nth audit entry as an Object Lock object (about 10 ms"
         " each; the anchor file takes every entry).",
-        "1",
+        "100",
     ),
     "DANGAN_AUDIT_LOCK_DAYS": (
         "Days the audit anchors in bucket <DANGAN_S3_BUCKET>-audit are kept under COMPLIANCE lock.",
@@ -214,7 +214,7 @@ class Settings:
     search_index: str = "dangan-records"
     key_dir: Path | None = None  # None: home / "keys"
     audit_anchor_file: Path | None = None  # None: home / "audit-anchor.log"
-    audit_anchor_every: int = 1
+    audit_anchor_every: int = 100
     audit_lock_days: int = 3650
 
     @property
@@ -299,7 +299,7 @@ class Settings:
             search_index=_index_name(env.get("DANGAN_SEARCH_INDEX") or "dangan-records"),
             key_dir=_path(env, "DANGAN_KEY_DIR"),
             audit_anchor_file=_path(env, "DANGAN_AUDIT_ANCHOR_FILE"),
-            audit_anchor_every=_int(env, "DANGAN_AUDIT_ANCHOR_EVERY", 1),
+            audit_anchor_every=_int(env, "DANGAN_AUDIT_ANCHOR_EVERY", 100),
             audit_lock_days=_int(env, "DANGAN_AUDIT_LOCK_DAYS", 3650),
         )
 

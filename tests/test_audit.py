@@ -310,7 +310,8 @@ def test_with_an_object_store_anchors_are_objects_under_compliance_lock(tmp_path
     from conftest import minio_bucket
     from minio.error import S3Error
 
-    env = {"DANGAN_HOME": str(tmp_path / "h"), **minio_bucket(minio_env)}
+    env = {"DANGAN_HOME": str(tmp_path / "h"), "DANGAN_AUDIT_ANCHOR_EVERY": "1"}
+    env |= minio_bucket(minio_env)
     settings = Settings.from_env(env)
     result = _log(settings, n=3)
     assert result.ok
