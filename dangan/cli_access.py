@@ -140,9 +140,19 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if result.ok else 10
 
 
+def cmd_audit_rotate_key(args: argparse.Namespace) -> int:
+    with open_archive() as archive:
+        kid = archive.audit.rotate_key()
+        where = archive.audit.keys.root
+    print(f"已启用新的审计签名密钥 {kid}（{where}）；旧密钥保留，用于校验旧日志。请备份密钥目录。")
+    return 0
+
+
 def cmd_audit_log(args: argparse.Namespace) -> int:
     with open_archive() as archive:
-        items = archive.audit.entries(actor=args.actor, action=args.action, limit=args.limit)
+        items = archive.audit.entries(
+            actor=args.actor, action=args.action, subject=args.subject, limit=args.limit
+        )
     if args.json:
         print_json({"entries": items})
     else:
@@ -206,9 +216,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q = asub.add_parser("log", help="查看审计日志（新的在前）")
     q.add_argument("--actor")
     q.add_argument("--action")
+    q.add_argument("--subject", help="公民身份号码或姓名（按密钥哈希查找）")
     q.add_argument("--limit", type=int, default=50)
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_audit_log)
+    q = asub.add_parser("rotate-key", help="更换审计日志签名密钥（旧密钥保留，用于校验旧日志）")
+    q.set_defaults(func=cmd_audit_rotate_key)
 
     q = wsub.add_parser("deliver", help="立即投递到期的事件（服务运行时会自动投递）")
     q.set_defaults(func=cmd_webhooks_deliver)

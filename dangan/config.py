@@ -68,6 +68,24 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "(unset)",
     ),
     "DANGAN_SEARCH_INDEX": ("Elasticsearch index name.", "dangan-records"),
+    "DANGAN_KEY_DIR": (
+        "Directory of secret keys (audit chain HMAC keys, pseudonym key), 0700; keep it off the"
+        " catalog's backups and readable only by the service account.",
+        "DANGAN_HOME/keys",
+    ),
+    "DANGAN_AUDIT_ANCHOR_FILE": (
+        "Append-only file the audit chain is anchored in (make it `chattr +a`); outside the catalog.",
+        "DANGAN_HOME/audit-anchor.log",
+    ),
+    "DANGAN_AUDIT_ANCHOR_EVERY": (
+        "With an object store: anchor every Nth audit entry as an Object Lock object (about 10 ms"
+        " each; the anchor file takes every entry).",
+        "100",
+    ),
+    "DANGAN_AUDIT_LOCK_DAYS": (
+        "Days the audit anchors in bucket <DANGAN_S3_BUCKET>-audit are kept under COMPLIANCE lock.",
+        "3650",
+    ),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
 }
@@ -163,6 +181,11 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _path(env: dict[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    return Path(raw).expanduser() if raw else None
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -189,6 +212,18 @@ class Settings:
     s3_region: str | None = None
     search_url: str | None = None
     search_index: str = "dangan-records"
+    key_dir: Path | None = None  # None: home / "keys"
+    audit_anchor_file: Path | None = None  # None: home / "audit-anchor.log"
+    audit_anchor_every: int = 100
+    audit_lock_days: int = 3650
+
+    @property
+    def keys_path(self) -> Path:
+        return self.key_dir or self.home / "keys"
+
+    @property
+    def anchor_path(self) -> Path:
+        return self.audit_anchor_file or self.home / "audit-anchor.log"
 
     @property
     def model_dir(self) -> Path:
@@ -262,6 +297,10 @@ class Settings:
             s3_region=env.get("DANGAN_S3_REGION") or None,
             search_url=_url(env, "DANGAN_SEARCH_URL"),
             search_index=_index_name(env.get("DANGAN_SEARCH_INDEX") or "dangan-records"),
+            key_dir=_path(env, "DANGAN_KEY_DIR"),
+            audit_anchor_file=_path(env, "DANGAN_AUDIT_ANCHOR_FILE"),
+            audit_anchor_every=_int(env, "DANGAN_AUDIT_ANCHOR_EVERY", 100),
+            audit_lock_days=_int(env, "DANGAN_AUDIT_LOCK_DAYS", 3650),
         )
 
     def ensure_dirs(self) -> None:

@@ -38,6 +38,13 @@ def require(actor: Principal, permission: str, what: str) -> None:
         raise Forbidden(f"{actor.display_name}（{names}）无权{what}。")
 
 
+def require_person(actor: Principal, what: str) -> None:
+    """Appraisal, approval and supervised destruction are acts of a person who
+    answers for them: never of a business system's API token."""
+    if actor.kind != "user":
+        raise Forbidden(f"{what}必须由本人登录后办理，API 令牌（{actor.display_name}）不能{what}。")
+
+
 # --- the due list ----------------------------------------------------------
 
 
@@ -266,6 +273,7 @@ def get_batch(archive: Archive, batch_id: int) -> dict:
     ]
     batch = dict(row)
     batch["supervisors"] = json.loads(batch["supervisors"] or "[]")
+    batch["supervision"] = json.loads(batch.get("supervision") or "[]")
     batch["documents"] = json.loads(batch["documents"] or "{}")
     batch["items"] = items
     return batch
@@ -295,6 +303,7 @@ def appraise(
     """Record one appraiser's decision on some or all (`record_ids` None) records
     of a batch. Keeping extends the disposal date by `extend_years`."""
     require(actor, "retention.manage", "鉴定")
+    require_person(actor, "鉴定")
     batch = get_batch(archive, batch_id)
     if batch["status"] != "appraisal":
         raise RetentionError(f"批次 {batch_id} 已{_STATUS[batch['status']]}，不能再修改鉴定意见。")
@@ -338,6 +347,7 @@ def appraise(
 def approve(archive: Archive, actor: Principal, batch_id: int, note: str = "") -> None:
     """The agency head approves; nobody who created or appraised the batch may."""
     require(actor, "retention.approve", "审批销毁")
+    require_person(actor, "审批销毁")
     batch = get_batch(archive, batch_id)
     if batch["status"] != "appraisal":
         raise RetentionError(f"批次 {batch_id} 已{_STATUS[batch['status']]}。")

@@ -92,7 +92,9 @@ def _drop_databases(urls: list[str]) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
-def run_cli(home: Path, *args: str, env: dict | None = None, check: bool = False):
+def run_cli(
+    home: Path, *args: str, env: dict | None = None, check: bool = False, input: str | None = None
+):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
     full_env["DANGAN_HOME"] = str(home)
     full_env.update(catalog_env(home))
@@ -102,6 +104,7 @@ def run_cli(home: Path, *args: str, env: dict | None = None, check: bool = False
         capture_output=True,
         text=True,
         env=full_env,
+        input=input,
         timeout=900,
         check=False,
     )

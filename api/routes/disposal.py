@@ -59,8 +59,13 @@ class ApprovalIn(BaseModel):
     note: str = ""
 
 
+class SupervisorIn(BaseModel):
+    username: str = Field(description="监销人的用户名（本系统登记的用户）")
+    password: str = Field(description="监销人本人的口令，执行时当场核验")
+
+
 class ExecutionIn(BaseModel):
-    supervisors: list[str]
+    supervisors: list[SupervisorIn] = Field(description="两名监销人，不能是执行人本人")
     method: str = destruction.METHODS[0]
 
 
@@ -135,8 +140,13 @@ def approve(batch_id: int, body: ApprovalIn, archive: ArchiveDep, user: Head) ->
 
 
 @api.post("/batches/{batch_id}/execute", summary="监销：两名监销人在场执行销毁")
-def execute(batch_id: int, body: ExecutionIn, archive: ArchiveDep, user: Officer) -> dict:
-    return destruction.execute(archive, user, batch_id, body.supervisors, body.method)
+def execute(
+    batch_id: int, body: ExecutionIn, request: Request, archive: ArchiveDep, user: Officer
+) -> dict:
+    credentials = [(s.username, s.password) for s in body.supervisors]
+    return destruction.execute(
+        archive, user, batch_id, credentials, body.method, request.app.state.accounts
+    )
 
 
 _DOCS = {
@@ -289,14 +299,20 @@ def desk_approve(batch_id: int, archive: ArchiveDep, user: Head, note: Annotated
 @ui.post("/compliance/batches/{batch_id}/execute")
 def desk_execute(
     batch_id: int,
+    request: Request,
     archive: ArchiveDep,
     user: Officer,
     supervisor1: Annotated[str, Form()],
+    password1: Annotated[str, Form()],
     supervisor2: Annotated[str, Form()],
+    password2: Annotated[str, Form()],
     method: Annotated[str, Form()],
 ):
+    credentials = [(supervisor1, password1), (supervisor2, password2)]
     try:
-        result = destruction.execute(archive, user, batch_id, [supervisor1, supervisor2], method)
+        result = destruction.execute(
+            archive, user, batch_id, credentials, method, request.app.state.accounts
+        )
     except DanganError as exc:
         return _back(error=exc.message)
     return _back(f"批次 {batch_id} 销毁完毕：{result['destroyed']} 件。")
