@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from dangan.errors import DanganError
+from dangan.errors import DanganError, ExitCode
 
 
 class PdfFontMissing(DanganError):
-    exit_code = 1
+    exit_code = ExitCode.CONFIG
     http_status = 500
     code = "font"
 
