@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import SESSION_COOKIE, client_ip, current_principal, get_accounts, log_event
 from api.templating import templates
+from dangan.access.roles import allowed
 from dangan.access.store import LoginFailed
 
 router = APIRouter(include_in_schema=False)
@@ -62,7 +63,9 @@ def login_submit(
             status_code=429 if exc.reason == "locked" else 401,
         )
     log_event(request, principal.name, "login", principal.name)
-    target = "/account/password" if principal.must_change_password else _safe_next(next)
+    target = _safe_next(next)
+    if principal.must_change_password or not allowed(principal.roles, "records.read"):
+        target = "/account/password"  # the security administrator reads no records
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, accounts.new_session(principal.name))
     return response

@@ -52,7 +52,7 @@ def _trivial(password: str) -> bool:
     """One character repeated, a short pattern repeated, or a run along the
     alphabet, the digits or the keyboard (either way round)."""
     low = password.lower()
-    for unit in range(1, 4):
+    for unit in range(1, min(6, len(low) // 2 + 1)):
         if len(low) % unit == 0 and low == low[:unit] * (len(low) // unit):
             return True
     return any(low in run or low[::-1] in run for run in _RUNS)
