@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from api.routes import (
+    accounts,
     audit,
     cases,
     disposal,
@@ -24,7 +25,13 @@ from api.routes import (
     ui,
     volumes,
 )
-from dangan.access.store import NotAuthenticated, SqliteAccountStore
+from api.security import install as install_security
+from dangan.access.store import (
+    AccountPolicy,
+    NotAuthenticated,
+    PasswordChangeRequired,
+    SqliteAccountStore,
+)
 from dangan.archive import Archive
 from dangan.catchup import index_catch_up
 from dangan.config import Settings
@@ -37,10 +44,14 @@ HERE = Path(__file__).parent
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.archive = Archive.open(settings or Settings.from_env())
-        app.state.accounts = SqliteAccountStore(app.state.archive.catalog)
+        app.state.archive = Archive.open(settings)
+        app.state.accounts = SqliteAccountStore(
+            app.state.archive.catalog, AccountPolicy.from_settings(settings)
+        )
         app.state.intake = IntakeQueue(app.state.archive)
         app.state.intake_worker = runner_for(
             app.state.intake, app.state.archive.settings.intake_workers
@@ -73,9 +84,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 )
                 return RedirectResponse(f"/login?next={target}", status_code=303)
+            if isinstance(exc, PasswordChangeRequired):
+                return RedirectResponse("/account/password", status_code=303)
             return HTMLResponse(
                 f"<!doctype html><meta charset=utf-8><title>无法办理</title>"
-                f"<p style='font:1.1rem sans-serif;margin:3rem'>{html.escape(exc.message)}"
+                f"<link rel=stylesheet href=/static/app.css>"
+                f"<p class=error-page>{html.escape(exc.message)}"
                 f" <a href='/'>返回首页</a></p>",
                 status_code=exc.http_status,
             )
@@ -90,7 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases.api, prefix="/api")
     app.include_router(audit.api, prefix="/api")
     app.include_router(disposal.api, prefix="/api")
+    app.include_router(accounts.api, prefix="/api")
     app.include_router(session.router)
+    app.include_router(accounts.ui)
     app.include_router(ui.router)
     app.include_router(people.ui)
     app.include_router(volumes.ui)
@@ -99,4 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.ui)
     app.include_router(disposal.ui)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_security(app, settings)
+    app.state.settings = settings
     return app

@@ -14,7 +14,13 @@ from fastapi import Depends, Request
 
 from catalog.base import SECURITY_LEVELS, Record
 from dangan.access.roles import allowed, mask_ids_in, readable_levels, role_names
-from dangan.access.store import AccountStore, Forbidden, NotAuthenticated, Principal
+from dangan.access.store import (
+    AccountStore,
+    Forbidden,
+    NotAuthenticated,
+    PasswordChangeRequired,
+    Principal,
+)
 
 SESSION_COOKIE = "dangan_session"
 
@@ -28,7 +34,8 @@ ACTIONS = {
     "retention.manage": "办理保管期限、冻结和鉴定",
     "retention.approve": "审批销毁",
     "audit.read": "查阅审计日志",
-    "users.manage": "管理用户和令牌",
+    "users.manage": "管理用户账号和令牌",
+    "roles.assign": "分配角色、重置密码",
     "security.set": "调整档案密级",
 }
 
@@ -51,10 +58,12 @@ def require(permission: str) -> Callable[[Request], Principal]:
         principal = current_principal(request)
         if principal is None:
             raise NotAuthenticated("请先登录（或在请求头中提供 API 令牌）。")
+        if principal.must_change_password:
+            raise PasswordChangeRequired("请先修改密码（管理员重置过或已到期），再继续使用。")
         if not allowed(principal.roles, permission):
             raise Forbidden(
                 f"您的角色（{role_names(principal.roles)}）无权{ACTIONS[permission]}。"
-                "如确需办理，请联系系统管理员调整角色。"
+                "如确需办理，请联系安全管理员调整角色。"
             )
         request.state.principal = principal
         return principal
@@ -68,7 +77,19 @@ Ingester = Annotated[Principal, Depends(require("records.ingest"))]
 Reviewer = Annotated[Principal, Depends(require("review.confirm"))]
 Filer = Annotated[Principal, Depends(require("volumes.print"))]
 Admin = Annotated[Principal, Depends(require("users.manage"))]
+SecurityAdmin = Annotated[Principal, Depends(require("roles.assign"))]
 SecuritySetter = Annotated[Principal, Depends(require("security.set"))]
+
+
+def client_ip(request: Request) -> str:
+    """The client's address: the peer, or what a trusted proxy says it is
+    (DANGAN_TRUSTED_PROXIES; api/security.py)."""
+    return request.client.host if request.client else ""
+
+
+def log_event(request: Request, actor: str, action: str, target: str | None = None, **detail):
+    """An account event (login, logout, user or token change) with the client address."""
+    request.app.state.archive.audit.append(actor, action, target, ip=client_ip(request), **detail)
 
 
 def log_access(

@@ -55,6 +55,19 @@ ACTIONS = {
     "case.view": "查阅业务档案",
     "record.confirm": "复核归档",
     "export": "导出",
+    "login": "登录",
+    "login.failed": "登录失败",
+    "login.locked": "登录锁定",
+    "logout": "退出登录",
+    "user.add": "新建用户",
+    "user.disable": "停用用户",
+    "user.enable": "启用用户",
+    "user.roles": "调整角色",
+    "user.password_reset": "重置密码",
+    "user.password_change": "修改本人密码",
+    "user.unlock": "解除登录锁定",
+    "token.issue": "签发令牌",
+    "token.revoke": "吊销令牌",
 }
 
 # Actions whose target names a person; detail fields that hold names, ID

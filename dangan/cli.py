@@ -115,7 +115,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     Archive.open(settings).close()  # a wrong backend setting fails here, with its name
     app = create_app(settings)
     print(f"dangan 已启动：http://{host}:{port}/  （按 Ctrl+C 停止）", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # X-Forwarded-* are honoured by the app itself, from DANGAN_TRUSTED_PROXIES only
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
     return 0
 
 
@@ -136,9 +137,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _demo_user(settings) -> None:
-    """A demo account holding every desk's role but the agency head's, its
+    """A demo account holding every business desk's role but the agency head's,
+    and the security auditor's (not the two administrators': 三员分立), its
     password generated once and kept (owner-only) in the data directory."""
-    from dangan.access.passwords import new_secret
+    from dangan.access.passwords import generate_password
     from dangan.access.store import SqliteAccountStore
 
     secret = settings.home / "demo-password.txt"
@@ -146,8 +148,8 @@ def _demo_user(settings) -> None:
     try:
         accounts = SqliteAccountStore(archive.catalog)
         if not any(u["username"] == "demo" for u in accounts.list_users()):
-            password = new_secret()[:16]
-            roles = {"clerk", "caseworker", "compliance", "auditor", "admin"}
+            password = generate_password()
+            roles = {"clerk", "caseworker", "compliance", "auditor"}
             accounts.add_user("demo", "演示用户", roles, password)
             secret.write_text(password + "\n", encoding="utf-8")
             secret.chmod(0o600)

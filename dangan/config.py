@@ -88,6 +88,40 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
+    "DANGAN_LOGIN_MAX_FAILURES": (
+        "Wrong passwords in a row after which an account name is locked.",
+        "5",
+    ),
+    "DANGAN_LOGIN_LOCK_MINUTES": (
+        "Minutes an account name (or a client address) stays locked after too many failures.",
+        "15",
+    ),
+    "DANGAN_LOGIN_IP_MAX_FAILURES": (
+        "Failed logins from one client address within the lock period after which that"
+        " address is refused.",
+        "20",
+    ),
+    "DANGAN_SESSION_IDLE_MINUTES": ("Minutes without a request after which a session ends.", "30"),
+    "DANGAN_SESSION_HOURS": ("Hours after login at which a session ends in any case.", "10"),
+    "DANGAN_PASSWORD_MAX_AGE_DAYS": (
+        "Days after which a password must be changed at the next login (0: never).",
+        "0",
+    ),
+    "DANGAN_TRUSTED_PROXIES": (
+        "Reverse proxies (IP addresses or CIDR networks, comma-separated) whose X-Forwarded-For"
+        " and X-Forwarded-Proto are believed; unset: none, the peer address is the client.",
+        "(unset)",
+    ),
+    "DANGAN_SECURE_COOKIES": (
+        "Session cookie with the Secure flag: auto (when the request arrived over https, as the"
+        " app or a trusted proxy sees it) or always.",
+        "auto",
+    ),
+    "DANGAN_FRAME_ANCESTORS": (
+        "Origins allowed to show dangan's pages in a frame (space-separated, CSP"
+        " frame-ancestors); unset: none.",
+        "(unset)",
+    ),
 }
 
 
@@ -186,6 +220,30 @@ def _path(env: dict[str, str], name: str) -> Path | None:
     return Path(raw).expanduser() if raw else None
 
 
+def _networks(env: dict[str, str], name: str) -> tuple[str, ...]:
+    import ipaddress
+
+    items = tuple(p.strip() for p in (env.get(name) or "").split(",") if p.strip())
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ConfigError(
+                f"设置 {name} 中的 {item!r} 不是 IP 地址或网段（如 10.0.0.5 或 10.0.0.0/24）。"
+            ) from exc
+    return items
+
+
+def _origins(env: dict[str, str], name: str) -> tuple[str, ...]:
+    items = tuple((env.get(name) or "").split())
+    for item in items:
+        if item != "'self'" and not re.fullmatch(r"https?://[A-Za-z0-9.*-]+(:[0-9]+)?", item):
+            raise ConfigError(
+                f"设置 {name} 中的 {item!r} 不是来源地址（如 https://ywxt.example.gov.cn）。"
+            )
+    return items
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -216,6 +274,15 @@ class Settings:
     audit_anchor_file: Path | None = None  # None: home / "audit-anchor.log"
     audit_anchor_every: int = 100
     audit_lock_days: int = 3650
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    login_ip_max_failures: int = 20
+    session_idle_minutes: int = 30
+    session_hours: int = 10
+    password_max_age_days: int = 0
+    trusted_proxies: tuple[str, ...] = ()
+    secure_cookies: str = "auto"
+    frame_ancestors: tuple[str, ...] = ()
 
     @property
     def keys_path(self) -> Path:
@@ -301,6 +368,15 @@ class Settings:
             audit_anchor_file=_path(env, "DANGAN_AUDIT_ANCHOR_FILE"),
             audit_anchor_every=_int(env, "DANGAN_AUDIT_ANCHOR_EVERY", 100),
             audit_lock_days=_int(env, "DANGAN_AUDIT_LOCK_DAYS", 3650),
+            login_max_failures=_int(env, "DANGAN_LOGIN_MAX_FAILURES", 5),
+            login_lock_minutes=_int(env, "DANGAN_LOGIN_LOCK_MINUTES", 15),
+            login_ip_max_failures=_int(env, "DANGAN_LOGIN_IP_MAX_FAILURES", 20),
+            session_idle_minutes=_int(env, "DANGAN_SESSION_IDLE_MINUTES", 30),
+            session_hours=_int(env, "DANGAN_SESSION_HOURS", 10),
+            password_max_age_days=_int(env, "DANGAN_PASSWORD_MAX_AGE_DAYS", 0, minimum=0),
+            trusted_proxies=_networks(env, "DANGAN_TRUSTED_PROXIES"),
+            secure_cookies=_choice(env, "DANGAN_SECURE_COOKIES", ("auto", "always"), "auto"),
+            frame_ancestors=_origins(env, "DANGAN_FRAME_ANCESTORS"),
         )
 
     def ensure_dirs(self) -> None:

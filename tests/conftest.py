@@ -207,7 +207,10 @@ def minio_bucket(env: dict[str, str]) -> dict[str, str]:
 
 def login(client, *roles: str, username: str | None = None) -> str:
     """Create a user with `roles` in the app's account store and log the test
-    client in as that user (the session cookie stays on the client)."""
+    client in as that user (the session cookie stays on the client). The client
+    then sends `Origin` as a browser on dangan's own pages does (api/security.py
+    refuses state-changing requests with the session cookie from elsewhere)."""
+    client.headers["origin"] = str(client.base_url).rstrip("/")
     username = username or "u_" + "_".join(roles)
     password = "test-password-1234"
     accounts = client.app.state.accounts

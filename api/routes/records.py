@@ -55,6 +55,9 @@ def get_record(request: Request, record_id: str, archive: ArchiveDep, user: Read
     return masked(record_json(record), user)
 
 
+VIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
 def _stream(archive: Archive, ref: FileRef, media_type: str, filename: str | None = None):
     """Stream a stored file, checked against the SHA-256 in the catalog. A file
     that fails the check is cut off before its end and the failure logged, so
@@ -72,7 +75,10 @@ def _stream(archive: Archive, ref: FileRef, media_type: str, filename: str | Non
 
     headers = {}
     if filename:
-        headers["Content-Disposition"] = f"inline; filename*=UTF-8''{_quote(filename)}"
+        # only what the browser's own viewer shows safely opens in the tab;
+        # anything else is saved, never rendered as a page of this site
+        how = "inline" if media_type in VIEWABLE else "attachment"
+        headers["Content-Disposition"] = f"{how}; filename*=UTF-8''{_quote(filename)}"
     return StreamingResponse(body(), media_type=media_type, headers=headers)
 
 
