@@ -34,6 +34,14 @@ ACTIONS = {
     "case.view": "查阅业务档案",
     "record.confirm": "复核归档",
     "export": "导出",
+    # reads of page content (one entry per person, record, page and view
+    # within api/auth.py READ_LOG_WINDOW_S; every page read is in the log)
+    "page.image": "查看页面图像",
+    "page.hits": "查看页面命中位置",
+    "page.ocr_image": "查看识别底图",
+    "register.download": "下载销毁清册或销毁证明",
+    "volumes.catalogue": "打印卷内目录",
+    "volumes.labels": "打印盒脊标签",
 }
 
 
