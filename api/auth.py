@@ -96,18 +96,23 @@ class ReadLog:
         self._written: dict[tuple, float] = {}
         self._lock = threading.Lock()
 
-    def due(self, key: tuple) -> bool:
+    def claim(self, key: tuple) -> bool:
+        """True when this read is to be written now (then it counts as written
+        until `release` says the write failed)."""
         now = time.monotonic()
         with self._lock:
-            last = self._written.get(key)
             if len(self._written) > 100_000:  # forget expired reads
                 cutoff = now - self.window_s
                 self._written = {k: t for k, t in self._written.items() if t > cutoff}
-            return last is None or now - last >= self.window_s
+            last = self._written.get(key)
+            if last is not None and now - last < self.window_s:
+                return False
+            self._written[key] = now
+            return True
 
-    def written(self, key: tuple) -> None:
+    def release(self, key: tuple) -> None:
         with self._lock:
-            self._written[key] = time.monotonic()
+            self._written.pop(key, None)
 
 
 def log_read(request: Request, principal: Principal, action: str, target: str, **detail) -> None:
@@ -117,9 +122,12 @@ def log_read(request: Request, principal: Principal, action: str, target: str, *
     if reads is None:
         reads = request.app.state.read_log = ReadLog()
     key = (principal.kind, principal.name, action, target, tuple(sorted(detail.items())))
-    if reads.due(key):
-        log_access(request, principal, action, target, **detail)
-        reads.written(key)
+    if reads.claim(key):
+        try:
+            log_access(request, principal, action, target, **detail)
+        except BaseException:
+            reads.release(key)  # not in the log: the next read tries again
+            raise
 
 
 Auditor = Annotated[Principal, Depends(require("audit.read"))]

@@ -71,7 +71,7 @@ def due(archive: ArchiveDep, user: Viewer, as_of: date | None = None) -> dict:
 
 @api.get("/holds", summary="冻结清单")
 def holds(archive: ArchiveDep, user: Viewer, all: bool = False) -> dict:
-    return {"holds": procedure.list_holds(archive, active_only=not all)}
+    return masked({"holds": procedure.list_holds(archive, active_only=not all)}, user)
 
 
 @api.post("/holds", summary="冻结档案（按编号、参保人、单位或检索条件）")
@@ -93,7 +93,7 @@ def lift(hold_id: int, body: LiftIn, archive: ArchiveDep, user: Officer) -> dict
 
 @api.get("/batches", summary="鉴定批次")
 def batches(archive: ArchiveDep, user: Viewer) -> dict:
-    return {"batches": procedure.list_batches(archive)}
+    return masked({"batches": procedure.list_batches(archive)}, user)
 
 
 @api.post("/batches", summary="从到期清单建立鉴定批次")
@@ -197,7 +197,7 @@ def desk(
         "compliance.html",
         {
             "due": masked(procedure.due_summary(archive, day, visible_levels(user)), user),
-            "holds": procedure.list_holds(archive),
+            "holds": masked(procedure.list_holds(archive), user),
             "batches": [
                 masked(procedure.get_batch(archive, b["id"], visible_levels(user)), user)
                 for b in procedure.list_batches(archive)

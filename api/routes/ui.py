@@ -16,6 +16,7 @@ from api.auth import (
     Reviewer,
     SecuritySetter,
     log_access,
+    masked,
     masked_record,
     redactor,
     sees_full_ids,
@@ -159,7 +160,8 @@ async def upload_submit(
 ):
     results = []
     for upload in files:
-        results.append(await run_in_threadpool(ingest_upload, archive, upload))
+        result = await run_in_threadpool(ingest_upload, archive, upload)
+        results.append(masked(result.to_json(), user))
     return templates.TemplateResponse(request, "upload.html", {"results": results})
 
 
