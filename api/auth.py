@@ -7,6 +7,9 @@ runs on the server whatever the UI shows."""
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -99,6 +102,55 @@ def log_access(
     request.app.state.archive.audit.append(principal.name, action, target, **detail)
 
 
+# Page images, hit boxes and OCR images are fetched many times while one page
+# is read (zoom, reload, each search term): the same read by the same person is
+# written once per window. A read not in the log within the window is always
+# written, so every page anyone saw is in the log.
+READ_LOG_WINDOW_S = 600
+
+
+class ReadLog:
+    """Remembers which reads were written to the audit log, and when."""
+
+    def __init__(self, window_s: float = READ_LOG_WINDOW_S):
+        self.window_s = window_s
+        self._written: dict[tuple, float] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, key: tuple) -> bool:
+        """True when this read is to be written now (then it counts as written
+        until `release` says the write failed)."""
+        now = time.monotonic()
+        with self._lock:
+            if len(self._written) > 100_000:  # forget expired reads
+                cutoff = now - self.window_s
+                self._written = {k: t for k, t in self._written.items() if t > cutoff}
+            last = self._written.get(key)
+            if last is not None and now - last < self.window_s:
+                return False
+            self._written[key] = now
+            return True
+
+    def release(self, key: tuple) -> None:
+        with self._lock:
+            self._written.pop(key, None)
+
+
+def log_read(request: Request, principal: Principal, action: str, target: str, **detail) -> None:
+    """Audit a read of content, at most once per window for the same person,
+    action, target and detail (see ReadLog)."""
+    reads = getattr(request.app.state, "read_log", None)
+    if reads is None:
+        reads = request.app.state.read_log = ReadLog()
+    key = (principal.kind, principal.name, action, target, tuple(sorted(detail.items())))
+    if reads.claim(key):
+        try:
+            log_access(request, principal, action, target, **detail)
+        except BaseException:
+            reads.release(key)  # not in the log: the next read tries again
+            raise
+
+
 Auditor = Annotated[Principal, Depends(require("audit.read"))]
 
 
@@ -126,6 +178,27 @@ def masked(value: Any, principal: Principal) -> Any:
     if sees_full_ids(principal):
         return value
     return _mask(value)
+
+
+def redactor(principal: Principal) -> Callable[[str], str] | None:
+    """The masking to apply to plain text before markup is added (snippets,
+    highlighted page text, hit boxes); None when the caller sees full IDs."""
+    return None if sees_full_ids(principal) else mask_ids_in
+
+
+def masked_record(record: Record, principal: Principal) -> Record:
+    """A copy of `record` for display, every text in it masked as `masked` does."""
+    if sees_full_ids(principal):
+        return record
+    return dataclasses.replace(
+        record,
+        title=mask_ids_in(record.title),
+        filename=mask_ids_in(record.filename),
+        review_reasons=_mask(record.review_reasons),
+        fields=_mask(record.fields),
+        metadata=_mask(record.metadata),
+        pages=[dataclasses.replace(p, text=mask_ids_in(p.text)) for p in record.pages],
+    )
 
 
 def _mask(value: Any) -> Any:

@@ -154,7 +154,7 @@ def config_steps(config: str) -> tuple[str, tuple[str, ...] | None]:
 
 
 def measure(docs, config: str, jobs: int, languages: str) -> dict:
-    from ingest.identifiers import find_id_numbers
+    from dangan.identifiers import find_id_numbers
     from ocr.tesseract import OcrmypdfEngine
 
     recognizer, steps = config_steps(config)

@@ -68,6 +68,14 @@ ACTIONS = {
     "user.unlock": "解除登录锁定",
     "token.issue": "签发令牌",
     "token.revoke": "吊销令牌",
+    # reads of page content (one entry per person, record, page and view
+    # within api/auth.py READ_LOG_WINDOW_S; every page read is in the log)
+    "page.image": "查看页面图像",
+    "page.hits": "查看页面命中位置",
+    "page.ocr_image": "查看识别底图",
+    "register.download": "下载销毁清册或销毁证明",
+    "volumes.catalogue": "打印卷内目录",
+    "volumes.labels": "打印盒脊标签",
 }
 
 # Actions whose target names a person; detail fields that hold names, ID

@@ -7,7 +7,7 @@
 * 组织机构代码 (GB 11714-1997): 8 characters plus a mod-11 check character.
 
 The one place these are computed: intake validates with them
-(`ingest.identifiers`) and the synthetic-form generator makes numbers that pass
+(`dangan.identifiers`) and the synthetic-form generator makes numbers that pass
 them (`dangan.synth.ids`)."""
 
 from __future__ import annotations

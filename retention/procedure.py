@@ -58,11 +58,16 @@ class DueRecord:
     disposal_date: str
     held: bool
     batch_id: int | None
+    security_level: str = "internal"
 
 
-def due_records(archive: Archive, as_of: date) -> list[DueRecord]:
+def due_records(
+    archive: Archive, as_of: date, levels: tuple[str, ...] | None = None
+) -> list[DueRecord]:
+    """Filed records due by `as_of`; with `levels`, only those of these 密级."""
     rows = archive.catalog.connection().execute(
         "SELECT r.id, r.archival_code, r.title, r.doc_type, r.formed_date, r.disposal_date,"
+        " r.security_level,"
         " EXISTS (SELECT 1 FROM hold_records hr JOIN holds h ON h.id = hr.hold_id"
         "   WHERE hr.record_id = r.id AND h.lifted_at IS NULL) AS held,"
         " (SELECT i.batch_id FROM disposal_items i JOIN disposal_batches b ON b.id = i.batch_id"
@@ -82,16 +87,19 @@ def due_records(archive: Archive, as_of: date) -> list[DueRecord]:
             r["disposal_date"],
             bool(r["held"]),
             r["batch_id"],
+            r["security_level"],
         )
         for r in rows
+        if levels is None or r["security_level"] in levels
     ]
 
 
-def due_summary(archive: Archive, as_of: date) -> dict:
-    """Due records grouped by class and year, with held and in-review ones apart."""
+def due_summary(archive: Archive, as_of: date, levels: tuple[str, ...] | None = None) -> dict:
+    """Due records grouped by class and year, with held and in-review ones apart;
+    with `levels`, only records of these 密级 (the reader's clearance)."""
     groups: dict[tuple, list[DueRecord]] = defaultdict(list)
     held, in_review = [], []
-    for rec in due_records(archive, as_of):
+    for rec in due_records(archive, as_of, levels):
         if rec.held:
             held.append(rec)
         elif rec.batch_id is not None:
@@ -244,12 +252,13 @@ def create_batch(
         for r in chosen:
             row = conn.execute(
                 "SELECT archival_code, title, doc_type, formed_date, retention, disposal_date,"
-                " page_count FROM records WHERE id = ?",
+                " page_count, security_level FROM records WHERE id = ?",
                 (r.record_id,),
             ).fetchone()
             conn.execute(
                 "INSERT INTO disposal_items (batch_id, record_id, archival_code, title, doc_type,"
-                " formed_date, retention, disposal_date, pages) VALUES (?,?,?,?,?,?,?,?,?)",
+                " formed_date, retention, disposal_date, pages, security_level)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (batch_id, r.record_id, *tuple(row)),
             )
         archive.audit.append_in(
@@ -259,23 +268,32 @@ def create_batch(
     return batch_id
 
 
-def get_batch(archive: Archive, batch_id: int) -> dict:
+def get_batch(archive: Archive, batch_id: int, levels: tuple[str, ...] | None = None) -> dict:
+    """The batch and its items; with `levels`, only items of these 密级 (the
+    record's level while it exists, else the one it had in the batch) and
+    `hidden_items` says how many were left out."""
     conn = archive.catalog.connection()
     row = conn.execute("SELECT * FROM disposal_batches WHERE id = ?", (batch_id,)).fetchone()
     if row is None:
         raise NotFound(f"没有编号为 {batch_id} 的鉴定批次。")
     items = [
-        {**dict(r), "appraisers": json.loads(r["appraisers"])}
+        {**dict(r), "appraisers": json.loads(r["appraisers"]), "security_level": r["level_now"]}
         for r in conn.execute(
-            "SELECT * FROM disposal_items WHERE batch_id = ? ORDER BY archival_code, record_id",
+            "SELECT i.*, COALESCE(r.security_level, i.security_level) AS level_now"
+            " FROM disposal_items i LEFT JOIN records r ON r.id = i.record_id"
+            " WHERE i.batch_id = ? ORDER BY i.archival_code, i.record_id",
             (batch_id,),
         )
     ]
+    for item in items:
+        item.pop("level_now")
+    shown = [i for i in items if levels is None or i["security_level"] in levels]
     batch = dict(row)
     batch["supervisors"] = json.loads(batch["supervisors"] or "[]")
     batch["supervision"] = json.loads(batch.get("supervision") or "[]")
     batch["documents"] = json.loads(batch["documents"] or "{}")
-    batch["items"] = items
+    batch["items"] = shown
+    batch["hidden_items"] = len(items) - len(shown)
     return batch
 
 

@@ -85,8 +85,8 @@ def test_credit_code_check_refuses_characters_outside_the_charset() -> None:
 
 
 def test_intake_and_generator_share_one_implementation() -> None:
+    from dangan import identifiers
     from dangan.synth import ids
-    from ingest import identifiers
 
     assert identifiers.is_valid_id_number is checkdigits.is_valid_id_number
     assert identifiers.is_valid_credit_code is checkdigits.is_valid_credit_code

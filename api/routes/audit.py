@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import Auditor
+from api.auth import Auditor, masked
 from api.deps import ArchiveDep
 from api.templating import templates
 
@@ -29,7 +29,7 @@ def entries(
     items = archive.audit.entries(
         actor=actor, action=action, target=target, subject=subject, before=before, limit=limit
     )
-    return {"entries": items}
+    return masked({"entries": items}, user)  # person-view targets, search terms
 
 
 @api.get("/audit/verify", summary="校验审计日志的哈希链")
@@ -59,7 +59,7 @@ def audit_page(
         request,
         "audit.html",
         {
-            "items": items,
+            "items": masked(items, user),
             "actor": actor,
             "action": action,
             "subject": subject,

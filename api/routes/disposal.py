@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from api.auth import require
+from api.auth import log_access, masked, require, visible_levels
 from api.deps import ArchiveDep
 from api.templating import templates
 from dangan.access.store import Principal
@@ -71,12 +71,12 @@ class ExecutionIn(BaseModel):
 
 @api.get("/due", summary="到期档案（按类别、年度），冻结和在鉴定中的另列")
 def due(archive: ArchiveDep, user: Viewer, as_of: date | None = None) -> dict:
-    return procedure.due_summary(archive, as_of or date.today())
+    return masked(procedure.due_summary(archive, as_of or date.today(), visible_levels(user)), user)
 
 
 @api.get("/holds", summary="冻结清单")
 def holds(archive: ArchiveDep, user: Viewer, all: bool = False) -> dict:
-    return {"holds": procedure.list_holds(archive, active_only=not all)}
+    return masked({"holds": procedure.list_holds(archive, active_only=not all)}, user)
 
 
 @api.post("/holds", summary="冻结档案（按编号、参保人、单位或检索条件）")
@@ -98,7 +98,7 @@ def lift(hold_id: int, body: LiftIn, archive: ArchiveDep, user: Officer) -> dict
 
 @api.get("/batches", summary="鉴定批次")
 def batches(archive: ArchiveDep, user: Viewer) -> dict:
-    return {"batches": procedure.list_batches(archive)}
+    return masked({"batches": procedure.list_batches(archive)}, user)
 
 
 @api.post("/batches", summary="从到期清单建立鉴定批次")
@@ -116,7 +116,7 @@ def create(body: BatchIn, archive: ArchiveDep, user: Officer) -> dict:
 
 @api.get("/batches/{batch_id}", summary="批次详情")
 def batch(batch_id: int, archive: ArchiveDep, user: Viewer) -> dict:
-    return procedure.get_batch(archive, batch_id)
+    return masked(procedure.get_batch(archive, batch_id, visible_levels(user)), user)
 
 
 @api.post("/batches/{batch_id}/appraisals", summary="鉴定意见（逐件或整批）")
@@ -157,20 +157,30 @@ _DOCS = {
 
 
 @api.get("/batches/{batch_id}/{name}", summary="销毁清册（PDF/CSV）或销毁证明（PDF）")
-def document(batch_id: int, name: str, archive: ArchiveDep, user: Viewer) -> Response:
+def document(
+    request: Request, batch_id: int, name: str, archive: ArchiveDep, user: Viewer
+) -> Response:
+    """The kept register or certificate; for a reader not cleared for every item
+    (受控 records), one made for them without those items."""
     if name not in _DOCS:
         raise NotFound(f"没有文件 {name}。")
     kind, media, label = _DOCS[name]
-    b = procedure.get_batch(archive, batch_id)
-    if kind in b["documents"]:
+    full = procedure.get_batch(archive, batch_id, visible_levels(user))
+    b = masked(full, user)  # titles and reasons, for roles that see ID numbers masked
+    if kind in b["documents"] and not b["hidden_items"] and b == full:
         with archive.blobs.open(b["documents"][kind]) as fh:
             data = fh.read()
     elif kind == "register_pdf":
         data = destruction.register_pdf(b)
     elif kind == "register_csv":
         data = destruction.register_csv(b)
+    elif kind == "certificate_pdf" and b["status"] == "executed":
+        data = destruction.certificate_pdf(b)
     else:
         raise NotFound("销毁证明在销毁完毕后生成。")
+    log_access(
+        request, user, "register.download", f"batch:{batch_id}", file=name, hidden=b["hidden_items"]
+    )
     filename = quote(f"{label}-批次{batch_id}.{name.rsplit('.', 1)[1]}")
     return Response(
         data,
@@ -196,10 +206,11 @@ def desk(
         request,
         "compliance.html",
         {
-            "due": procedure.due_summary(archive, day),
-            "holds": procedure.list_holds(archive),
+            "due": masked(procedure.due_summary(archive, day, visible_levels(user)), user),
+            "holds": masked(procedure.list_holds(archive), user),
             "batches": [
-                procedure.get_batch(archive, b["id"]) for b in procedure.list_batches(archive)
+                masked(procedure.get_batch(archive, b["id"], visible_levels(user)), user)
+                for b in procedure.list_batches(archive)
             ],
             "error": error,
             "done": done,

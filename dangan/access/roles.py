@@ -3,7 +3,7 @@ only hides what a role cannot use."""
 
 from __future__ import annotations
 
-import re
+from dangan.identifiers import mask_id_numbers
 
 ROLES: dict[str, str] = {
     "clerk": "档案管理员",
@@ -85,14 +85,9 @@ def role_names(roles: frozenset[str] | set[str]) -> str:
     return "、".join(ROLES.get(r, r) for r in sorted(roles))
 
 
-_ID = re.compile(r"(?<![0-9A-Za-z])([0-9]{4})[0-9]{10}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
-
-
-def mask_id(value: str) -> str:
-    """3501**********123X: region prefix and last four kept."""
-    return _ID.sub(lambda m: f"{m.group(1)}{'*' * 10}{m.group(2)}", value)
-
-
 def mask_ids_in(text: str) -> str:
-    """Every 18-character ID number in `text`, masked (works inside HTML)."""
-    return _ID.sub(lambda m: f"{m.group(1)}{'*' * 10}{m.group(2)}", text)
+    """Every 公民身份号码 the field extractor would recognise in `text`, masked
+    (3501**********123X; spaced, OCR-misread and glued forms too). Works on
+    plain text and on HTML: mask before inserting markup that could split a
+    number (see catalog/highlight.py)."""
+    return mask_id_numbers(text)

@@ -1,5 +1,9 @@
 """Recognise national identifiers in OCR text, validated by their check characters.
 
+One recogniser serves both the field extractor (ingest/fields.py) and the
+masking of 公民身份号码 wherever text leaves the server (dangan/access/roles.py):
+what the extractor takes for a person's ID number is what gets masked.
+
 - 公民身份号码 (GB 11643): 17 digits + mod-11 check character (0-9 or X).
 - 统一社会信用代码 (GB 32100): 17 characters + mod-31 check character.
 
@@ -74,16 +78,30 @@ def _id_fix(raw: str) -> Found:
     return Found(candidate, raw, False)
 
 
-def find_id_numbers(text: str) -> list[Found]:
-    """ID-number candidates in reading order, without repeats."""
-    seen: dict[str, Found] = {}
+@dataclass(frozen=True)
+class IdMatch:
+    """Where in a text the recogniser found an ID number (or an invalid candidate)."""
+
+    start: int
+    end: int
+    found: Found
+
+
+def id_number_matches(text: str) -> list[IdMatch]:
+    """Every stretch of `text` taken for a 公民身份号码: 18 characters with OCR
+    letter-for-digit confusions (valid or kept as an invalid candidate, unless
+    it is an all-digit 统一社会信用代码), then valid numbers split by OCR
+    spaces or glued to a word (`ID11010519491231002X`)."""
+    out: list[IdMatch] = []
     spans = []
     for m in _ID_CANDIDATE.finditer(text):
         if sum(ch.isdigit() for ch in m.group(0)) < 14:
             continue  # a word, not a number
         spans.append((m.start(), m.end()))
         found = _id_fix(m.group(0))
-        seen.setdefault(found.value, found)
+        if not found.valid and is_valid_credit_code(found.raw):
+            continue  # an all-digit 统一社会信用代码, not a misread ID number
+        out.append(IdMatch(m.start(), m.end(), found))
     for m in _ID_LOOSE.finditer(text):  # digits split by OCR spaces
         if any(s <= m.start() < e for s, e in spans):
             continue
@@ -91,8 +109,39 @@ def find_id_numbers(text: str) -> list[Found]:
         if len(compact) == 18:
             found = _id_fix(compact)
             if found.valid:
-                seen.setdefault(found.value, found)
+                out.append(IdMatch(m.start(), m.end(), found))
+    return out
+
+
+def find_id_numbers(text: str) -> list[Found]:
+    """ID-number candidates in reading order, without repeats."""
+    seen: dict[str, Found] = {}
+    for match in id_number_matches(text):
+        seen.setdefault(match.found.value, match.found)
     return list(seen.values())
+
+
+def id_number_hidden_positions(text: str) -> list[int]:
+    """Positions in `text` a masked view hides: of every ID number the
+    recogniser finds, the 10 characters after the region prefix (first four)
+    and before the last four; spaces inside the number stay where they are."""
+    hidden: list[int] = []
+    for match in id_number_matches(text):
+        chars = [i for i in range(match.start, match.end) if not text[i].isspace()]
+        hidden.extend(chars[4:-4])
+    return hidden
+
+
+def mask_id_numbers(text: str) -> str:
+    """`text` with every ID number the recogniser finds masked, e.g.
+    3501**********123X, 3502** ******** 4327, ID1101**********002X."""
+    hidden = id_number_hidden_positions(text)
+    if not hidden:
+        return text
+    chars = list(text)
+    for i in hidden:
+        chars[i] = "*"
+    return "".join(chars)
 
 
 _CC_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
