@@ -83,7 +83,7 @@ def ocr_raw(path: Path, languages: str) -> list[str]:
     """The baseline: `tesseract` on each page rendered at 300 dpi."""
     import pypdfium2 as pdfium
 
-    from ocr.normalize import normalize_text
+    from dangan.text import normalize_text
 
     work = Path(tempfile.mkdtemp(prefix="ocr-bench-raw-"))
     try:
@@ -110,7 +110,7 @@ def ocr_raw_rapid(path: Path) -> list[str]:
     warm process (no OCRmyPDF, no conditioning; dangan's reading order)."""
     import pypdfium2 as pdfium
 
-    from ocr.normalize import normalize_text
+    from dangan.text import normalize_text
     from ocr.rapid import lines_text, recognise
 
     work = Path(tempfile.mkdtemp(prefix="ocr-bench-rapid-"))
@@ -234,7 +234,7 @@ def denoise_study(docs, levels: tuple[str, ...] = ("medium", "heavy")) -> list[d
     import pypdfium2 as pdfium
     from PIL import Image
 
-    from ocr.normalize import normalize_text
+    from dangan.text import normalize_text
     from ocr.ocr_input import prepare
     from ocr.preprocess import DENOISERS
     from ocr.rapid import lines_text, recognise

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dangan.errors import OcrFailed
+from dangan.text import normalize_text
 from ocr.base import OcrOutput
-from ocr.normalize import normalize_text
 from ocr.pool import ChildGone, ChildPool
 
 log = logging.getLogger(__name__)
