@@ -33,6 +33,7 @@ from ocrmypdf.pluginspec import OcrEngine, OrientationConfidence
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, Field, ValidationError
 
+from dangan.fonts import cjk_font
 from dangan.ocr_steps import Step
 from ocr import results
 from ocr.ocr_input import NAMESPACE as DANGAN
@@ -76,19 +77,11 @@ def warm_up(threads: int = 0) -> None:
     real page does not pay ONNX's first-run cost."""
     page = Image.new("RGB", (1240, 1754), "white")
     draw = ImageDraw.Draw(page)
-    font = _warm_up_font()
+    # without a CJK font, Latin only: still loads and runs the models
+    font = cjk_font(48) or ImageFont.load_default(48)
     for row in range(6):
         draw.text((120, 160 + row * 90), "医疗保险参保登记表 2026 年", fill="black", font=font)
     read_page(page, orient=True, threads=threads)
-
-
-def _warm_up_font():
-    from dangan.synth.fonts import FontNotFound, image_font_sets, pil_font
-
-    try:
-        return pil_font(image_font_sets()[0].regular, 48)
-    except (FontNotFound, OSError):
-        return ImageFont.load_default(48)  # Latin only: still loads and runs the models
 
 
 def _skew(quads) -> float:
