@@ -38,6 +38,13 @@ def image_name(page: int) -> str:
     return f"{page:04d}.jpg"
 
 
+def fresh_folder(folder: Path) -> Path:
+    """`folder`, made if needed, without the manifest of an earlier run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MANIFEST).unlink(missing_ok=True)
+    return folder
+
+
 def append(folder: str | os.PathLike, page: int, **facts: object) -> None:
     """Add one line about page `page` (numbered from 1) to the manifest."""
     line = json.dumps({"page": page, **facts}, ensure_ascii=False) + "\n"

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from dangan.errors import OcrFailed
-from dangan.ocr_steps import Step, Steps, parse_steps
+from dangan.ocr_steps import Step, parse_steps
 from dangan.text import normalize_text
 from ocr import results
 from ocr.base import OcrOutput
@@ -60,7 +60,7 @@ class OcrmypdfEngine:
         languages: str = "chi_sim+eng",
         jobs: int = 1,
         page_timeout: int = 180,
-        preprocess: Steps | tuple[str, ...] = (),
+        preprocess: Iterable[str] = (),
         recognizer: str = "tesseract",
     ):
         if recognizer not in RECOGNIZERS:
@@ -145,8 +145,7 @@ class OcrmypdfEngine:
     ) -> OcrOutput:
         output = work_dir / "archive.pdf"
         sidecar = work_dir / "sidecar.txt"
-        seen = work_dir / "ocr-input"  # the plugins' results (ocr/results.py)
-        seen.mkdir(exist_ok=True)
+        seen = results.fresh_folder(work_dir / "ocr-input")  # the plugins' results
         pages_hint = max(1, _page_count(source_pdf))
         timeout = self.start_seconds + self.page_timeout * pages_hint
         request = {

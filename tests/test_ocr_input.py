@@ -108,6 +108,7 @@ def test_the_results_manifest_is_read_by_name_and_whole_lines_only(tmp_path: Pat
     assert found.started == 2 and found.blank == [2] and found.turns == {2: 90}
     assert found.images == {1: tmp_path / "0001.jpg", 2: tmp_path / "0002.jpg"}
     assert results.read(tmp_path / "nothing-yet").started == 0
+    assert results.read(results.fresh_folder(tmp_path)).started == 0  # a new run starts afresh
 
 
 def test_a_red_seal_fades_from_the_ocr_input_but_black_text_stays():
