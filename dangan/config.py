@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dangan.errors import ConfigError
+from dangan.ocr_steps import DEFAULT_STEPS, Steps, parse_steps, steps_text
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "dangan"
 
@@ -27,7 +28,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Page preprocessing before OCR, comma-separated: orient (RapidOCR: sideways and upside-down"
         " pages read upright), seal, border (dark scanner borders), blank (blank pages reported,"
         " not OCR'd), denoise, binarize, rotate and deskew (Tesseract); or none.",
-        "orient,seal,border,blank,denoise",
+        steps_text(DEFAULT_STEPS),
     ),
     "DANGAN_OCR_TIMEOUT": ("Seconds allowed for OCR of one page before it is reported.", "180"),
     "DANGAN_MAX_FILE_MB": ("Largest accepted file, in MiB.", "200"),
@@ -145,21 +146,11 @@ def _code(env: dict[str, str], name: str, default: str) -> str:
     return value
 
 
-def _steps(env: dict[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    from ocr.tesseract import PREPROCESS_STEPS
-
+def _steps(env: dict[str, str], name: str) -> Steps:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
-        return default
-    if raw.strip().lower() == "none":
-        return ()
-    steps = tuple(s.strip() for s in raw.split(",") if s.strip())
-    unknown = [s for s in steps if s not in PREPROCESS_STEPS]
-    if unknown:
-        raise ConfigError(
-            f"设置 {name} 含未知步骤：{'、'.join(unknown)}。可用：{'、'.join(PREPROCESS_STEPS)}，或 none。"
-        )
-    return steps
+        return DEFAULT_STEPS
+    return parse_steps(raw, f"设置 {name}")
 
 
 def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -251,7 +242,7 @@ class Settings:
     ocr_languages: str = "chi_sim+eng"
     ocr_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     ocr_timeout: int = 180
-    ocr_preprocess: tuple[str, ...] = ("orient", "seal", "border", "blank", "denoise")
+    ocr_preprocess: Steps = DEFAULT_STEPS
     max_file_bytes: int = 200 * 1024 * 1024
     max_pages: int = 500
     fonds_code: str = "Q001"
@@ -345,7 +336,7 @@ class Settings:
             ocr_languages=env.get("DANGAN_OCR_LANGUAGES") or "chi_sim+eng",
             ocr_jobs=_int(env, "DANGAN_OCR_JOBS", os.cpu_count() or 1),
             ocr_timeout=_int(env, "DANGAN_OCR_TIMEOUT", 180),
-            ocr_preprocess=_steps(env, "DANGAN_OCR_PREPROCESS", cls.ocr_preprocess),
+            ocr_preprocess=_steps(env, "DANGAN_OCR_PREPROCESS"),
             max_file_bytes=_int(env, "DANGAN_MAX_FILE_MB", 200) * 1024 * 1024,
             max_pages=_int(env, "DANGAN_MAX_PAGES", 500),
             fonds_code=_code(env, "DANGAN_FONDS_CODE", "Q001"),
