@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import TYPE_CHECKING
 
 from catalog.base import Record
-from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode, NotFound
 from dangan.identifiers import is_valid_id_number
 from retention.filing import apply_filing
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 log = logging.getLogger(__name__)
 

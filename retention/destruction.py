@@ -19,9 +19,9 @@ import logging
 import os
 import signal
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from dangan.access.store import Forbidden, Principal
-from dangan.archive import Archive
 from dangan.pdf import TableSheet, tables_pdf
 from retention.procedure import (
     RetentionError,
@@ -29,6 +29,9 @@ from retention.procedure import (
     require,
     require_person,
 )
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,15 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from catalog.base import RecordFilter
 from dangan.access.roles import ROLES, allowed
 from dangan.access.store import Forbidden, Principal
-from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode, NotFound
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 HOLD_KINDS = {"audit": "稽核", "litigation": "诉讼", "petition": "信访", "other": "其他"}
 

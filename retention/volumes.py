@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from dangan.archive import Archive
 from dangan.errors import NotFound
 from dangan.pdf import TableSheet, tables_pdf
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 DEFAULT_BOX_SIZE = 50  # 件 per box (assumed; agencies box by thickness)
 

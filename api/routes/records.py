@@ -27,10 +27,10 @@ from api.deps import ArchiveDep, load_record
 from catalog.base import FileRef
 from catalog.blobs import BlobCorrupt
 from catalog.page_boxes import find_hits
+from catalog.record_json import record_json
 from dangan.archive import Archive
 from dangan.errors import NotFound
 from dangan.identifiers import id_number_hidden_positions
-from dangan.records import record_json
 from ingest.pipeline import IngestResult, ingest_file
 from ingest.review import set_security_level
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Reviewer, masked, visible_levels
 from api.deps import ArchiveDep, load_record
-from dangan.records import filing_json
+from catalog.record_json import filing_json
 from ingest.review import confirm, review_queue
 
 router = APIRouter(tags=["review"])
