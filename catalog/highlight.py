@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from catalog.cjk import tokens
+from catalog.cjk import check_query, tokens
 
 # What may stand between two tokens of one term.
 _GAP = r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{0,3}"
@@ -22,7 +22,7 @@ def term_pattern(query: str) -> re.Pattern[str] | None:
     as the index stores them (3505 does not light up inside 91350503...), and
     `3501*` as a prefix."""
     alternatives = []
-    for term in query.split():
+    for term in check_query(query):
         toks = tokens(term.rstrip("*"))
         if not toks:
             continue

@@ -68,6 +68,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "(unset)",
     ),
     "DANGAN_SEARCH_INDEX": ("Elasticsearch index name.", "dangan-records"),
+    "DANGAN_SEARCH_TIMEOUT": (
+        "Seconds one search may run (either backend) before it is stopped with a message.",
+        "10",
+    ),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
 }
@@ -189,6 +193,7 @@ class Settings:
     s3_region: str | None = None
     search_url: str | None = None
     search_index: str = "dangan-records"
+    search_timeout: int = 10
 
     @property
     def model_dir(self) -> Path:
@@ -262,6 +267,7 @@ class Settings:
             s3_region=env.get("DANGAN_S3_REGION") or None,
             search_url=_url(env, "DANGAN_SEARCH_URL"),
             search_index=_index_name(env.get("DANGAN_SEARCH_INDEX") or "dangan-records"),
+            search_timeout=_int(env, "DANGAN_SEARCH_TIMEOUT", 10),
         )
 
     def ensure_dirs(self) -> None:

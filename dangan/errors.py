@@ -43,3 +43,27 @@ class NotFound(DanganError):
     exit_code = 6
     http_status = 404
     code = "not_found"
+
+
+class BadQuery(DanganError):
+    """A search query too long or with too many terms to be answered safely."""
+
+    exit_code = 2
+    http_status = 400
+    code = "bad_query"
+
+
+class SearchTimeout(DanganError):
+    """A search that ran past the time it may take; it was stopped."""
+
+    exit_code = 5
+    http_status = 503
+    code = "search_timeout"
+
+
+class DiskFull(DanganError):
+    """The data directory (or a temporary folder) has no space left (ENOSPC)."""
+
+    exit_code = 7
+    http_status = 507
+    code = "disk_full"

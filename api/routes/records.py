@@ -17,6 +17,7 @@ from api.auth import Downloader, Ingester, Reader, SecuritySetter, log_access, m
 from api.deps import ArchiveDep, load_record
 from catalog.base import FileRef
 from catalog.blobs import BlobCorrupt
+from catalog.cjk import check_query
 from catalog.page_boxes import find_hits
 from dangan.archive import Archive
 from dangan.errors import NotFound
@@ -108,6 +109,7 @@ def page_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     summary="检索词在页面图像上的位置（相对坐标，0–1）",
 )
 def page_hits(record_id: str, page_no: int, q: str, archive: ArchiveDep, user: Reader) -> dict:
+    check_query(q)  # bounded before the PDF is read
     record = load_record(archive, record_id, user)
     ref = record.file("archive_pdf")
     if ref is None or not 1 <= page_no <= record.page_count:
