@@ -73,6 +73,8 @@ REJECT_REASONS = {
     "unreadable": "无法读取",
     "too_small": "图像过小",
     "oversized_image": "图像尺寸过大",
+    "oversized_page": "页面尺寸过大",
+    "disk_full": "磁盘空间已满",
     "ocr_failed": "文字识别失败",
     "internal_error": "内部错误",
     "missing": "上传文件丢失",
