@@ -111,6 +111,7 @@ class Archive:
                 page_timeout=settings.ocr_timeout,
                 preprocess=settings.ocr_preprocess,
                 recognizer=settings.ocr_engine,
+                work_root=settings.work_root,
             ),
         )
         if getattr(archive.index, "rebuilt", False):

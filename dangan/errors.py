@@ -67,3 +67,28 @@ class DiskFull(DanganError):
     exit_code = 7
     http_status = 507
     code = "disk_full"
+
+    def __init__(self, message: str = ""):
+        super().__init__(
+            message
+            or "磁盘空间已满，文件未保存、未归档（没有留下不完整的文件）。"
+            "请联系管理员清理或扩充存储空间后重新上传。"
+        )
+
+
+_ENOSPC_TEXT = ("No space left on device", "[Errno 28]")
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether `exc` (or what caused it) is ENOSPC, or a child process reported it."""
+    import errno
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        if any(t in str(exc) for t in _ENOSPC_TEXT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from dangan.errors import OcrFailed
+from dangan.errors import DiskFull, OcrFailed, is_disk_full
 from ocr.base import OcrOutput
 from ocr.normalize import normalize_text
 from ocr.pool import ChildGone, ChildPool
@@ -72,6 +72,7 @@ class OcrmypdfEngine:
         page_timeout: int = 180,
         preprocess: tuple[str, ...] = (),
         recognizer: str = "tesseract",
+        work_root: Path | None = None,
     ):
         if recognizer not in RECOGNIZERS:
             raise ValueError(f"unknown recognizer {recognizer!r}")
@@ -80,6 +81,7 @@ class OcrmypdfEngine:
         self.jobs = jobs
         self.page_timeout = page_timeout
         self.preprocess = tuple(preprocess)
+        self.work_root = work_root  # the OCR processes' temporary folders go under it
         self._children: ChildPool | None = None  # OCR processes, started on first use
         self._pool_lock = threading.Lock()
 
@@ -120,6 +122,8 @@ class OcrmypdfEngine:
         with self._pool_lock:
             if self._children is None:
                 args = ["--recognizer", self.name, "--threads", str(self.jobs)]
+                if self.work_root is not None:
+                    args += ["--work-root", str(self.work_root)]
                 self._children = ChildPool(args)
             return self._children
 
@@ -179,6 +183,8 @@ class OcrmypdfEngine:
         if not reply["ok"] or not output.exists():
             log.error("ocrmypdf exit %s: %s", reply["code"], reply.get("detail"))
             detail = " ".join(reply.get("detail") or [])
+            if is_disk_full(OSError(detail)):
+                raise DiskFull()
             raise OcrFailed(f"文字识别失败（OCRmyPDF 退出码 {reply['code']}）：{detail[:300]}")
         turns = {int(p.stem): int(p.read_text()) for p in seen.glob("[0-9]*.turn")}
         if turns:
