@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dangan.errors import ConfigError
+from dangan.webhook_url import Allow
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "dangan"
 
@@ -71,6 +72,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DANGAN_SEARCH_TIMEOUT": (
         "Seconds one search may run (either backend) before it is stopped with a message.",
         "10",
+    ),
+    "DANGAN_WEBHOOK_ALLOW": (
+        "Internal webhook targets allowed, comma-separated networks (CIDR) or host names,"
+        " e.g. 10.20.0.0/16,ywxt.yb.local; unset: webhooks only to public addresses.",
+        "(unset)",
     ),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
@@ -154,6 +160,15 @@ def _index_name(name: str) -> str:
     return name
 
 
+def _allow(env: dict[str, str]) -> Allow:
+    try:
+        return Allow.parse(env.get("DANGAN_WEBHOOK_ALLOW"))
+    except ValueError as exc:
+        raise ConfigError(
+            f"DANGAN_WEBHOOK_ALLOW 中的“{exc}”既不是网段（如 10.20.0.0/16）也不是主机名。"
+        ) from exc
+
+
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -194,6 +209,7 @@ class Settings:
     search_url: str | None = None
     search_index: str = "dangan-records"
     search_timeout: int = 10
+    webhook_allow: Allow = field(default_factory=Allow)
 
     @property
     def model_dir(self) -> Path:
@@ -268,6 +284,7 @@ class Settings:
             search_url=_url(env, "DANGAN_SEARCH_URL"),
             search_index=_index_name(env.get("DANGAN_SEARCH_INDEX") or "dangan-records"),
             search_timeout=_int(env, "DANGAN_SEARCH_TIMEOUT", 10),
+            webhook_allow=_allow(env),
         )
 
     def ensure_dirs(self) -> None:
