@@ -138,11 +138,15 @@ def _too_many_pages(name: str, pages: int, max_pages: int) -> RejectedFile:
 
 def _too_many_pixels(name: str, where: str, width: int, height: int) -> RejectedFile:
     return RejectedFile(
-        f"文件“{name}”{where}的图像为 {width}×{height} 像素（约 {width * height // 10_000} 万像素），"
+        f"文件“{name}”{where}的图像为 {width}×{height} 像素（约 {_pixels(width * height)}），"
         f"超过上限 {MAX_IMAGE_PIXELS // 10_000} 万像素，可能已损坏或并非扫描件。"
         "请检查后按 200–300 dpi 重新扫描。",
         "oversized_image",
     )
+
+
+def _pixels(count: int) -> str:
+    return f"{count / 1e8:.1f} 亿像素" if count >= 100_000_000 else f"{count // 10_000} 万像素"
 
 
 def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, bool]:
