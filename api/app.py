@@ -26,10 +26,10 @@ from api.routes import (
 )
 from dangan.access.store import NotAuthenticated, SqliteAccountStore
 from dangan.archive import Archive
-from dangan.catchup import IndexCatchUp
+from dangan.catchup import index_catch_up
 from dangan.config import Settings
 from dangan.errors import DanganError
-from dangan.events import DeliveryWorker, Webhooks
+from dangan.events import Webhooks, delivery_worker
 from ingest.intake import IntakeQueue
 from ingest.runners import runner_for
 
@@ -46,11 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.intake, app.state.archive.settings.intake_workers
         )
         app.state.intake_worker.start()
-        app.state.webhooks = DeliveryWorker(
+        app.state.webhooks = delivery_worker(
             Webhooks(app.state.archive.catalog, allow=app.state.archive.settings.webhook_allow)
         )
         app.state.webhooks.start()
-        app.state.index_catch_up = IndexCatchUp(app.state.archive)
+        app.state.index_catch_up = index_catch_up(app.state.archive)
         app.state.index_catch_up.start()
         try:
             yield

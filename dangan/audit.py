@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dangan.errors import DanganError
+from dangan.errors import DanganError, ExitCode
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ ACTIONS = {
 
 
 class AuditError(DanganError):
-    exit_code = 10
+    exit_code = ExitCode.AUDIT
     http_status = 500
     code = "audit"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from dangan import cli_access, cli_disposal, cli_filing, cli_intake
 from dangan.cli_common import open_archive as _open
 from dangan.cli_common import print_json as _print_json
-from dangan.errors import DanganError, NotFound
+from dangan.errors import DanganError, ExitCode, NotFound
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -37,7 +37,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 print(f"[{label}] {result.file} {detail}".rstrip())
     finally:
         archive.close()
-    return 4 if rejected else 0
+    return ExitCode.REJECTED if rejected else ExitCode.OK
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -190,7 +190,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                 return 0
             if args.check:
                 print(f"目录数据库结构需要升级：当前版本 {before or '无'}，最新版本 {HEAD}。")
-                return 1
+                return ExitCode.FAILED
             upgrade(db)
         print(f"目录数据库结构已升级：版本 {before or '无'} → {HEAD}。")
         return 0
@@ -266,9 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except DanganError as exc:
         sys.stderr.write(f"错误：{exc.message}\n")
-        return exc.exit_code
+        return int(exc.exit_code)
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -3,11 +3,35 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Every exit status of the `dangan` command, in one place. 2 is left to
+    argparse (a usage error); scripts may rely on these numbers."""
+
+    OK = 0
+    FAILED = 1  # an unexpected error, or a check that found a problem (migrate --check)
+    USAGE = 2  # argparse: unknown option or missing argument
+    CONFIG = 3
+    REJECTED = 4  # at least one input file was refused; the rest were processed
+    OCR = 5
+    NOT_FOUND = 6
+    SCHEDULE = 7
+    REVIEW = 8
+    ACCESS = 9
+    AUDIT = 10
+    PROCEDURE = 11
+    TRANSFER = 12
+    INVALID_INPUT = 13  # a value given on the command line is not valid (ID number, URL…)
+    DISK_FULL = 14  # no space left on the device (ENOSPC)
+    INTERRUPTED = 130
+
 
 class DanganError(Exception):
     """Base of every error dangan reports to a person."""
 
-    exit_code = 1
+    exit_code = ExitCode.FAILED
     http_status = 500
     code = "error"
 
@@ -17,14 +41,14 @@ class DanganError(Exception):
 
 
 class ConfigError(DanganError):
-    exit_code = 3
+    exit_code = ExitCode.CONFIG
     code = "config"
 
 
 class RejectedFile(DanganError):
     """An input file that cannot be archived; the message says what to do."""
 
-    exit_code = 4
+    exit_code = ExitCode.REJECTED
     http_status = 422
     code = "rejected"
 
@@ -34,13 +58,13 @@ class RejectedFile(DanganError):
 
 
 class OcrFailed(DanganError):
-    exit_code = 5
+    exit_code = ExitCode.OCR
     http_status = 500
     code = "ocr_failed"
 
 
 class NotFound(DanganError):
-    exit_code = 6
+    exit_code = ExitCode.NOT_FOUND
     http_status = 404
     code = "not_found"
 
@@ -48,7 +72,7 @@ class NotFound(DanganError):
 class BadQuery(DanganError):
     """A search query too long or with too many terms to be answered safely."""
 
-    exit_code = 2
+    exit_code = ExitCode.INVALID_INPUT
     http_status = 400
     code = "bad_query"
 
@@ -56,7 +80,7 @@ class BadQuery(DanganError):
 class SearchTimeout(DanganError):
     """A search that ran past the time it may take; it was stopped."""
 
-    exit_code = 5
+    exit_code = ExitCode.FAILED
     http_status = 503
     code = "search_timeout"
 
@@ -64,7 +88,7 @@ class SearchTimeout(DanganError):
 class DiskFull(DanganError):
     """The data directory (or a temporary folder) has no space left (ENOSPC)."""
 
-    exit_code = 7
+    exit_code = ExitCode.DISK_FULL
     http_status = 507
     code = "disk_full"
 

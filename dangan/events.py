@@ -14,11 +14,11 @@ import http.client
 import json
 import logging
 import secrets
-import threading
 from datetime import UTC, datetime, timedelta
 
 from dangan import webhook_url
-from dangan.errors import DanganError
+from dangan.errors import DanganError, ExitCode
+from dangan.periodic import Periodic
 from dangan.webhook_url import AddressRefused, Allow
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ TIMEOUT_S = 10
 
 
 class WebhookError(DanganError):
-    exit_code = 2
+    exit_code = ExitCode.INVALID_INPUT
     http_status = 422
     code = "webhook"
 
@@ -174,27 +174,6 @@ def _post(url: str, body: bytes, kind: str, seq: int, secret: str, allow: Allow)
     return None if 200 <= status < 300 else f"HTTP {status}"
 
 
-class DeliveryWorker:
+def delivery_worker(webhooks: Webhooks, interval: float = 5) -> Periodic:
     """Delivers due webhooks every `interval` seconds in a background thread."""
-
-    def __init__(self, webhooks: Webhooks, interval: float = 5):
-        self.webhooks = webhooks
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="webhooks", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(30)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.webhooks.deliver_due()
-            except Exception:
-                log.exception("webhook delivery pass failed")
+    return Periodic("webhooks", webhooks.deliver_due, interval)

@@ -19,14 +19,14 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from dangan.errors import DanganError
+from dangan.errors import DanganError, ExitCode
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class AddressRefused(DanganError):
-    exit_code = 2
+    exit_code = ExitCode.INVALID_INPUT
     http_status = 422
     code = "webhook"
 

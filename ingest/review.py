@@ -9,7 +9,7 @@ from datetime import date
 
 from catalog.base import Record
 from dangan.archive import Archive
-from dangan.errors import DanganError, NotFound
+from dangan.errors import DanganError, ExitCode, NotFound
 from ingest.identifiers import is_valid_id_number
 from retention.filing import apply_filing
 
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class ReviewError(DanganError):
-    exit_code = 8
+    exit_code = ExitCode.REVIEW
     http_status = 422
     code = "review"
 

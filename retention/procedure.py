@@ -17,13 +17,13 @@ from catalog.base import RecordFilter
 from dangan.access.roles import ROLES, allowed
 from dangan.access.store import Forbidden, Principal
 from dangan.archive import Archive
-from dangan.errors import DanganError, NotFound
+from dangan.errors import DanganError, ExitCode, NotFound
 
 HOLD_KINDS = {"audit": "稽核", "litigation": "诉讼", "petition": "信访", "other": "其他"}
 
 
 class RetentionError(DanganError):
-    exit_code = 11
+    exit_code = ExitCode.PROCEDURE
     http_status = 422
     code = "retention"
 

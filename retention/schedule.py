@@ -13,14 +13,14 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from dangan.errors import DanganError
+from dangan.errors import DanganError, ExitCode
 
 COLUMNS = ("code", "category", "business_stage", "material", "typical_titles", "retention", "basis")
 PERMANENT = "永久"
 
 
 class ScheduleError(DanganError):
-    exit_code = 7
+    exit_code = ExitCode.SCHEDULE
     http_status = 422
     code = "schedule"
 

@@ -22,14 +22,14 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from dangan.archive import Archive
-from dangan.errors import DanganError
+from dangan.errors import DanganError, ExitCode
 
 FORMAT = "dangan-transfer/1"
 MANIFEST = "manifest-sha256.txt"
 
 
 class TransferError(DanganError):
-    exit_code = 12
+    exit_code = ExitCode.TRANSFER
     http_status = 422
     code = "transfer"
 

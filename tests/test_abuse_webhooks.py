@@ -9,7 +9,7 @@ from test_integration import LOOPBACK, Receiver, _file
 
 from dangan.archive import Archive
 from dangan.config import Settings
-from dangan.errors import ConfigError
+from dangan.errors import ConfigError, ExitCode
 from dangan.events import WebhookError, Webhooks
 from dangan.webhook_url import Allow
 
@@ -77,7 +77,7 @@ def test_the_address_is_checked_again_at_delivery(archive):
 def test_the_cli_refuses_and_the_setting_allows(tmp_path):
     home = tmp_path / "h"
     refused = run_cli(home, "webhooks", "add", "http://127.0.0.1:9/x", "--event", "record.filed")
-    assert refused.returncode == 2 and "DANGAN_WEBHOOK_ALLOW" in refused.stderr
+    assert refused.returncode == ExitCode.INVALID_INPUT and "DANGAN_WEBHOOK_ALLOW" in refused.stderr
     allowed = run_cli(
         home,
         *("webhooks", "add", "http://127.0.0.1:9/x", "--event", "record.filed"),

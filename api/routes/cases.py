@@ -16,14 +16,14 @@ from api.templating import templates
 from catalog.base import RecordFilter
 from catalog.search import SearchResult, search_records
 from dangan.archive import Archive
-from dangan.errors import DanganError
+from dangan.errors import DanganError, ExitCode
 
 api = APIRouter(tags=["cases"])
 ui = APIRouter(include_in_schema=False)
 
 
 class BadSerial(DanganError):
-    exit_code = 2
+    exit_code = ExitCode.INVALID_INPUT
     http_status = 422
     code = "serial"
 

@@ -15,7 +15,7 @@ from catalog.base import RecordFilter
 from catalog.search import SearchResult, search_records
 from dangan.access.roles import mask_id
 from dangan.archive import Archive
-from dangan.errors import DanganError
+from dangan.errors import DanganError, ExitCode
 from ingest.identifiers import is_valid_id_number
 
 api = APIRouter(tags=["people"])
@@ -25,7 +25,7 @@ MAX_RECORDS = 500
 
 
 class BadIdentifier(DanganError):
-    exit_code = 2
+    exit_code = ExitCode.INVALID_INPUT
     http_status = 422
     code = "identifier"
 

@@ -17,25 +17,25 @@ from dangan.access.passwords import (
     verify_password,
 )
 from dangan.access.roles import ROLES
-from dangan.errors import DanganError
+from dangan.errors import DanganError, ExitCode
 
 SESSION_HOURS = 10
 
 
 class AccessError(DanganError):
-    exit_code = 9
+    exit_code = ExitCode.ACCESS
     http_status = 422
     code = "access"
 
 
 class NotAuthenticated(DanganError):
-    exit_code = 9
+    exit_code = ExitCode.ACCESS
     http_status = 401
     code = "not_authenticated"
 
 
 class Forbidden(DanganError):
-    exit_code = 9
+    exit_code = ExitCode.ACCESS
     http_status = 403
     code = "forbidden"
 
