@@ -70,7 +70,7 @@ class Target:
     host: str
     port: int
     path: str
-    address: str  # the checked address the connection goes to
+    addresses: tuple[str, ...]  # the checked addresses, tried in order
 
 
 def check(url: str, allow: Allow) -> Target:
@@ -98,15 +98,16 @@ def check(url: str, allow: Allow) -> Target:
                 "中加入该网段或主机名后重试。"
             )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Target(parts.scheme, host, port, path, str(addresses[0]))
+    unique = tuple(dict.fromkeys(str(a) for a in addresses))
+    return Target(parts.scheme, host, port, path, unique)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
     """HTTPS to a fixed address, the certificate checked against the host name."""
 
-    def __init__(self, target: Target, timeout: float):
+    def __init__(self, target: Target, address: str, timeout: float):
         super().__init__(target.host, target.port, timeout=timeout)
-        self._address = target.address
+        self._address = address
 
     def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
@@ -117,10 +118,19 @@ def post(url: str, body: bytes, headers: dict[str, str], allow: Allow, timeout: 
     """POST `body` to the checked address of `url`; returns the HTTP status.
     Raises AddressRefused, OSError or http.client.HTTPException."""
     target = check(url, allow)
+    for address in target.addresses[:-1]:
+        try:
+            return _post_to(target, address, body, headers, timeout)
+        except OSError:  # refused, unreachable or silent there: the next address
+            continue
+    return _post_to(target, target.addresses[-1], body, headers, timeout)
+
+
+def _post_to(target: Target, address: str, body: bytes, headers: dict, timeout: float) -> int:
     if target.scheme == "https":
-        conn: http.client.HTTPConnection = _PinnedHTTPS(target, timeout)
+        conn: http.client.HTTPConnection = _PinnedHTTPS(target, address, timeout)
     else:
-        conn = http.client.HTTPConnection(target.address, target.port, timeout=timeout)
+        conn = http.client.HTTPConnection(address, target.port, timeout=timeout)
     try:
         host = target.host if ":" not in target.host else f"[{target.host}]"
         default = 443 if target.scheme == "https" else 80
