@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from dangan import cli_access, cli_disposal, cli_filing, cli_intake
+from dangan import cli_access, cli_check, cli_disposal, cli_filing, cli_intake
 from dangan.cli_common import open_archive as _open
 from dangan.cli_common import print_json as _print_json
 from dangan.errors import DanganError, ExitCode, NotFound
@@ -240,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_access.add_parsers(sub)
     cli_intake.add_parsers(sub)
     cli_disposal.add_parsers(sub)
+    cli_check.add_parsers(sub)
 
     p = sub.add_parser("demo", help="生成示例扫描件、导入并启动网页界面")
     p.add_argument("--count", type=int, default=12)

@@ -70,6 +70,15 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DANGAN_SEARCH_INDEX": ("Elasticsearch index name.", "dangan-records"),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
+    "DANGAN_CLAMD": (
+        "ClamAV daemon for the 四性检测 virus scan: unix:/run/clamav/clamd.ctl or tcp://host:3310;"
+        " unset: the scan is reported as 未配置 (not run).",
+        "(unset)",
+    ),
+    "DANGAN_FIXITY_RATE": (
+        "Objects per second the scheduled fixity sweep reads at most (0: no limit).",
+        "20",
+    ),
 }
 
 
@@ -189,6 +198,8 @@ class Settings:
     s3_region: str | None = None
     search_url: str | None = None
     search_index: str = "dangan-records"
+    clamd: str | None = None
+    fixity_rate: int = 20
 
     @property
     def model_dir(self) -> Path:
@@ -262,6 +273,8 @@ class Settings:
             s3_region=env.get("DANGAN_S3_REGION") or None,
             search_url=_url(env, "DANGAN_SEARCH_URL"),
             search_index=_index_name(env.get("DANGAN_SEARCH_INDEX") or "dangan-records"),
+            clamd=(env.get("DANGAN_CLAMD") or "").strip() or None,
+            fixity_rate=_int(env, "DANGAN_FIXITY_RATE", 20, minimum=0),
         )
 
     def ensure_dirs(self) -> None:
