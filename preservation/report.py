@@ -129,6 +129,7 @@ def report_xlsx(run: dict, results: list[CheckResult]) -> bytes:
         sheet.append([line])
     sheet.append([])
     sheet.append(["四性", *OUTCOME_LABELS.values(), "结论"])
+    header_row = sheet.max_row
     for row in _property_rows(summary):
         sheet.append([row[0], *(int(v) for v in row[1:-1]), row[-1]])
     items = book.create_sheet("检测项")
@@ -140,7 +141,7 @@ def report_xlsx(run: dict, results: list[CheckResult]) -> bytes:
     for row in _result_rows([r for r in results if r.outcome != PASS]):
         details.append([int(row[0]), *row[1:]])
     for ws in (sheet, items, details):
-        for cell in ws[1 if ws is not sheet else 6]:
+        for cell in ws[header_row if ws is sheet else 1]:
             cell.font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
@@ -149,6 +150,20 @@ def report_xlsx(run: dict, results: list[CheckResult]) -> bytes:
 
 def store_reports(archive, run: dict, results: list[CheckResult]) -> dict[str, str]:
     prefix = f"{PREFIX}/{run['id']:06d}"
-    pdf = archive.blobs.put_bytes(f"{prefix}/report.pdf", report_pdf(run, results))
-    xlsx = archive.blobs.put_bytes(f"{prefix}/report.xlsx", report_xlsx(run, results))
+    pdf_bytes, xlsx_bytes = report_pdf(run, results), report_xlsx(run, results)
+    pdf = archive.blobs.put_bytes(f"{prefix}/report.pdf", pdf_bytes)
+    xlsx = archive.blobs.put_bytes(f"{prefix}/report.xlsx", xlsx_bytes)
+    register_digests(archive, [(pdf, pdf_bytes), (xlsx, xlsx_bytes)])
     return {"pdf": pdf.key, "xlsx": xlsx.key}
+
+
+def register_digests(archive, infos_and_bytes) -> None:
+    """Reports are permanent records too: their digests go into the fixity register."""
+    from preservation.digests import digest_chunks
+    from preservation.store import PreservationStore
+
+    entries = []
+    for info, data in infos_and_bytes:
+        sha, sm3, size = digest_chunks([data])
+        entries.append({"key": info.key, "sha256": sha, "sm3": sm3, "size": size})
+    PreservationStore(archive.catalog).register(entries)

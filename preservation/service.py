@@ -112,7 +112,7 @@ def check_all(
     ctx = context(archive)
     notable: list[CheckResult] = []
     counts: dict = {}
-    found = archive_checks(archive, store)
+    found = archive_checks(archive, store, missing=False)
     count(found, counts)
     notable += [r for r in found if r.outcome != "pass"]
     ids = archive.catalog.list_ids()

@@ -19,6 +19,10 @@ KNOWN_PREFIXES = {
 }
 
 
+def known_prefix(key: str) -> bool:
+    return any(key.startswith(p) for p in KNOWN_PREFIXES)
+
+
 @dataclass(frozen=True)
 class StoredObject:
     key: str

@@ -118,6 +118,12 @@ def _check_object(blobs, obj, registered: dict, fixity: dict):
     # else what the store recorded when it was written, else the register
     expected = (owner[1] if owner and obj.latest else None) or obj.meta_sha256
     expected = expected or (known["sha256"] if known and obj.latest else None)
+    if expected is None and obj.latest:
+        # first sight of an object nobody registered a digest for (a register
+        # kept before this check existed): registered now, compared from then on
+        entry = {"key": obj.key, "sha256": sha, "sm3": sm3, "size": digests.size}
+        out.append(CheckResult("ZS-01", PASS, "首次登记 SHA-256 和 SM3。", rid, where))
+        return out + _orphan(obj, owner, rid, where), entry
     if expected is None:
         out.append(CheckResult("ZS-01", WARNING, "没有可比对的 SHA-256 登记值。", rid, where))
     elif expected != sha:
@@ -142,12 +148,10 @@ def _check_object(blobs, obj, registered: dict, fixity: dict):
     elif obj.latest and expected == sha:
         entry = {"key": obj.key, "sha256": sha, "sm3": sm3, "size": digests.size}
         out.append(CheckResult("ZS-02", PASS, "首次登记 SM3。", rid, where))
-    if (
-        obj.latest
-        and owner is None
-        and not any(obj.key.startswith(p) for p in storage.KNOWN_PREFIXES)
-    ):
-        out.append(
-            CheckResult("WZ-05", FAIL, "存储中有目录不认识的对象（孤立对象）。", None, where)
-        )
-    return out, entry
+    return out + _orphan(obj, owner, rid, where), entry
+
+
+def _orphan(obj, owner, rid, where) -> list[CheckResult]:
+    if obj.latest and owner is None and not storage.known_prefix(obj.key):
+        return [CheckResult("WZ-05", FAIL, "存储中有目录不认识的对象（孤立对象）。", None, where)]
+    return []

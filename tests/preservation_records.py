@@ -92,7 +92,7 @@ def stored_record(
     files.append(FileRef("original", info.key, info.sha256, info.size, "application/pdf"))
     info = archive.blobs.put_bytes(f"{prefix}/archive.pdf", archive_pdf)
     files.append(FileRef("archive_pdf", info.key, info.sha256, info.size, "application/pdf"))
-    for n, image in enumerate(render_pages(archive_pdf), start=1):
+    for n, image in enumerate(render_pages(original), start=1):
         info = archive.blobs.put_bytes(f"{prefix}/pages/{n:04d}.jpg", image)
         files.append(FileRef("page_image", info.key, info.sha256, info.size, "image/jpeg", n))
     record = Record(
