@@ -59,14 +59,15 @@ def _s3_objects(blobs, prefix: str) -> Iterator[StoredObject]:
         blobs.bucket, prefix=prefix or None, recursive=True, include_version=True
     )
     found = [o for o in listed if not o.is_delete_marker and not o.is_dir]
-    found.sort(key=lambda o: (o.object_name, not o.is_latest, o.version_id or ""))
+    latest = {id(o): str(o.is_latest).lower() == "true" for o in found}  # "true"/"false"
+    found.sort(key=lambda o: (o.object_name, not latest[id(o)], o.version_id or ""))
     for obj in found:
         stat = blobs.client.stat_object(blobs.bucket, obj.object_name, version_id=obj.version_id)
         yield StoredObject(
             key=obj.object_name,
             size=obj.size,
             version_id=obj.version_id,
-            latest=bool(obj.is_latest),
+            latest=latest[id(obj)],
             meta_sha256=_meta(stat.metadata, SHA_META),
         )
 
