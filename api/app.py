@@ -17,6 +17,7 @@ from api.routes import (
     disposal,
     intake,
     people,
+    preservation,
     records,
     review,
     search,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases.api, prefix="/api")
     app.include_router(audit.api, prefix="/api")
     app.include_router(disposal.api, prefix="/api")
+    app.include_router(preservation.api, prefix="/api")
     app.include_router(session.router)
     app.include_router(ui.router)
     app.include_router(people.ui)

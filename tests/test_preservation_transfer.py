@@ -57,3 +57,30 @@ def test_import_refuses_a_package_whose_checks_fail(archive, tmp_path):
         assert other.catalog.count() == 0
     finally:
         other.close()
+
+
+def test_cli_and_clerk_desk_name_the_failing_item(archive, tmp_path):
+    from conftest import login, run_cli
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    record = stored_record(archive, "c1")
+    corrupt(archive, record.file("original").key)
+    home = archive.settings.home
+    archive.close()
+    proc = run_cli(home, "check", "record", "c1")
+    assert proc.returncode == 1, proc.stderr
+    assert "ZS-01 SHA-256 摘要值校验：不通过" in proc.stdout and "结论：不通过" in proc.stdout
+    assert "AQ-01 病毒检测：未检测" in proc.stdout and "未配置" in proc.stdout
+    out = tmp_path / "r.xlsx"
+    run_cli(home, "check", "report", "1", "--format", "xlsx", "-o", str(out), check=True)
+    assert out.read_bytes()[:2] == b"PK"
+    with TestClient(create_app(Settings.from_env({"DANGAN_HOME": str(home)}))) as client:
+        login(client, "clerk")
+        body = client.get("/api/preservation/runs").json()
+        assert body["alarms"][0]["failed_items"] == ["ZS-01", "ZS-02"]
+        pdf = client.get("/api/preservation/runs/1/report.pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        login(client, "caseworker")
+        assert client.get("/api/preservation/runs").status_code == 403
