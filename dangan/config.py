@@ -75,6 +75,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         " unset: the scan is reported as 未配置 (not run).",
         "(unset)",
     ),
+    "DANGAN_VERAPDF": (
+        "Folder with veraPDF made by scripts/verapdf.sh, for the PDF/A check (KY-03);"
+        " `none`: only the structural PDF/A check.",
+        "~/.cache/dangan/verapdf",
+    ),
     "DANGAN_FIXITY_RATE": (
         "Objects per second the scheduled fixity sweep reads at most (0: no limit).",
         "20",
@@ -159,6 +164,13 @@ def _index_name(name: str) -> str:
     return name
 
 
+def _verapdf(env: dict[str, str]) -> Path | None:
+    value = (env.get("DANGAN_VERAPDF") or "").strip()
+    if value.lower() == "none":
+        return None
+    return Path(value or "~/.cache/dangan/verapdf").expanduser()
+
+
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -199,6 +211,7 @@ class Settings:
     search_url: str | None = None
     search_index: str = "dangan-records"
     clamd: str | None = None
+    verapdf: Path | None = Path("~/.cache/dangan/verapdf").expanduser()
     fixity_rate: int = 20
 
     @property
@@ -274,6 +287,7 @@ class Settings:
             search_url=_url(env, "DANGAN_SEARCH_URL"),
             search_index=_index_name(env.get("DANGAN_SEARCH_INDEX") or "dangan-records"),
             clamd=(env.get("DANGAN_CLAMD") or "").strip() or None,
+            verapdf=_verapdf(env),
             fixity_rate=_int(env, "DANGAN_FIXITY_RATE", 20, minimum=0),
         )
 

@@ -52,6 +52,23 @@ class Context:
     fixity: dict[str, dict] = field(default_factory=dict)  # key -> fixity row
     register: list[dict] = field(default_factory=list)  # new fixity rows (filing)
     filing: bool = False
+    verapdf: object = None  # preservation.pdfa.VeraPdf when installed (not at filing)
+    vera: dict = field(default_factory=dict)  # key -> VeraResult fetched in a batch
+
+
+def prefetch_vera(ctx: Context, records: list[Record]) -> None:
+    """Validate the records' archival copies in one veraPDF run."""
+    if ctx.verapdf is None or not ctx.verapdf.available:
+        return
+    docs = {}
+    for record in records:
+        ref = record.file("archive_pdf")
+        if ref is not None and ref.key not in ctx.vera:
+            try:
+                docs[ref.key] = storage.read_bytes(ctx.archive.blobs, ref.key)
+            except FileNotFoundError:
+                continue
+    ctx.vera.update(ctx.verapdf.validate(docs))
 
 
 def _iso_date(value) -> date | None:
@@ -285,7 +302,10 @@ def object_checks(ctx: Context, record: Record) -> list[CheckResult]:
                 if ctx.filing and not (facts.pdfa and not facts.problems):
                     # not PDF/A: the reason is recorded with the record (KY-03 warns)
                     record.metadata["pdfa_reason"] = "".join(facts.problems) or "未能确认 PDF/A。"
-                out.append(_pdfa_check(record, facts, fmt, rid, key))
+                vera = ctx.vera.get(key)
+                if vera is None and ctx.verapdf is not None and ctx.verapdf.available:
+                    vera = ctx.verapdf.validate({key: data}).get(key)
+                out.append(_pdfa_check(record, facts, fmt, rid, key, vera))
         else:
             problem = formats.image_opens(data)
             out.append(
@@ -330,14 +350,24 @@ def _format_check(fmt, role: str, rid: str, key: str) -> CheckResult:
     return CheckResult("KY-02", PASS, f"{fmt.puid}（{fmt.name}），{fmt.tool}。", rid, key)
 
 
-def _pdfa_check(record: Record, facts, fmt, rid: str, key: str) -> CheckResult:
+def _pdfa_check(record: Record, facts, fmt, rid: str, key: str, vera=None) -> CheckResult:
+    reason = record.metadata.get("pdfa_reason")
+    if vera is not None:
+        if vera.compliant:
+            return CheckResult(
+                "KY-03", PASS, f"veraPDF 校验通过：符合 PDF/A-{vera.flavour.upper()}。", rid, key
+            )
+        why = "；".join(vera.failed) or vera.error or "不符合"
+        if reason and not facts.pdfa:
+            return CheckResult("KY-03", WARNING, f"不是 PDF/A，已记录原因：{reason}", rid, key)
+        claim = f"声明 PDF/A-{facts.pdfa}，" if facts.pdfa else "没有 PDF/A 声明，"
+        return CheckResult("KY-03", FAIL, f"{claim}veraPDF 校验未通过：{why}", rid, key)
     if facts.pdfa and not facts.problems:
         return CheckResult(
             "KY-03", PASS,
-            f"声明 PDF/A-{facts.pdfa}，结构检查通过（PRONOM {fmt.puid}；非 veraPDF 完整校验）。",
-            rid, key,
+            f"声明 PDF/A-{facts.pdfa}，结构检查通过（PRONOM {fmt.puid}；veraPDF 未安装，"
+            "未做完整校验）。", rid, key,
         )  # fmt: skip
-    reason = record.metadata.get("pdfa_reason")
     if reason and not facts.pdfa:
         return CheckResult("KY-03", WARNING, f"不是 PDF/A，已记录原因：{reason}", rid, key)
     return CheckResult("KY-03", FAIL, "不是合格的 PDF/A：" + "".join(facts.problems), rid, key)

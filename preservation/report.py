@@ -85,8 +85,8 @@ def report_pdf(run: dict, results: list[CheckResult]) -> bytes:
             rows=_property_rows(summary),
             footer_lines=[
                 "检测依据：DA/T 70-2018《文书类电子档案检测一般要求》，GB/T 31599-2015 第 7 章。",
-                "PDF/A 检测为声明与结构检查（输出意图、字体嵌入、加密、脚本、嵌入文件），"
-                "不是 veraPDF 完整校验。",
+                "PDF/A 检测（KY-03）：安装了 veraPDF 时以 veraPDF 完整校验，否则为声明与结构检查"
+                "（输出意图、字体嵌入、加密、脚本、嵌入文件），证据栏写明用的是哪一种。",
             ],
         ),
         TableSheet(

@@ -17,11 +17,12 @@ from dangan.errors import NotFound
 from preservation import report
 from preservation.archive_checks import archive_checks
 from preservation.items import FAIL, NOT_RUN, CheckResult, count, summary_from_counts
-from preservation.record_checks import Context, check_record
+from preservation.record_checks import Context, check_record, prefetch_vera
 from preservation.store import PreservationStore
 from preservation.virus import Scanner
 
 log = logging.getLogger(__name__)
+VERA_BATCH = 100  # archival copies validated per veraPDF run
 
 
 @lru_cache(maxsize=1)
@@ -41,8 +42,13 @@ def scanner(archive) -> Scanner:
 
 
 def context(archive, *, filing: bool = False, keys: list[str] | None = None) -> Context:
+    """Shared state for a run; veraPDF is used where installed, except at
+    filing (a JVM per record would slow intake: the structural check runs)."""
+    from preservation.pdfa import VeraPdf
+
     store = PreservationStore(archive.catalog)
-    return Context(archive, scanner(archive), store.fixity(keys), filing=filing)
+    vera = None if filing else VeraPdf(archive.settings.verapdf)
+    return Context(archive, scanner(archive), store.fixity(keys), filing=filing, verapdf=vera)
 
 
 def check_at_filing(archive, record: Record) -> list[CheckResult]:
@@ -116,14 +122,16 @@ def check_all(
     count(found, counts)
     notable += [r for r in found if r.outcome != "pass"]
     ids = archive.catalog.list_ids()
-    for n, rid in enumerate(ids, start=1):
-        record = archive.catalog.get(rid)
-        if record is None:  # destroyed meanwhile
-            continue
-        found = check_record(ctx, record)
-        count(found, counts)
-        notable += [r for r in found if r.outcome != "pass"]
-        if progress:
-            progress(n, len(ids))
+    for start in range(0, len(ids), VERA_BATCH):
+        records = [archive.catalog.get(rid) for rid in ids[start : start + VERA_BATCH]]
+        records = [r for r in records if r is not None]  # destroyed meanwhile
+        prefetch_vera(ctx, records)
+        for n, record in enumerate(records, start=start + 1):
+            found = check_record(ctx, record)
+            count(found, counts)
+            notable += [r for r in found if r.outcome != "pass"]
+            if progress:
+                progress(n, len(ids))
+        ctx.vera.clear()
     run = finish(archive, store, run_id, counts, notable)
     return run, notable

@@ -17,7 +17,7 @@ from dangan.pdf import TableSheet, tables_pdf
 from preservation import formats, report
 from preservation.digests import digest_chunks
 from preservation.items import FAIL, PASS, CheckResult, count
-from preservation.record_checks import check_record
+from preservation.record_checks import check_record, prefetch_vera
 from preservation.service import context, finish
 from preservation.store import PreservationStore
 
@@ -32,6 +32,7 @@ def add_to_package(archive, folder: Path, record_ids: list[str], actor: str) -> 
     ctx = context(archive)
     results: list[CheckResult] = []
     records = []
+    prefetch_vera(ctx, [archive.catalog.get(rid) for rid in record_ids])
     for rid in record_ids:
         record = archive.catalog.get(rid)
         found = check_record(ctx, record)

@@ -5,6 +5,8 @@ failing record to review; the sweep resumes; reports and alarms."""
 from __future__ import annotations
 
 import io
+import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import minio_bucket
@@ -16,10 +18,25 @@ from preservation.service import check_all, check_one
 from preservation.store import PreservationStore
 from preservation.sweep import sweep
 
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="session")
+def verapdf_dir() -> str:
+    """veraPDF from Maven Central (scripts/verapdf.sh; cached, a no-op once built)."""
+    subprocess.run(["bash", str(ROOT / "scripts" / "verapdf.sh")], check=True, timeout=900)
+    return str(Path("~/.cache/dangan/verapdf").expanduser())
+
 
 @pytest.fixture(params=["local", "minio"])
 def archive(request, tmp_path):
-    env = {"DANGAN_HOME": str(tmp_path / "home")}
+    # veraPDF (a JVM per check) only where the test is about PDF/A; elsewhere
+    # the structural check stands in
+    uses_vera = "pdfa" in request.node.name or "sound" in request.node.name
+    env = {
+        "DANGAN_HOME": str(tmp_path / "home"),
+        "DANGAN_VERAPDF": request.getfixturevalue("verapdf_dir") if uses_vera else "none",
+    }
     if request.param == "minio":
         env.update(minio_bucket(request.getfixturevalue("minio_env")))
     archive = Archive.open(Settings.from_env(env))
@@ -70,6 +87,8 @@ def test_a_sound_record_passes_and_the_report_is_kept(archive):
     scans = [r for r in results if r.item == "AQ-01"]
     assert scans and all(r.outcome == "not_run" and "未配置" in r.evidence for r in scans)
     assert run["summary"]["not_run_items"] == ["AQ-01"]
+    (ky3,) = [r for r in results if r.item == "KY-03"]
+    assert "veraPDF 校验通过：符合 PDF/A-2B" in ky3.evidence
     pdf = archive.blobs.open(run["report_keys"]["pdf"]).read()
     assert pdf.startswith(b"%PDF")
     from openpyxl import load_workbook
@@ -171,7 +190,7 @@ def test_non_pdfa_archival_copy(archive):
     archive.catalog.update_filing(record)
     _, results = check_one(archive, "p1", "tester")
     (ky3,) = failed(results, "KY-03")
-    assert "没有 PDF/A 声明" in ky3.evidence
+    assert "没有 PDF/A 声明，veraPDF 校验未通过" in ky3.evidence
 
 
 def test_failing_check_at_filing_sends_the_record_to_review(archive):

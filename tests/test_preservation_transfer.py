@@ -18,7 +18,8 @@ from retention.transfer import TransferError, export_package, import_package, ve
 
 @pytest.fixture
 def archive(tmp_path):
-    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(tmp_path / "home")}))
+    env = {"DANGAN_HOME": str(tmp_path / "home"), "DANGAN_VERAPDF": "none"}
+    archive = Archive.open(Settings.from_env(env))
     yield archive
     archive.close()
 
@@ -49,7 +50,9 @@ def test_import_refuses_a_package_whose_checks_fail(archive, tmp_path):
     package = tmp_path / "pkg"
     export_package(archive, ["t2"], package, "tester")
     assert json.loads((package / "check-report.json").read_text("utf-8"))["verdict"] == "fail"
-    other = Archive.open(Settings.from_env({"DANGAN_HOME": str(tmp_path / "other")}))
+    other = Archive.open(
+        Settings.from_env({"DANGAN_HOME": str(tmp_path / "other"), "DANGAN_VERAPDF": "none"})
+    )
     try:
         with pytest.raises(TransferError) as err:
             import_package(other, package, "tester")
@@ -69,7 +72,7 @@ def test_cli_and_clerk_desk_name_the_failing_item(archive, tmp_path):
     corrupt(archive, record.file("original").key)
     home = archive.settings.home
     archive.close()
-    proc = run_cli(home, "check", "record", "c1")
+    proc = run_cli(home, "check", "record", "c1", env={"DANGAN_VERAPDF": "none"})
     assert proc.returncode == 1, proc.stderr
     assert "ZS-01 SHA-256 摘要值校验：不通过" in proc.stdout and "结论：不通过" in proc.stdout
     assert "AQ-01 病毒检测：未检测" in proc.stdout and "未配置" in proc.stdout
