@@ -29,7 +29,6 @@ class StoredObject:
     size: int
     version_id: str | None = None  # S3 version; None on local files
     latest: bool = True
-    meta_sha256: str | None = None  # the SHA-256 the store kept with it (S3)
 
     @property
     def cursor(self) -> str:
@@ -47,29 +46,35 @@ def iter_objects(blobs, prefix: str = "") -> Iterator[StoredObject]:
         yield from _s3_objects(blobs, prefix)
         return
     assert isinstance(blobs, LocalBlobStore)
-    for key in blobs.list(prefix):
-        path = blobs.root.joinpath(*check_key(key))
-        yield StoredObject(key=key, size=path.stat().st_size)
+    objects = [
+        StoredObject(key=key, size=blobs.root.joinpath(*check_key(key)).stat().st_size)
+        for key in blobs.list(prefix)
+    ]
+    yield from sorted(objects, key=lambda o: o.cursor)  # the sweep resumes by this order
 
 
 def _s3_objects(blobs, prefix: str) -> Iterator[StoredObject]:
-    from catalog.s3 import SHA_META, _meta
-
     listed = blobs.client.list_objects(
         blobs.bucket, prefix=prefix or None, recursive=True, include_version=True
     )
     found = [o for o in listed if not o.is_delete_marker and not o.is_dir]
     latest = {id(o): str(o.is_latest).lower() == "true" for o in found}  # "true"/"false"
-    found.sort(key=lambda o: (o.object_name, not latest[id(o)], o.version_id or ""))
-    for obj in found:
-        stat = blobs.client.stat_object(blobs.bucket, obj.object_name, version_id=obj.version_id)
-        yield StoredObject(
-            key=obj.object_name,
-            size=obj.size,
-            version_id=obj.version_id,
-            latest=latest[id(obj)],
-            meta_sha256=_meta(stat.metadata, SHA_META),
-        )
+    objects = [
+        StoredObject(key=o.object_name, size=o.size, version_id=o.version_id, latest=latest[id(o)])
+        for o in found
+    ]
+    yield from sorted(objects, key=lambda o: o.cursor)  # the sweep resumes by this order
+
+
+def stored_sha256(blobs, obj: StoredObject) -> str | None:
+    """The SHA-256 the store kept with this object version (S3 metadata), asked
+    only where the catalog has none to compare with: one request less per object."""
+    if not is_s3(blobs):
+        return None
+    from catalog.s3 import SHA_META, _meta
+
+    stat = blobs.client.stat_object(blobs.bucket, obj.key, version_id=obj.version_id)
+    return _meta(stat.metadata, SHA_META)
 
 
 def read_chunks(blobs, key: str, version_id: str | None = None) -> Iterator[bytes]:

@@ -46,8 +46,9 @@ def sweep(
     checked: list[str] = []
     started, done_here = time.monotonic(), 0
     listing = list(storage.iter_objects(archive.blobs))
+    resume_after = cursor
     for obj in listing:
-        if cursor is not None and obj.cursor <= cursor:
+        if resume_after is not None and obj.cursor <= resume_after:
             continue
         if stop_after is not None and done_here >= stop_after:
             _save(store, run_id, cursor, objects, nbytes, pending, counts, baseline, checked)
@@ -116,7 +117,7 @@ def _check_object(blobs, obj, registered: dict, fixity: dict):
     known = fixity.get(obj.key)
     # the SHA-256 the object must have: the catalog's for the current version,
     # else what the store recorded when it was written, else the register
-    expected = (owner[1] if owner and obj.latest else None) or obj.meta_sha256
+    expected = (owner[1] if owner and obj.latest else None) or storage.stored_sha256(blobs, obj)
     expected = expected or (known["sha256"] if known and obj.latest else None)
     if expected is None and obj.latest:
         # first sight of an object nobody registered a digest for (a register
