@@ -80,7 +80,7 @@ def finish(
     """Close a run: summary, the results not yet kept, reports stored (with
     `report_results`, else every kept result), alarm on failure."""
     summary = summary_from_counts(counts)
-    summary["environment"] = environment()
+    summary["environment"] = {**environment(), "ClamAV": scanner(archive).version() or "未配置"}
     summary.update(extra or {})
     store.finish_run(run_id, summary, results)
     run = store.get_run(run_id)

@@ -80,10 +80,11 @@ def stored_record(
     business_date: str = "2024-05-10",
     pages: int = 2,
     archival_copy: bytes | None = None,
+    original_tail: bytes = b"",
 ) -> Record:
     """File record `rid` with its original, PDF/A and page images in the store."""
     texts = tuple(f"{rid} page {n}" for n in range(1, pages + 1))
-    original = plain_pdf(list(texts))
+    original = plain_pdf(list(texts)) + original_tail
     archive_pdf = archival_copy or pdfa(texts)
     sha = hashlib.sha256(original).hexdigest()
     prefix = f"records/{sha[:2]}/{sha}"
