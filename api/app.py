@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(session.router)
     app.include_router(ui.router)
     app.include_router(people.ui)
+    app.include_router(preservation.ui)
     app.include_router(volumes.ui)
     app.include_router(intake.ui)
     app.include_router(cases.ui)

@@ -83,6 +83,8 @@ def test_cli_and_clerk_desk_name_the_failing_item(archive, tmp_path):
         login(client, "clerk")
         body = client.get("/api/preservation/runs").json()
         assert body["alarms"][0]["failed_items"] == ["ZS-01", "ZS-02"]
+        desk = client.get("/preservation").text
+        assert "告警" in desk and "ZS-01 SHA-256 摘要值校验" in desk
         pdf = client.get("/api/preservation/runs/1/report.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         login(client, "caseworker")

@@ -3,14 +3,16 @@ a kind failed), and the reports as PDF and xlsx."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 
 from api.auth import Filer
 from api.deps import ArchiveDep
+from api.templating import templates
 from dangan.errors import NotFound
 
 api = APIRouter(tags=["preservation"])
+ui = APIRouter(include_in_schema=False)
 MEDIA = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -19,6 +21,21 @@ MEDIA = {
 
 @api.get("/preservation/runs", summary="四性检测记录；alarms：每种检测最近一次不通过的")
 def runs(archive: ArchiveDep, user: Filer, limit: int = 20) -> dict:
+    return _runs(archive, limit)
+
+
+@ui.get("/preservation", response_class=HTMLResponse)
+def page(request: Request, archive: ArchiveDep, user: Filer):
+    from preservation.items import ITEMS
+    from preservation.report import KIND_LABELS
+
+    data = _runs(archive, 50)
+    return templates.TemplateResponse(
+        request, "preservation.html", {**data, "items": ITEMS, "kinds": KIND_LABELS}
+    )
+
+
+def _runs(archive, limit: int) -> dict:
     from preservation.store import PreservationStore
 
     found = PreservationStore(archive.catalog).runs(limit)
