@@ -13,7 +13,7 @@ from dangan.errors import ExitCode, NotFound
 
 def _print_run(run: dict, results, as_json: bool) -> int:
     from preservation.items import OUTCOME_LABELS, PROPERTIES
-    from preservation.report import KIND_LABELS, VERDICT
+    from preservation.report import KIND_LABELS, VERDICT, condensed
 
     summary = run["summary"]
     if as_json:
@@ -39,9 +39,12 @@ def _print_run(run: dict, results, as_json: bool) -> int:
             per = summary["properties"][prop]
             counts = "，".join(f"{OUTCOME_LABELS[o]} {n}" for o, n in per.items() if n)
             print(f"  {prop}：{counts or '（无）'}")
-        for r in results:
-            if r.outcome != "pass":
-                print("  " + r.line())
+
+        shown = condensed([r for r in results if r.outcome != "pass"])
+        for r in shown[:200]:
+            print("  " + r.line())
+        if len(shown) > 200:
+            print(f"  ……另有 {len(shown) - 200} 条，见报告。")
         if run["objects"]:
             print(f"  检查对象 {run['objects']} 个，{run['bytes'] / 1e6:.1f} MB")
         print(f"结论：{VERDICT[summary['verdict']]}。报告：{run['report_keys'].get('pdf', '')}")

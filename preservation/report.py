@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 from dangan.pdf import TableSheet, tables_pdf
-from preservation.items import ITEMS, OUTCOME_LABELS, PASS, PROPERTIES, CheckResult
+from preservation.items import ITEMS, NOT_RUN, OUTCOME_LABELS, PASS, PROPERTIES, CheckResult
 
 KIND_LABELS = {
     "filing": "归档环节",
@@ -19,6 +19,7 @@ KIND_LABELS = {
 VERDICT = {"pass": "通过", "fail": "不通过"}
 RESULT_COLUMNS = ["序号", "检测项", "检测项名称", "四性", "结果", "记录", "对象", "证据"]
 PREFIX = "preservation/reports"
+PDF_ROWS = 2000  # result lines in the PDF; the xlsx has them all
 
 
 def _header(run: dict) -> list[str]:
@@ -73,9 +74,22 @@ def _result_rows(results: list[CheckResult]) -> list[list[str]]:
     ]  # fmt: skip
 
 
+def condensed(results: list[CheckResult]) -> list[CheckResult]:
+    """Failures and warnings one by one; 未检测 once per item with a count
+    (an unconfigured scanner would otherwise fill the report)."""
+    out = [r for r in results if r.outcome != NOT_RUN]
+    skipped: dict[str, list[CheckResult]] = {}
+    for r in results:
+        if r.outcome == NOT_RUN:
+            skipped.setdefault(r.item, []).append(r)
+    for item, rows in skipped.items():
+        out.append(CheckResult(item, NOT_RUN, f"{rows[0].evidence}（共 {len(rows)} 个对象）"))
+    return out
+
+
 def report_pdf(run: dict, results: list[CheckResult]) -> bytes:
     summary = run["summary"]
-    notable = [r for r in results if r.outcome != PASS]
+    notable = condensed([r for r in results if r.outcome != PASS])
     sheets = [
         TableSheet(
             title="电子档案四性检测报告",
@@ -99,11 +113,18 @@ def report_pdf(run: dict, results: list[CheckResult]) -> bytes:
             title="不通过、警告和未检测的结果",
             columns=RESULT_COLUMNS,
             widths=[2, 2.5, 5, 2, 2, 5, 8, 12],
-            rows=_result_rows(notable) or [["", "", "（无）", "", "", "", "", ""]],
-            footer_lines=["本报告永久保存。"],
+            rows=_result_rows(notable[:PDF_ROWS]) or [["", "", "（无）", "", "", "", "", ""]],
+            footer_lines=[
+                *(
+                    [f"另有 {len(notable) - PDF_ROWS} 条见 xlsx 报告。"]
+                    if len(notable) > PDF_ROWS
+                    else []
+                ),
+                "本报告永久保存。",
+            ],
         ),
     ]
-    if len(results) > len(notable):
+    if len(results) <= PDF_ROWS and any(r.outcome == PASS for r in results):
         sheets.append(
             TableSheet(
                 title="全部检测结果",
@@ -138,7 +159,7 @@ def report_xlsx(run: dict, results: list[CheckResult]) -> bytes:
         items.append(row)
     details = book.create_sheet("不通过和警告")
     details.append(RESULT_COLUMNS)
-    for row in _result_rows([r for r in results if r.outcome != PASS]):
+    for row in _result_rows(condensed([r for r in results if r.outcome != PASS])):
         details.append([int(row[0]), *row[1:]])
     for ws in (sheet, items, details):
         for cell in ws[header_row if ws is sheet else 1]:
