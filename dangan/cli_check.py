@@ -70,6 +70,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             run, results = check_one(archive, args.record_id, args.actor)
         elif args.what == "all":
             run, results = check_all(archive, args.actor, None if args.json else _progress)
+        elif args.what == "sweep" and args.every:
+            return _sweep_forever(archive, args)
         elif args.what == "sweep":
             run = sweep(
                 archive,
@@ -88,6 +90,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         else:
             return _runs(archive, store, args)
         return _print_run(run, results, args.json)
+
+
+def _sweep_forever(archive, args) -> int:
+    """`--every HOURS`: a sweep, then the next one that many hours after its
+    start, until stopped; a stopped sweep resumes on the next start."""
+    import signal
+    import threading
+    import time
+
+    from preservation.sweep import sweep
+
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    while not stopping.is_set():
+        started = time.monotonic()
+        run = sweep(archive, args.actor, rate=args.rate, should_stop=stopping.is_set)
+        verdict = {"pass": "通过", "fail": "不通过"}.get(run["summary"].get("verdict"), "已暂停")
+        print(f"巡检 {run['id']}：{run['objects']} 个对象，{verdict}。", flush=True)
+        stopping.wait(max(0.0, args.every * 3600 - (time.monotonic() - started)))
+    return ExitCode.OK
 
 
 def _runs(archive, store, args) -> int:
@@ -126,6 +149,9 @@ def add_parsers(sub) -> None:
         "--rate", type=float, default=None, help="每秒最多读取的对象数（默认 DANGAN_FIXITY_RATE）"
     )
     s.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)
+    s.add_argument(
+        "--every", type=float, default=None, metavar="HOURS", help="常驻：每隔若干小时巡检一次"
+    )
     n = what.add_parser("runs", help="最近的检测记录")
     n.add_argument("--limit", type=int, default=20)
     o = what.add_parser("report", help="取出一次检测的报告（PDF 或 xlsx）")

@@ -27,6 +27,7 @@ def sweep(
     rate: float | None = None,
     stop_after: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> dict:
     """Run (or resume) a sweep; returns the run. `stop_after` objects ends
     this call early with the run left resumable (as a restart would)."""
@@ -50,7 +51,7 @@ def sweep(
     for obj in listing:
         if resume_after is not None and obj.cursor <= resume_after:
             continue
-        if stop_after is not None and done_here >= stop_after:
+        if (stop_after is not None and done_here >= stop_after) or (should_stop and should_stop()):
             _save(store, run_id, cursor, objects, nbytes, pending, counts, baseline, checked)
             return store.get_run(run_id)
         found, entry = _check_object(archive.blobs, obj, registered, fixity)
