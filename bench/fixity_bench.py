@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import io
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -164,6 +165,7 @@ def run_backend(name: str, records: int) -> dict:
         }
     finally:
         archive.close()
+        shutil.rmtree(env["DANGAN_HOME"], ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
