@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from api.routes import (
+    accounts,
     audit,
     cases,
     disposal,
@@ -25,12 +26,18 @@ from api.routes import (
     ui,
     volumes,
 )
-from dangan.access.store import NotAuthenticated, SqliteAccountStore
+from api.security import install as install_security
+from dangan.access.store import (
+    AccountPolicy,
+    NotAuthenticated,
+    PasswordChangeRequired,
+    SqliteAccountStore,
+)
 from dangan.archive import Archive
-from dangan.catchup import IndexCatchUp
+from dangan.catchup import index_catch_up
 from dangan.config import Settings
 from dangan.errors import DanganError
-from dangan.events import DeliveryWorker, Webhooks
+from dangan.events import Webhooks, delivery_worker
 from ingest.intake import IntakeQueue
 from ingest.runners import runner_for
 
@@ -38,18 +45,22 @@ HERE = Path(__file__).parent
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.archive = Archive.open(settings or Settings.from_env())
-        app.state.accounts = SqliteAccountStore(app.state.archive.catalog)
+        app.state.archive = Archive.open(settings)
+        app.state.accounts = SqliteAccountStore(
+            app.state.archive.catalog, AccountPolicy.from_settings(settings)
+        )
         app.state.intake = IntakeQueue(app.state.archive)
         app.state.intake_worker = runner_for(
             app.state.intake, app.state.archive.settings.intake_workers
         )
         app.state.intake_worker.start()
-        app.state.webhooks = DeliveryWorker(Webhooks(app.state.archive.catalog))
+        app.state.webhooks = delivery_worker(Webhooks(app.state.archive.catalog))
         app.state.webhooks.start()
-        app.state.index_catch_up = IndexCatchUp(app.state.archive)
+        app.state.index_catch_up = index_catch_up(app.state.archive)
         app.state.index_catch_up.start()
         try:
             yield
@@ -74,9 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 )
                 return RedirectResponse(f"/login?next={target}", status_code=303)
+            if isinstance(exc, PasswordChangeRequired):
+                return RedirectResponse("/account/password", status_code=303)
             return HTMLResponse(
                 f"<!doctype html><meta charset=utf-8><title>无法办理</title>"
-                f"<p style='font:1.1rem sans-serif;margin:3rem'>{html.escape(exc.message)}"
+                f"<link rel=stylesheet href=/static/app.css>"
+                f"<p class=error-page>{html.escape(exc.message)}"
                 f" <a href='/'>返回首页</a></p>",
                 status_code=exc.http_status,
             )
@@ -92,7 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.api, prefix="/api")
     app.include_router(disposal.api, prefix="/api")
     app.include_router(preservation.api, prefix="/api")
+    app.include_router(accounts.api, prefix="/api")
     app.include_router(session.router)
+    app.include_router(accounts.ui)
     app.include_router(ui.router)
     app.include_router(people.ui)
     app.include_router(preservation.ui)
@@ -102,4 +118,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.ui)
     app.include_router(disposal.ui)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_security(app, settings)
+    app.state.settings = settings
     return app

@@ -2,11 +2,11 @@
 
     python -m bench.classify_bench [--count 220] [--seed 9001] [--cache DIR]
 
-Renders `count` scans with `dangan.synth.generate_corpus` (a seed the bootstrap
-training set never uses), OCRs each one with the project's engine exactly as
-ingest does (images wrapped into a PDF first), caches the OCR text per file
-under `cache/ocr/<sha256>.json`, then classifies and extracts key fields and
-prints the figures (also written to `cache/results-<seed>-<count>.json`).
+Renders `count` scans with `dangan.synth.generate_corpus` (a seed the
+classifier's committed seed set never used), OCRs each one with the project's
+engine exactly as ingest does (images wrapped into a PDF first), caches the
+OCR text per file under `cache/ocr/<sha256>.json`, then classifies and
+extracts key fields and prints the figures (also written to `cache/results-<seed>-<count>.json`).
 """
 
 from __future__ import annotations

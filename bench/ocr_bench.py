@@ -43,6 +43,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from dangan.ocr_steps import DEFAULT_STEPS, Steps, parse_steps
+
 DEFAULT_CACHE = Path(".dangan/ocr_bench")
 DEFAULT_CONFIGS = (
     "raw,seal,seal+border+blank,raw-rapidocr,rapidocr+none,rapidocr+seal,rapidocr+default"
@@ -83,7 +85,7 @@ def ocr_raw(path: Path, languages: str) -> list[str]:
     """The baseline: `tesseract` on each page rendered at 300 dpi."""
     import pypdfium2 as pdfium
 
-    from ocr.normalize import normalize_text
+    from dangan.text import normalize_text
 
     work = Path(tempfile.mkdtemp(prefix="ocr-bench-raw-"))
     try:
@@ -110,7 +112,7 @@ def ocr_raw_rapid(path: Path) -> list[str]:
     warm process (no OCRmyPDF, no conditioning; dangan's reading order)."""
     import pypdfium2 as pdfium
 
-    from ocr.normalize import normalize_text
+    from dangan.text import normalize_text
     from ocr.rapid import lines_text, recognise
 
     work = Path(tempfile.mkdtemp(prefix="ocr-bench-rapid-"))
@@ -136,10 +138,8 @@ def ocr_engine(path: Path, engine) -> tuple[list[str], list[int]]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def config_steps(config: str) -> tuple[str, tuple[str, ...] | None]:
+def config_steps(config: str) -> tuple[str, Steps | None]:
     """(recognizer, preprocessing steps) of a configuration; steps None for raw runs."""
-    from ocr.tesseract import DEFAULT_PREPROCESS
-
     if config in ("raw", "raw-rapidocr"):
         return ("rapidocr" if config == "raw-rapidocr" else "tesseract"), None
     parts = [p for p in config.split("+") if p != "none"]
@@ -147,14 +147,14 @@ def config_steps(config: str) -> tuple[str, tuple[str, ...] | None]:
     steps: list[str] = []
     for part in parts:
         if part == "default":
-            steps += DEFAULT_PREPROCESS
+            steps += DEFAULT_STEPS
         elif part not in ("rapidocr", "tesseract"):
             steps.append(part)
-    return recognizer, tuple(dict.fromkeys(steps))
+    return recognizer, parse_steps(steps, f"配置 {config}")
 
 
 def measure(docs, config: str, jobs: int, languages: str) -> dict:
-    from ingest.identifiers import find_id_numbers
+    from dangan.identifiers import find_id_numbers
     from ocr.tesseract import OcrmypdfEngine
 
     recognizer, steps = config_steps(config)
@@ -234,7 +234,7 @@ def denoise_study(docs, levels: tuple[str, ...] = ("medium", "heavy")) -> list[d
     import pypdfium2 as pdfium
     from PIL import Image
 
-    from ocr.normalize import normalize_text
+    from dangan.text import normalize_text
     from ocr.ocr_input import prepare
     from ocr.preprocess import DENOISERS
     from ocr.rapid import lines_text, recognise

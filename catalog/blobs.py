@@ -126,10 +126,16 @@ class LocalBlobStore:
 
     def _write(self, key: str, writer) -> BlobInfo:
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        for attempt in range(5):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+                break
+            except FileNotFoundError:  # a delete pruned the empty folder meanwhile
+                if attempt == 4:
+                    raise
         digest = hashlib.sha256()
         size = 0
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as out:
                 for chunk in writer():
@@ -163,7 +169,19 @@ class LocalBlobStore:
         return self._path(key).is_file()
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        """Remove the file and the folders it leaves empty: keys name folders
+        after the content's SHA-256, and a destroyed record must leave no
+        folder that says a file with that hash was here."""
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        parent = path.parent
+        while parent != self.root and self.root in parent.parents:
+            try:
+                parent.rmdir()
+            except OSError:  # not empty (or already gone): stop here
+                if parent.exists():
+                    break
+            parent = parent.parent
 
     def list(self, prefix: str = "") -> Iterator[str]:
         base = self._path(prefix) if prefix.strip("/") else self.root

@@ -9,15 +9,15 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from ocr.normalize import fold_width
+import opencc
+
+from dangan.text import fold_width
 
 _TOKEN = re.compile(r"[0-9a-zA-Z]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @cache
 def _t2s():
-    import opencc
-
     return opencc.OpenCC("t2s")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 from catalog.cjk import tokens
 
@@ -54,9 +55,18 @@ def mark(text: str, pattern: re.Pattern[str] | None) -> str:
     return "".join(out)
 
 
-def snippet(text: str, pattern: re.Pattern[str] | None, width: int = 80) -> str:
-    """A window of about `width` characters around the first match, highlighted."""
+def snippet(
+    text: str,
+    pattern: re.Pattern[str] | None,
+    width: int = 80,
+    redact: Callable[[str], str] | None = None,
+) -> str:
+    """A window of about `width` characters around the first match, highlighted.
+    `redact` (ID-number masking) applies to the whole flattened text first, so
+    a number split over lines or cut by the window is masked as a whole."""
     flat = " ".join(text.split())
+    if redact is not None:
+        flat = redact(flat)
     match = pattern.search(flat) if pattern else None
     if match is None:
         piece = flat[:width]

@@ -16,7 +16,9 @@ and crop box are applied exactly as when the page images were rendered."""
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -122,23 +124,37 @@ def folded_text(chars: list[CharBox]) -> tuple[str, list[int]]:
     return "".join(parts), origin
 
 
-def find_hits(pdf: bytes | Path, page_no: int, query: str) -> list[HitBox]:
+Hide = Callable[[str], list[int]]
+
+
+def find_hits(
+    pdf: bytes | Path, page_no: int, query: str, hide: Hide | None = None
+) -> list[HitBox]:
     """Rectangles covering every match of `query` on page `page_no`, one per
-    line a match spans, in reading order of the text layer."""
+    line a match spans, in reading order of the text layer. `hide` names the
+    positions of the page's text shown as `*` in the boxes' text (the masked
+    part of ID numbers, found on the whole page, not in one box's piece)."""
     pattern = hit_pattern(query)
     if pattern is None:
         return []
-    return hits_in_chars(page_chars(pdf, page_no), pattern)
+    return hits_in_chars(page_chars(pdf, page_no), pattern, hide)
 
 
-def hits_in_chars(chars: list[CharBox], pattern: re.Pattern[str]) -> list[HitBox]:
+def hits_in_chars(
+    chars: list[CharBox], pattern: re.Pattern[str], hide: Hide | None = None
+) -> list[HitBox]:
     text, origin = folded_text(chars)
+    hidden = {origin[i] for i in hide(text)} if hide else set()
     boxes: list[HitBox] = []
     for match in pattern.finditer(text):
         if match.end() == match.start():
             continue
         indexes = sorted(set(origin[match.start() : match.end()]))
-        matched = [chars[i] for i in indexes if not chars[i].char.isspace()]
+        matched = [
+            dataclasses.replace(chars[i], char="*") if i in hidden else chars[i]
+            for i in indexes
+            if not chars[i].char.isspace()
+        ]
         boxes.extend(_line_boxes(matched))
     return boxes
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from catalog.base import RecordFilter
@@ -46,7 +47,11 @@ def search_records(
     filters: RecordFilter | None = None,
     limit: int = 20,
     offset: int = 0,
+    redact: Callable[[str], str] | None = None,
 ) -> SearchResult:
+    """`redact` masks the text snippets are cut from, and titles and file names
+    (ID numbers for roles that see them masked)."""
+    shown = redact or (lambda text: text)
     found = index.search(query, filters=filters, limit=limit, offset=offset)
     rows = catalog.summaries([h.record_id for h in found.hits])
     pattern = term_pattern(query)
@@ -61,10 +66,10 @@ def search_records(
             SearchHit(
                 record_id=hit.record_id,
                 score=hit.score,
-                title=row["title"],
-                filename=row["filename"],
+                title=shown(row["title"]),
+                filename=shown(row["filename"]),
                 page_count=row["page_count"],
-                snippet=snippet(text, pattern),
+                snippet=snippet(text, pattern, redact=redact),
                 pages=hit.pages,
                 doc_type=row["doc_type"],
                 category=row["category"],

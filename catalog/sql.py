@@ -330,7 +330,7 @@ class SqlCatalog:
         pattern, in 档号 order (for volumes and catalogues)."""
         rows = self.connection().execute(
             "SELECT id, filename, title, page_count, status, doc_type, category, retention,"
-            " formed_date, disposal_date, archival_prefix, archival_code, fields"
+            " formed_date, disposal_date, archival_prefix, archival_code, fields, security_level"
             " FROM records WHERE status = 'filed' AND archival_code IS NOT NULL"
             " AND archival_prefix LIKE ? ORDER BY archival_prefix, archival_code",
             (prefix_like,),

@@ -196,7 +196,7 @@ class Archive:
 
     def classifier(self):
         """The record classifier, trained on first use (see ingest/classify.py)
-        from the synthetic bootstrap set plus every class a clerk confirmed."""
+        from the committed seed set plus every class a clerk confirmed."""
         cached = self._cache.get("classifier")
         if cached is not None:
             return cached
@@ -218,9 +218,24 @@ class Archive:
         cached = self._cache.get("audit")
         if cached is None:
             from dangan.audit import AuditLog
+            from dangan.audit_anchor import FileAnchor, S3Anchor
+            from dangan.keys import KeyStore
 
+            anchors: list = [FileAnchor(self.settings.anchor_path)]
+            if self.settings.s3_endpoint and hasattr(self.blobs, "client"):
+                anchors.append(
+                    S3Anchor(
+                        self.blobs.client,
+                        f"{self.settings.s3_bucket}-audit"[:63],
+                        self.settings.audit_lock_days,
+                        self.settings.audit_anchor_every,
+                    )
+                )
             cached = self._cache["audit"] = AuditLog(
-                self.catalog, self.settings.home / "audit-head.json"
+                self.catalog,
+                self.settings.home / "audit-head.json",
+                keys=KeyStore(self.settings.keys_path),
+                anchors=anchors,
             )
         return cached
 

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from dangan import cli_access, cli_check, cli_disposal, cli_filing, cli_intake
+from dangan import cli_access, cli_check, cli_disposal, cli_filing, cli_intake, cli_samples
 from dangan.cli_common import open_archive as _open
 from dangan.cli_common import print_json as _print_json
 from dangan.errors import DanganError, ExitCode, NotFound
@@ -76,7 +76,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from dangan.records import record_json
+    from catalog.record_json import record_json
 
     archive = _open()
     try:
@@ -115,58 +115,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     Archive.open(settings).close()  # a wrong backend setting fails here, with its name
     app = create_app(settings)
     print(f"dangan 已启动：http://{host}:{port}/  （按 Ctrl+C 停止）", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
-    return 0
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from dangan.config import Settings
-    from dangan.synth import generate_corpus
-
-    settings = Settings.from_env()
-    samples = settings.home / "samples"
-    print(f"正在生成 {args.count} 份示例扫描件：{samples}", flush=True)
-    docs = generate_corpus(samples, args.count, seed=args.seed)
-    ns = argparse.Namespace(paths=[str(d.path) for d in docs], json=False)
-    cmd_ingest(ns)
-    _demo_user(settings)
-    if args.no_serve:
-        return 0
-    return cmd_serve(argparse.Namespace(host=None, port=None))
-
-
-def _demo_user(settings) -> None:
-    """A demo account holding every desk's role but the agency head's, its
-    password generated once and kept (owner-only) in the data directory."""
-    from dangan.access.passwords import new_secret
-    from dangan.access.store import SqliteAccountStore
-
-    secret = settings.home / "demo-password.txt"
-    archive = _open()
-    try:
-        accounts = SqliteAccountStore(archive.catalog)
-        if not any(u["username"] == "demo" for u in accounts.list_users()):
-            password = new_secret()[:16]
-            roles = {"clerk", "caseworker", "compliance", "auditor", "admin"}
-            accounts.add_user("demo", "演示用户", roles, password)
-            secret.write_text(password + "\n", encoding="utf-8")
-            secret.chmod(0o600)
-    finally:
-        archive.close()
-    if secret.is_file():
-        password = secret.read_text(encoding="utf-8").strip()
-        print(f"演示账号：demo  密码：{password}（保存在 {secret}）", flush=True)
-
-
-def cmd_samples(args: argparse.Namespace) -> int:
-    from dangan.synth import generate_corpus, write_bad_files
-
-    docs = generate_corpus(Path(args.out), args.count, seed=args.seed)
-    for doc in docs:
-        print(f"{doc.path}  {doc.format}  {doc.doc_type}  {doc.title}")
-    if args.bad:
-        for path in write_bad_files(Path(args.out) / "bad").values():
-            print(f"{path}  bad")
+    # X-Forwarded-* are honoured by the app itself, from DANGAN_TRUSTED_PROXIES only
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
     return 0
 
 
@@ -242,18 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_disposal.add_parsers(sub)
     cli_check.add_parsers(sub)
 
-    p = sub.add_parser("demo", help="生成示例扫描件、导入并启动网页界面")
-    p.add_argument("--count", type=int, default=12)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--no-serve", action="store_true", help="导入后不启动网页界面")
-    p.set_defaults(func=cmd_demo)
-
-    p = sub.add_parser("samples", help="生成合成扫描件（含标注）")
-    p.add_argument("out")
-    p.add_argument("--count", type=int, default=20)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--bad", action="store_true", help="同时生成各类问题文件")
-    p.set_defaults(func=cmd_samples)
+    cli_samples.add_parsers(sub, ingest=cmd_ingest, serve=cmd_serve)
     return parser
 
 

@@ -13,9 +13,21 @@ from dangan.cli_common import open_archive, print_json
 
 
 def _accounts(archive):
-    from dangan.access.store import SqliteAccountStore
+    from dangan.access.store import AccountPolicy, SqliteAccountStore
 
-    return SqliteAccountStore(archive.catalog)
+    return SqliteAccountStore(archive.catalog, AccountPolicy.from_settings(archive.settings))
+
+
+def _actor() -> str:
+    """Who did it from the command line: the operating-system account."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _log(archive, action: str, target: str, **detail) -> None:
+    archive.audit.append(_actor(), action, target, **detail)
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -35,6 +47,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
         _accounts(archive).add_user(
             args.username, args.display_name or "", set(args.role), password
         )
+        _log(archive, "user.add", args.username, roles=sorted(args.role))
     print(f"已创建用户 {args.username}（角色：{'、'.join(args.role)}）。")
     return 0
 
@@ -46,13 +59,61 @@ def cmd_users_list(args: argparse.Namespace) -> int:
         print_json({"users": users})
     else:
         for u in users:
-            print(f"{u['username']:<16} {u['display_name']:<10} {u['roles']}")
+            state = "（已停用）" if u["disabled"] else ""
+            print(f"{u['username']:<16} {u['display_name']:<10} {u['roles']}{state}")
+    return 0
+
+
+def cmd_users_disable(args: argparse.Namespace) -> int:
+    with open_archive() as archive:
+        _accounts(archive).set_disabled(args.username, True)
+        _log(archive, "user.disable", args.username)
+    print(f"用户 {args.username} 已停用，其登录会话已结束。")
+    return 0
+
+
+def cmd_users_enable(args: argparse.Namespace) -> int:
+    with open_archive() as archive:
+        _accounts(archive).set_disabled(args.username, False)
+        _log(archive, "user.enable", args.username)
+    print(f"用户 {args.username} 已启用。")
+    return 0
+
+
+def cmd_users_reset_password(args: argparse.Namespace) -> int:
+    from dangan.access.passwords import generate_password
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else generate_password()
+    with open_archive() as archive:
+        _accounts(archive).reset_password(args.username, password)
+        _log(archive, "user.password_reset", args.username)
+    if args.password_stdin:
+        print(f"用户 {args.username} 的密码已重置，下次登录时须修改。")
+    else:
+        print(f"用户 {args.username} 的临时密码：{password}\n请当面交给本人；下次登录时须修改。")
+    return 0
+
+
+def cmd_users_roles(args: argparse.Namespace) -> int:
+    with open_archive() as archive:
+        before = _accounts(archive).set_roles(args.username, set(args.role))
+        _log(archive, "user.roles", args.username, before=before, after=sorted(args.role))
+    print(f"用户 {args.username} 的角色已改为：{'、'.join(sorted(args.role))}。")
+    return 0
+
+
+def cmd_users_unlock(args: argparse.Namespace) -> int:
+    with open_archive() as archive:
+        _accounts(archive).unlock(args.username)
+        _log(archive, "user.unlock", args.username)
+    print(f"用户 {args.username} 的登录锁定已解除。")
     return 0
 
 
 def cmd_tokens_issue(args: argparse.Namespace) -> int:
     with open_archive() as archive:
-        token_id, token = _accounts(archive).issue_token(args.name, args.role, "cli")
+        token_id, token = _accounts(archive).issue_token(args.name, args.role, _actor())
+        _log(archive, "token.issue", f"token:{token_id}", role=args.role)
     if args.json:
         print_json({"id": token_id, "token": token, "role": args.role})
     else:
@@ -77,6 +138,7 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
 def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     with open_archive() as archive:
         _accounts(archive).revoke_token(args.id)
+        _log(archive, "token.revoke", f"token:{args.id}")
     print(f"令牌 {args.id} 已吊销。")
     return 0
 
@@ -140,9 +202,19 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if result.ok else 10
 
 
+def cmd_audit_rotate_key(args: argparse.Namespace) -> int:
+    with open_archive() as archive:
+        kid = archive.audit.rotate_key()
+        where = archive.audit.keys.root
+    print(f"已启用新的审计签名密钥 {kid}（{where}）；旧密钥保留，用于校验旧日志。请备份密钥目录。")
+    return 0
+
+
 def cmd_audit_log(args: argparse.Namespace) -> int:
     with open_archive() as archive:
-        items = archive.audit.entries(actor=args.actor, action=args.action, limit=args.limit)
+        items = archive.audit.entries(
+            actor=args.actor, action=args.action, subject=args.subject, limit=args.limit
+        )
     if args.json:
         print_json({"entries": items})
     else:
@@ -154,7 +226,7 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    from dangan.access.roles import ROLES
+    from dangan.access.roles import ADMINISTRATORS, ROLES
 
     human = [r for r in ROLES if r != "system"]
     p = sub.add_parser("users", help="用户账号")
@@ -168,12 +240,30 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q = usub.add_parser("list", help="列出用户")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_users_list)
+    for name, func, text in (
+        ("disable", cmd_users_disable, "停用用户（立即结束其会话）"),
+        ("enable", cmd_users_enable, "启用用户"),
+        ("unlock", cmd_users_unlock, "解除登录失败造成的锁定"),
+    ):
+        q = usub.add_parser(name, help=text)
+        q.add_argument("username")
+        q.set_defaults(func=func)
+    q = usub.add_parser("reset-password", help="重置密码（下次登录须修改）")
+    q.add_argument("username")
+    q.add_argument("--password-stdin", action="store_true", help="从标准输入读取；否则随机生成")
+    q.set_defaults(func=cmd_users_reset_password)
+    q = usub.add_parser("roles", help="调整角色（三员角色不能兼任）")
+    q.add_argument("username")
+    q.add_argument("--role", action="append", required=True, choices=human, help="可多次指定")
+    q.set_defaults(func=cmd_users_roles)
 
     p = sub.add_parser("tokens", help="业务系统的 API 令牌")
     tsub = p.add_subparsers(dest="tokens_command", required=True)
     q = tsub.add_parser("issue", help="签发令牌")
     q.add_argument("name", help="令牌用途，如 业务经办系统")
-    q.add_argument("--role", default="system", choices=list(ROLES))
+    q.add_argument(
+        "--role", default="system", choices=[r for r in ROLES if r not in ADMINISTRATORS]
+    )
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_tokens_issue)
     q = tsub.add_parser("list", help="列出令牌")
@@ -206,9 +296,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q = asub.add_parser("log", help="查看审计日志（新的在前）")
     q.add_argument("--actor")
     q.add_argument("--action")
+    q.add_argument("--subject", help="公民身份号码或姓名（按密钥哈希查找）")
     q.add_argument("--limit", type=int, default=50)
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_audit_log)
+    q = asub.add_parser("rotate-key", help="更换审计日志签名密钥（旧密钥保留，用于校验旧日志）")
+    q.set_defaults(func=cmd_audit_rotate_key)
 
     q = wsub.add_parser("deliver", help="立即投递到期的事件（服务运行时会自动投递）")
     q.set_defaults(func=cmd_webhooks_deliver)

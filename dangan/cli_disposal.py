@@ -141,13 +141,32 @@ def cmd_approve(args):
     return 0
 
 
+def _supervisor_passwords(usernames: list[str], from_stdin: bool) -> list[tuple[str, str]]:
+    """Each supervisor types their own password: at a prompt, or one line each
+    on standard input (in the order of --supervisor)."""
+    import getpass
+
+    from retention.procedure import RetentionError
+
+    if from_stdin:
+        lines = sys.stdin.read().splitlines()
+        if len(lines) < len(usernames):
+            raise RetentionError("标准输入中的口令少于监销人数：每名监销人一行口令。")
+        return list(zip(usernames, lines, strict=False))
+    if not sys.stdin.isatty():
+        raise RetentionError(
+            "请在终端上由监销人本人输入口令，或用 --passwords-stdin 每行提供一个口令。"
+        )
+    return [(u, getpass.getpass(f"监销人 {u} 请输入本人口令：")) for u in usernames]
+
+
 def cmd_execute(args):
     from retention.destruction import execute
 
     with open_archive() as archive:
-        result = execute(
-            archive, _actor(archive, args.actor), args.batch_id, args.supervisor, args.method
-        )
+        actor = _actor(archive, args.actor)
+        credentials = _supervisor_passwords(args.supervisor, args.passwords_stdin)
+        result = execute(archive, actor, args.batch_id, credentials, args.method)
     if args.json:
         print_json(result)
     else:
@@ -287,7 +306,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q = r.add_parser("execute", help="在两名监销人监督下执行销毁（中断后可重新执行）")
     q.add_argument("batch_id", type=int)
     q.add_argument("--actor", required=True)
-    q.add_argument("--supervisor", action="append", required=True, help="监销人姓名（两名）")
+    q.add_argument(
+        "--supervisor",
+        action="append",
+        required=True,
+        help="监销人的用户名（两名，本系统登记的用户，不能是执行人）",
+    )
+    q.add_argument(
+        "--passwords-stdin",
+        action="store_true",
+        help="从标准输入读取监销人口令（每行一个，顺序同 --supervisor）；默认在终端逐个询问",
+    )
     q.add_argument("--method", default=METHODS[0])
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_execute)

@@ -10,7 +10,7 @@ from dangan.cli_common import open_archive, print_json
 
 
 def cmd_review_list(args: argparse.Namespace) -> int:
-    from dangan.records import filing_json
+    from catalog.record_json import filing_json
     from ingest.review import review_queue
 
     with open_archive() as archive:
@@ -33,7 +33,7 @@ def cmd_review_list(args: argparse.Namespace) -> int:
 
 
 def cmd_review_confirm(args: argparse.Namespace) -> int:
-    from dangan.records import filing_json
+    from catalog.record_json import filing_json
     from ingest.review import confirm
 
     with open_archive() as archive:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dangan.errors import ConfigError
+from dangan.ocr_steps import DEFAULT_STEPS, Steps, parse_steps, steps_text
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "dangan"
 
@@ -27,7 +28,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Page preprocessing before OCR, comma-separated: orient (RapidOCR: sideways and upside-down"
         " pages read upright), seal, border (dark scanner borders), blank (blank pages reported,"
         " not OCR'd), denoise, binarize, rotate and deskew (Tesseract); or none.",
-        "orient,seal,border,blank,denoise",
+        steps_text(DEFAULT_STEPS),
     ),
     "DANGAN_OCR_TIMEOUT": ("Seconds allowed for OCR of one page before it is reported.", "180"),
     "DANGAN_MAX_FILE_MB": ("Largest accepted file, in MiB.", "200"),
@@ -68,6 +69,24 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "(unset)",
     ),
     "DANGAN_SEARCH_INDEX": ("Elasticsearch index name.", "dangan-records"),
+    "DANGAN_KEY_DIR": (
+        "Directory of secret keys (audit chain HMAC keys, pseudonym key), 0700; keep it off the"
+        " catalog's backups and readable only by the service account.",
+        "DANGAN_HOME/keys",
+    ),
+    "DANGAN_AUDIT_ANCHOR_FILE": (
+        "Append-only file the audit chain is anchored in (make it `chattr +a`); outside the catalog.",
+        "DANGAN_HOME/audit-anchor.log",
+    ),
+    "DANGAN_AUDIT_ANCHOR_EVERY": (
+        "With an object store: anchor every Nth audit entry as an Object Lock object (about 10 ms"
+        " each; the anchor file takes every entry).",
+        "100",
+    ),
+    "DANGAN_AUDIT_LOCK_DAYS": (
+        "Days the audit anchors in bucket <DANGAN_S3_BUCKET>-audit are kept under COMPLIANCE lock.",
+        "3650",
+    ),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
     "DANGAN_CLAMD": (
@@ -83,6 +102,40 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DANGAN_FIXITY_RATE": (
         "Objects per second the scheduled fixity sweep reads at most (0: no limit).",
         "20",
+    ),
+    "DANGAN_LOGIN_MAX_FAILURES": (
+        "Wrong passwords in a row after which an account name is locked.",
+        "5",
+    ),
+    "DANGAN_LOGIN_LOCK_MINUTES": (
+        "Minutes an account name (or a client address) stays locked after too many failures.",
+        "15",
+    ),
+    "DANGAN_LOGIN_IP_MAX_FAILURES": (
+        "Failed logins from one client address within the lock period after which that"
+        " address is refused.",
+        "20",
+    ),
+    "DANGAN_SESSION_IDLE_MINUTES": ("Minutes without a request after which a session ends.", "30"),
+    "DANGAN_SESSION_HOURS": ("Hours after login at which a session ends in any case.", "10"),
+    "DANGAN_PASSWORD_MAX_AGE_DAYS": (
+        "Days after which a password must be changed at the next login (0: never).",
+        "0",
+    ),
+    "DANGAN_TRUSTED_PROXIES": (
+        "Reverse proxies (IP addresses or CIDR networks, comma-separated) whose X-Forwarded-For"
+        " and X-Forwarded-Proto are believed; unset: none, the peer address is the client.",
+        "(unset)",
+    ),
+    "DANGAN_SECURE_COOKIES": (
+        "Session cookie with the Secure flag: auto (when the request arrived over https, as the"
+        " app or a trusted proxy sees it) or always.",
+        "auto",
+    ),
+    "DANGAN_FRAME_ANCESTORS": (
+        "Origins allowed to show dangan's pages in a frame (space-separated, CSP"
+        " frame-ancestors); unset: none.",
+        "(unset)",
     ),
 }
 
@@ -107,21 +160,11 @@ def _code(env: dict[str, str], name: str, default: str) -> str:
     return value
 
 
-def _steps(env: dict[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    from ocr.tesseract import PREPROCESS_STEPS
-
+def _steps(env: dict[str, str], name: str) -> Steps:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
-        return default
-    if raw.strip().lower() == "none":
-        return ()
-    steps = tuple(s.strip() for s in raw.split(",") if s.strip())
-    unknown = [s for s in steps if s not in PREPROCESS_STEPS]
-    if unknown:
-        raise ConfigError(
-            f"设置 {name} 含未知步骤：{'、'.join(unknown)}。可用：{'、'.join(PREPROCESS_STEPS)}，或 none。"
-        )
-    return steps
+        return DEFAULT_STEPS
+    return parse_steps(raw, f"设置 {name}")
 
 
 def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -184,6 +227,35 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _path(env: dict[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    return Path(raw).expanduser() if raw else None
+
+
+def _networks(env: dict[str, str], name: str) -> tuple[str, ...]:
+    import ipaddress
+
+    items = tuple(p.strip() for p in (env.get(name) or "").split(",") if p.strip())
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ConfigError(
+                f"设置 {name} 中的 {item!r} 不是 IP 地址或网段（如 10.0.0.5 或 10.0.0.0/24）。"
+            ) from exc
+    return items
+
+
+def _origins(env: dict[str, str], name: str) -> tuple[str, ...]:
+    items = tuple((env.get(name) or "").split())
+    for item in items:
+        if item != "'self'" and not re.fullmatch(r"https?://[A-Za-z0-9.*-]+(:[0-9]+)?", item):
+            raise ConfigError(
+                f"设置 {name} 中的 {item!r} 不是来源地址（如 https://ywxt.example.gov.cn）。"
+            )
+    return items
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -191,7 +263,7 @@ class Settings:
     ocr_languages: str = "chi_sim+eng"
     ocr_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     ocr_timeout: int = 180
-    ocr_preprocess: tuple[str, ...] = ("orient", "seal", "border", "blank", "denoise")
+    ocr_preprocess: Steps = DEFAULT_STEPS
     max_file_bytes: int = 200 * 1024 * 1024
     max_pages: int = 500
     fonds_code: str = "Q001"
@@ -213,6 +285,27 @@ class Settings:
     clamd: str | None = None
     verapdf: Path | None = Path("~/.cache/dangan/verapdf").expanduser()
     fixity_rate: int = 20
+    key_dir: Path | None = None  # None: home / "keys"
+    audit_anchor_file: Path | None = None  # None: home / "audit-anchor.log"
+    audit_anchor_every: int = 100
+    audit_lock_days: int = 3650
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    login_ip_max_failures: int = 20
+    session_idle_minutes: int = 30
+    session_hours: int = 10
+    password_max_age_days: int = 0
+    trusted_proxies: tuple[str, ...] = ()
+    secure_cookies: str = "auto"
+    frame_ancestors: tuple[str, ...] = ()
+
+    @property
+    def keys_path(self) -> Path:
+        return self.key_dir or self.home / "keys"
+
+    @property
+    def anchor_path(self) -> Path:
+        return self.audit_anchor_file or self.home / "audit-anchor.log"
 
     @property
     def model_dir(self) -> Path:
@@ -267,7 +360,7 @@ class Settings:
             ocr_languages=env.get("DANGAN_OCR_LANGUAGES") or "chi_sim+eng",
             ocr_jobs=_int(env, "DANGAN_OCR_JOBS", os.cpu_count() or 1),
             ocr_timeout=_int(env, "DANGAN_OCR_TIMEOUT", 180),
-            ocr_preprocess=_steps(env, "DANGAN_OCR_PREPROCESS", cls.ocr_preprocess),
+            ocr_preprocess=_steps(env, "DANGAN_OCR_PREPROCESS"),
             max_file_bytes=_int(env, "DANGAN_MAX_FILE_MB", 200) * 1024 * 1024,
             max_pages=_int(env, "DANGAN_MAX_PAGES", 500),
             fonds_code=_code(env, "DANGAN_FONDS_CODE", "Q001"),
@@ -289,6 +382,19 @@ class Settings:
             clamd=(env.get("DANGAN_CLAMD") or "").strip() or None,
             verapdf=_verapdf(env),
             fixity_rate=_int(env, "DANGAN_FIXITY_RATE", 20, minimum=0),
+            key_dir=_path(env, "DANGAN_KEY_DIR"),
+            audit_anchor_file=_path(env, "DANGAN_AUDIT_ANCHOR_FILE"),
+            audit_anchor_every=_int(env, "DANGAN_AUDIT_ANCHOR_EVERY", 100),
+            audit_lock_days=_int(env, "DANGAN_AUDIT_LOCK_DAYS", 3650),
+            login_max_failures=_int(env, "DANGAN_LOGIN_MAX_FAILURES", 5),
+            login_lock_minutes=_int(env, "DANGAN_LOGIN_LOCK_MINUTES", 15),
+            login_ip_max_failures=_int(env, "DANGAN_LOGIN_IP_MAX_FAILURES", 20),
+            session_idle_minutes=_int(env, "DANGAN_SESSION_IDLE_MINUTES", 30),
+            session_hours=_int(env, "DANGAN_SESSION_HOURS", 10),
+            password_max_age_days=_int(env, "DANGAN_PASSWORD_MAX_AGE_DAYS", 0, minimum=0),
+            trusted_proxies=_networks(env, "DANGAN_TRUSTED_PROXIES"),
+            secure_cookies=_choice(env, "DANGAN_SECURE_COOKIES", ("auto", "always"), "auto"),
+            frame_ancestors=_origins(env, "DANGAN_FRAME_ANCESTORS"),
         )
 
     def ensure_dirs(self) -> None:

@@ -14,12 +14,12 @@ import hmac
 import json
 import logging
 import secrets
-import threading
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
 from dangan.errors import DanganError, ExitCode
+from dangan.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -171,27 +171,6 @@ def _post(url: str, body: bytes, kind: str, seq: int, secret: str) -> str | None
         return f"{type(exc).__name__}: {exc}"
 
 
-class DeliveryWorker:
+def delivery_worker(webhooks: Webhooks, interval: float = 5) -> Periodic:
     """Delivers due webhooks every `interval` seconds in a background thread."""
-
-    def __init__(self, webhooks: Webhooks, interval: float = 5):
-        self.webhooks = webhooks
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="webhooks", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(30)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.webhooks.deliver_due()
-            except Exception:
-                log.exception("webhook delivery pass failed")
+    return Periodic("webhooks", webhooks.deliver_due, interval)

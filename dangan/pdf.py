@@ -7,14 +7,20 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-from dangan.errors import DanganError
+from dangan.errors import DanganError, ExitCode
 
 
 class PdfFontMissing(DanganError):
-    exit_code = 1
+    exit_code = ExitCode.CONFIG
     http_status = 500
     code = "font"
+
+
+# The TrueType CJK face reportlab can embed (Noto CJK is CFF-based, which it
+# cannot): fonts-wqy-zenhei, which scripts/setup.sh and the Dockerfile install.
+PDF_CJK_FACE = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 
 @lru_cache(maxsize=1)
@@ -23,16 +29,12 @@ def cjk_font() -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from dangan.synth.fonts import FontNotFound, pdf_font_set
-
-    try:
-        face = pdf_font_set().regular
-    except FontNotFound as exc:
+    if not PDF_CJK_FACE.is_file():
         raise PdfFontMissing(
-            "未找到可嵌入 PDF 的中文字体，无法打印。请安装 fonts-wqy-zenhei。"
-        ) from exc
+            f"未找到可嵌入 PDF 的中文字体（{PDF_CJK_FACE}），无法打印。请安装 fonts-wqy-zenhei。"
+        )
     name = "DanganCJK"
-    pdfmetrics.registerFont(TTFont(name, str(face.path), subfontIndex=face.index))
+    pdfmetrics.registerFont(TTFont(name, str(PDF_CJK_FACE), subfontIndex=0))
     return name
 
 

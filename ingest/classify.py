@@ -7,30 +7,35 @@ Two readings are combined:
   prefixes and suffixes (福建省…, …（单位）) and a garbled character or two do
   not break the match;
 - the **body**: a multinomial naive-Bayes model over character 1- and 2-grams
-  of the Chinese text, trained on a synthetic bootstrap set (one form builder
-  per class, see `dangan.synth`) and every record whose class a clerk
-  confirmed or corrected.
+  of the Chinese text, trained on the committed seed set
+  (`ingest/data/classifier_seed.jsonl.gz`: the Chinese text of printed forms
+  per class, under the schedule's titles) and every record whose class a
+  clerk confirmed or corrected.
 
 Each reading gives per-class scores; they are added as logits and turned into
 probabilities. The confidence is the top probability. When title and body
 disagree the probability mass splits and the record goes to review.
 
-The model is plain JSON (no pickle), stored under `DANGAN_HOME/models/`.
+The model is plain JSON (no pickle), stored under `DANGAN_HOME/models/` and
+rebuilt when the schedule, the seed set or the confirmed records change. The
+archive never runs the form generator: `python -m dangan.synth.classifier_seed`
+writes the seed set once, as development tooling.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
 import math
 import os
-import random
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from importlib import resources
 from pathlib import Path
 
 from retention.schedule import Schedule
@@ -38,8 +43,6 @@ from retention.schedule import Schedule
 log = logging.getLogger(__name__)
 
 MODEL_FORMAT = 2
-BOOTSTRAP_PER_CLASS = 40
-BOOTSTRAP_SEED = 20240601
 TITLE_LINES = 6  # lines of page 1 searched for the title
 # Logit weights: a title similarity of 1.0 against 0.6 for the runner-up adds
 # TITLE_WEIGHT * 0.4 to the logit gap; the body gives BODY_WEIGHT per nat of
@@ -241,74 +244,90 @@ def _softmax(logits: dict[str, float]) -> dict[str, float]:
 
 # --- training --------------------------------------------------------------
 
-
-def _ocr_noise(text: str, rng: random.Random, rate: float) -> str:
-    """Drop or duplicate a few characters, as OCR does on a poor scan."""
-    out = []
-    for ch in text:
-        r = rng.random()
-        if r < rate:
-            continue
-        out.append(ch)
-        if r > 1 - rate / 2:
-            out.append(ch)
-    return "".join(out)
+SEED_FILE = "data/classifier_seed.jsonl.gz"
+SEED_FORMAT = 1
+SEED_WEIGHT = 3  # a record a clerk confirmed counts as much as this many seed forms
 
 
-def bootstrap_examples(
-    schedule: Schedule, per_class: int = BOOTSTRAP_PER_CLASS, seed: int = BOOTSTRAP_SEED
-) -> list[tuple[str, str]]:
-    """Printed text of synthetic forms, `per_class` for every class of `schedule`
-    (classes without a form builder of their own get the generic form)."""
-    from dangan.synth.content import build_form
-    from dangan.synth.fonts import Measurer, pdf_font_set
-    from dangan.synth.layout import layout_form
-    from dangan.synth.schedule import ScheduleClass
+@dataclass(frozen=True)
+class Seed:
+    """The committed training set (ingest/data/classifier_seed.jsonl.gz, written
+    by `python -m dangan.synth.classifier_seed`): per class of the default
+    schedule the Chinese text of printed forms, plus generic forms without a
+    title for classes an agency adds."""
 
-    measure = Measurer(pdf_font_set())
-    rng = random.Random(seed)
+    digest: str
+    forms: dict[str, list[tuple[str, str]]]  # code -> (base title, text)
+    generic: list[str]
+
+
+def load_seed() -> Seed:
+    data = resources.files("ingest").joinpath(SEED_FILE).read_bytes()
+    lines = gzip.decompress(data).decode("utf-8").splitlines()
+    header = json.loads(lines[0])
+    if header.get("format") != SEED_FORMAT:
+        raise ValueError(f"{SEED_FILE}: format {header.get('format')!r}, expected {SEED_FORMAT}")
+    forms: dict[str, list[tuple[str, str]]] = {}
+    generic = []
+    for line in lines[1:]:
+        record = json.loads(line)
+        if record["code"]:
+            forms.setdefault(record["code"], []).append((record["title"], record["text"]))
+        else:
+            generic.append(record["text"])
+    return Seed(hashlib.sha256(data).hexdigest()[:16], forms, generic)
+
+
+def seed_examples(schedule: Schedule, seed: Seed | None = None) -> list[tuple[str, str]]:
+    """(text, code) for every class of `schedule`: its seed forms, with the
+    schedule's own titles where an agency renamed the class; for a class the
+    seed has no forms of, the generic forms under its titles and with the
+    words of its schedule row (material, business stage)."""
+    seed = seed or load_seed()
     examples = []
     for row in schedule.rows:
-        cls = ScheduleClass(
-            code=row.code,
-            category=row.category,
-            business_stage=row.business_stage,
-            material=row.material,
-            titles=row.typical_titles or (row.material,),
-            retention=row.retention,
-            basis=row.basis,
-        )
-        for i in range(per_class):
-            form = build_form(cls, rng, 1 + (i % 3 == 0), alt_titles=False)
-            text = "\n".join(page.text() for page in layout_form(form, measure, rng))
-            examples.append((_ocr_noise(text, rng, 0.04 * (i % 3)), row.code))
+        titles = row.titles
+        forms = seed.forms.get(row.code)
+        if not forms:
+            words = f"{row.material} {row.business_stage}"
+            forms = [
+                (None, f"{titles[i % len(titles)]}\n{words}\n{text}")
+                for i, text in enumerate(seed.generic)
+            ]
+        for i, (title, text) in enumerate(forms):
+            if title and title not in titles:
+                text = text.replace(title, titles[i % len(titles)])
+            examples.append((text, row.code))
     return examples
 
 
-def _fingerprint(schedule: Schedule, extra: Sequence[tuple[str, str]]) -> str:
+def _fingerprint(schedule: Schedule, extra: Sequence[tuple[str, str]], seed: Seed) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{MODEL_FORMAT}:{BOOTSTRAP_PER_CLASS}:{BOOTSTRAP_SEED}\n".encode())
+    digest.update(f"{MODEL_FORMAT}:{seed.digest}:{SEED_WEIGHT}\n".encode())
     for row in schedule.rows:
-        digest.update(f"{row.code}|{'|'.join(row.typical_titles)}\n".encode())
+        words = "|".join((row.code, row.material, row.business_stage, *row.titles))
+        digest.update(f"{words}\n".encode())
     for text, code in extra:
         digest.update(f"{code}\0{text}\0".encode())
     return digest.hexdigest()[:16]
 
 
-def train(schedule: Schedule, extra_examples: Sequence[tuple[str, str]] = ()) -> Model:
-    """A model for `schedule` from the bootstrap set plus `extra_examples`
+def train(
+    schedule: Schedule, extra_examples: Sequence[tuple[str, str]] = (), seed: Seed | None = None
+) -> Model:
+    """A model for `schedule` from the committed seed set plus `extra_examples`
     ((text, code) pairs, e.g. records a clerk confirmed)."""
-    examples = bootstrap_examples(schedule)
+    seed = seed or load_seed()
+    examples = seed_examples(schedule, seed)
     known = set(schedule.codes)
     extra = [(t, c) for t, c in extra_examples if c in known]
-    # a confirmed record counts as much as a few synthetic ones
-    body = NaiveBayes().fit(examples + [ex for ex in extra for _ in range(3)])
-    titles = {row.code: list(row.typical_titles or (row.material,)) for row in schedule.rows}
+    body = NaiveBayes().fit(examples + [ex for ex in extra for _ in range(SEED_WEIGHT)])
+    titles = {row.code: list(row.titles) for row in schedule.rows}
     for text, code in extra:
         lines = title_lines([text])
         if lines and lines[0] not in titles[code]:
             titles[code].append(lines[0])
-    return Model(_fingerprint(schedule, extra), body, titles)
+    return Model(_fingerprint(schedule, extra, seed), body, titles)
 
 
 def load_or_train(
@@ -317,7 +336,8 @@ def load_or_train(
     """The stored model if it was trained on this schedule and these examples,
     else a new one, written atomically to `path`."""
     extra = [(t, c) for t, c in extra_examples if c in schedule]
-    want = _fingerprint(schedule, extra)
+    seed = load_seed()
+    want = _fingerprint(schedule, extra, seed)
     if path.is_file():
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -326,7 +346,7 @@ def load_or_train(
         except (OSError, ValueError, KeyError) as exc:
             log.warning("classifier model %s unreadable (%s); retraining", path, exc)
     log.info("training classifier (%d confirmed examples)", len(extra))
-    model = train(schedule, extra)
+    model = train(schedule, extra, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(model.to_json(), ensure_ascii=False), encoding="utf-8")

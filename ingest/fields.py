@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-from ingest.identifiers import find_credit_codes, find_id_numbers, is_valid_credit_code
+from dangan.identifiers import find_credit_codes, find_id_numbers
 
 # Labels a form is dated by, best first.
 DATE_LABELS = (
@@ -95,8 +95,6 @@ def extract_fields(pages: Sequence[str]) -> Fields:
     text = "\n".join(pages)
     out = Fields()
     for found in find_id_numbers(text):
-        if not found.valid and is_valid_credit_code(found.raw):
-            continue  # an all-digit 统一社会信用代码, not a misread ID number
         (out.id_numbers if found.valid else out.invalid_id_numbers).append(found.value)
     codes = find_credit_codes(text)
     valid = [c.value for c in codes if c.valid]

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from catalog.base import DuplicateRecord, FileRef, PageText, Record
 from catalog.blobs import sha256_file
+from catalog.record_json import filing_json
 from dangan.archive import Archive
 from dangan.errors import DanganError, RejectedFile
-from dangan.records import filing_json
 from ingest.stats import record_outcome
 from ingest.titles import guess_title
 from ingest.validate import CheckedFile, check_file
@@ -47,7 +47,7 @@ class IngestResult:
     reason: str | None = None
     title: str | None = None
     sha256: str | None = None
-    filing: dict = field(default_factory=dict)  # see dangan.records.filing_json
+    filing: dict = field(default_factory=dict)  # see catalog.record_json.filing_json
 
     def to_json(self) -> dict:
         out = asdict(self)

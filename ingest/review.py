@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import TYPE_CHECKING
 
 from catalog.base import Record
-from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode, NotFound
-from ingest.identifiers import is_valid_id_number
+from dangan.identifiers import is_valid_id_number
 from retention.filing import apply_filing
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +25,10 @@ class ReviewError(DanganError):
     code = "review"
 
 
-def review_queue(archive: Archive) -> list[Record]:
-    return [archive.catalog.get(i) for i in archive.catalog.list_ids_where("status = 'review'")]
+def review_queue(archive: Archive, levels: tuple[str, ...] | None = None) -> list[Record]:
+    """Records waiting for review; with `levels`, only those of these 密级."""
+    records = [archive.catalog.get(i) for i in archive.catalog.list_ids_where("status = 'review'")]
+    return [r for r in records if r is not None and (levels is None or r.security_level in levels)]
 
 
 def set_security_level(

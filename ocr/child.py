@@ -10,10 +10,11 @@ on the original standard output. File descriptor 1 itself is pointed at
 standard error at start, so that a stray print in a library cannot corrupt the
 replies. A request:
 
-    {"input": "...", "output": "...", "options": {...ocrmypdf.ocr keywords},
-     "env": {"DANGAN_OCR_INPUT_STEPS": "...", ...}}
+    {"input": "...", "output": "...", "options": {...ocrmypdf.ocr keywords}}
 
-and its reply: {"ok": true, "code": 0} or {"ok": false, "code": N, "detail": [...]}.
+(the keywords include the plugins' own options, such as dangan_steps: see
+ocr/ocr_input.py and ocr/rapid.py) and its reply: {"ok": true, "code": 0} or
+{"ok": false, "code": N, "detail": [...]}.
 
 The process ends when its standard input closes, and kills itself and its own
 children (Ghostscript, Tesseract) when the process that started it is gone."""
@@ -44,10 +45,10 @@ class _Collect(logging.Handler):
 
 
 def run(request: dict) -> dict:
+    # OCRmyPDF is loaded by main() once standard output is redirected (see there)
     import ocrmypdf
     from ocrmypdf.exceptions import ExitCodeException
 
-    os.environ.update(request.get("env", {}))
     collect = _Collect()
     logger = logging.getLogger("ocrmypdf")
     logger.addHandler(collect)
@@ -88,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("ocrmypdf").setLevel(logging.WARNING)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
 
-    import ocrmypdf  # noqa: F401  (loaded once, here, not per file)
+    # OCRmyPDF and the plugins are loaded here, once, after file descriptor 1 is
+    # pointed at standard error: anything they print at import cannot reach the replies
+    import ocrmypdf  # noqa: F401
 
     import ocr.ocr_input  # noqa: F401
 

@@ -12,27 +12,35 @@ Steps (ocr/preprocess.py does the image work), in this order:
 - denoising (`denoise`): a light Gaussian blur against grain;
 - binarisation (`binarize`): Otsu's threshold (after a light median filter).
 
-Which steps run is passed in the environment (DANGAN_OCR_INPUT_STEPS, set by
-ocr/tesseract.py for the OCRmyPDF child process). With DANGAN_OCR_INPUT_SAVE set
-to a folder, each conditioned page is also kept there, at half resolution, as
-<page>.jpg (the clerk's quality check shows what OCR read), and a blank page
-leaves <page>.blank beside it for the parent process. Loaded with
-`ocrmypdf --plugin ocr.ocr_input`."""
+Options (OCRmyPDF plugin options, namespace `dangan`; ocrmypdf.ocr keywords,
+or command line options with `ocrmypdf --plugin ocr.ocr_input`):
+- `dangan_steps` (`--dangan-steps orient,seal,...`): the steps to run, names
+  from dangan/ocr_steps.py; an unknown one stops OCRmyPDF with BadArgsError;
+- `dangan_results` (`--dangan-results DIR`): where each page's results go (the
+  image OCR read, blank or not) for the engine; ocr/results.py is the contract.
+ocr/rapid.py, loaded together with this plugin, reads these options too."""
 
 from __future__ import annotations
 
-import os
+import argparse
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from ocrmypdf import hookimpl
+from ocrmypdf.exceptions import BadArgsError
 from PIL import Image
+from pydantic import BaseModel, field_validator
 
-from ocr.tesseract import SAVE_ENV, STEPS_ENV
+from dangan.errors import ConfigError
+from dangan.ocr_steps import Step, Steps, parse_steps
+from ocr import preprocess, results
 
-CHANGING_STEPS = frozenset({"seal", "border", "denoise", "binarize"})  # alter the pixels
-IMAGE_STEPS = CHANGING_STEPS | {"blank"}
+CHANGING_STEPS = frozenset({Step.SEAL, Step.BORDER, Step.DENOISE, Step.BINARIZE})  # alter pixels
+IMAGE_STEPS = CHANGING_STEPS | {Step.BLANK}
+NAMESPACE = "dangan"  # options.dangan.steps; keywords dangan_steps, dangan_results
 DEFAULT_DPI = 300.0  # what OCRmyPDF assumes when an image says nothing
 
 
@@ -53,8 +61,6 @@ def _dpi(image: Image.Image) -> float:
 def _arrays(image: Image.Image, seal: bool) -> tuple[np.ndarray, np.ndarray]:
     """(what is conditioned, its grey view): grey from the red channel with
     `seal`, else the image as it is (colour stays colour) with a luminance view."""
-    import cv2
-
     if image.mode in ("RGB", "RGBA", "P", "CMYK"):
         rgb = np.asarray(image.convert("RGB"))
         if seal:
@@ -65,29 +71,26 @@ def _arrays(image: Image.Image, seal: bool) -> tuple[np.ndarray, np.ndarray]:
     return grey, grey
 
 
-def prepare(image: Image.Image, steps: set[str]) -> Prepared:
+def prepare(image: Image.Image, steps: Collection[str]) -> Prepared:
     """The page as OCR should read it, and whether it is blank."""
-    import cv2
-
-    from ocr import preprocess
-
+    steps = set(steps)
     if not steps & IMAGE_STEPS:
         return Prepared(image, False)
     dpi = _dpi(image)
-    work, grey = _arrays(image, "seal" in steps)
+    work, grey = _arrays(image, Step.SEAL in steps)
     page_grey, band = grey, None
-    if "border" in steps:
+    if Step.BORDER in steps:
         band = preprocess.border_mask(grey, dpi)
         if band.any():
             work = work.copy()
             work[band] = 255
             grey = work if work.ndim == 2 else cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
-    blank = "blank" in steps and preprocess.is_blank(page_grey, dpi, band=band)
-    if "denoise" in steps:
+    blank = Step.BLANK in steps and preprocess.is_blank(page_grey, dpi, band=band)
+    if Step.DENOISE in steps:
         work = preprocess.denoise(work, dpi)
-    if "binarize" in steps:
+    if Step.BINARIZE in steps:
         grey = work if work.ndim == 2 else cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
-        if "denoise" not in steps:
+        if Step.DENOISE not in steps:
             grey = cv2.medianBlur(grey, 3)
         _, work = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     if not steps & CHANGING_STEPS:
@@ -98,7 +101,7 @@ def prepare(image: Image.Image, steps: set[str]) -> Prepared:
     return Prepared(out, blank)
 
 
-def condition(image: Image.Image, steps: set[str]) -> Image.Image:
+def condition(image: Image.Image, steps: Collection[str]) -> Image.Image:
     return prepare(image, steps).image
 
 
@@ -112,36 +115,69 @@ def empty_like(image: Image.Image, shrink: int = 8) -> Image.Image:
     return out
 
 
-def keep_copy(image: Image.Image, folder: str, page_no: int) -> None:
-    """A half-resolution greyscale JPEG of what OCR reads, for the quality check."""
+def keep_copy(image: Image.Image, folder: Path, page_no: int) -> str:
+    """A half-resolution greyscale JPEG of what OCR reads, for the quality check;
+    its file name in `folder`."""
     small = image.convert("L")
     small = small.resize((max(1, small.width // 2), max(1, small.height // 2)))
-    target = Path(folder) / f"{page_no:04d}.jpg"
-    tmp = target.with_suffix(".tmp")
+    name = results.image_name(page_no)
+    tmp = folder / f"{name}.tmp"
     small.save(tmp, format="JPEG", quality=70)
-    tmp.replace(target)
+    tmp.replace(folder / name)
+    return name
 
 
-def mark_blank(folder: str, page_no: int) -> None:
-    (Path(folder) / f"{page_no:04d}.blank").touch()
+class DanganOptions(BaseModel):
+    """dangan's own OCRmyPDF options (namespace `dangan`)."""
+
+    steps: Steps = ()
+    results: Path | None = None
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def _known_steps(cls, value):
+        # a ConfigError (Chinese, naming the option) passes through pydantic as it is
+        return parse_steps(value or (), "OCRmyPDF 选项 --dangan-steps")
 
 
-def mark_turn(folder: str, page_no: int, clockwise: int) -> None:
-    """The page was read turned: shown upright once turned `clockwise` degrees."""
-    (Path(folder) / f"{page_no:04d}.turn").write_text(str(clockwise))
+@hookimpl
+def register_options():
+    return {NAMESPACE: DanganOptions}
 
 
-def steps_from_env() -> set[str]:
-    return {s for s in os.environ.get(STEPS_ENV, "").split(",") if s}
+@hookimpl
+def add_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("dangan", "dangan's conditioning of the OCR input")
+    group.add_argument(
+        "--dangan-steps",
+        dest="dangan_steps",
+        metavar="STEPS",
+        help="comma-separated preprocessing steps (dangan/ocr_steps.py), or none",
+    )
+    group.add_argument(
+        "--dangan-results",
+        dest="dangan_results",
+        metavar="DIR",
+        help="existing folder for each page's results (ocr/results.py)",
+    )
+
+
+@hookimpl
+def check_options(options) -> None:
+    try:
+        ours = getattr(options, NAMESPACE)
+    except ConfigError as exc:
+        raise BadArgsError(exc.message) from None
+    if ours.results is not None and not ours.results.is_dir():
+        raise BadArgsError(f"OCRmyPDF 选项 --dangan-results 指定的文件夹不存在：{ours.results}")
 
 
 @hookimpl
 def filter_ocr_image(page, image: Image.Image) -> Image.Image:
-    prepared = prepare(image, steps_from_env())
-    folder = os.environ.get(SAVE_ENV)
-    if folder:
-        if prepared.blank:
-            mark_blank(folder, page.pageno + 1)
+    ours = getattr(page.options, NAMESPACE)
+    prepared = prepare(image, ours.steps)
+    if ours.results is not None:
         # the page as conditioned, also when blank: the clerk sees why
-        keep_copy(prepared.image, folder, page.pageno + 1)
+        name = keep_copy(prepared.image, ours.results, page.pageno + 1)
+        results.append(ours.results, page.pageno + 1, image=name, blank=prepared.blank)
     return empty_like(prepared.image) if prepared.blank else prepared.image

@@ -5,35 +5,47 @@ is downloaded at run time).
 OCRmyPDF keeps doing everything around the recognition: rasterising, the
 `filter_ocr_image` conditioning (ocr/ocr_input.py), the invisible text layer,
 PDF/A. This module only turns a page image into text lines with boxes.
-Loaded with `ocrmypdf --plugin ocr.rapid` (ocr/tesseract.py does it when
-DANGAN_OCR_ENGINE=rapidocr)."""
+Loaded with `ocrmypdf --plugin ocr.ocr_input --plugin ocr.rapid` (ocr/tesseract.py
+does it when DANGAN_OCR_ENGINE=rapidocr).
+
+Options: its own `rapidocr_threads` (`--rapidocr-threads N`, namespace
+`rapidocr`): ONNX threads per page, 0 for ONNX's default. From ocr/ocr_input.py's
+namespace `dangan`, loaded with it: the step `orient` in `dangan_steps` (read
+pages turned sideways or upside down upright) and `dangan_results`, where a page
+read turned is reported (ocr/results.py)."""
 
 from __future__ import annotations
 
-import os
+import argparse
+import math
+import statistics
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 from ocrmypdf import hookimpl
+from ocrmypdf.exceptions import BadArgsError
 from ocrmypdf.hocrtransform import BoundingBox, OcrClass, OcrElement
 from ocrmypdf.pluginspec import OcrEngine, OrientationConfidence
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
+from pydantic import BaseModel, Field, ValidationError
 
-from ocr.ocr_input import mark_turn
-from ocr.tesseract import RAPID_THREADS_ENV, SAVE_ENV, STEPS_ENV
+from dangan.fonts import cjk_font
+from dangan.ocr_steps import Step
+from ocr import results
+from ocr.ocr_input import NAMESPACE as DANGAN
+
+NAMESPACE = "rapidocr"  # options.rapidocr.threads; keyword rapidocr_threads
 
 _idle: dict[int, list] = {}  # thread count -> recognizers not in use
 _idle_lock = threading.Lock()
 
 
-def _threads() -> int:
-    """ONNX threads per page: set by the parent for each file (0: ONNX's default)."""
-    return int(os.environ.get(RAPID_THREADS_ENV, "0") or 0)
-
-
 def _new_recognizer(threads: int):
+    # loads ONNX Runtime and the models (about a second): only once OCR is wanted
     from rapidocr_onnxruntime import RapidOCR
 
     kwargs = {"print_verbose": False}
@@ -43,11 +55,11 @@ def _new_recognizer(threads: int):
 
 
 @contextmanager
-def _recognizer(threads: int | None = None):
+def _recognizer(threads: int = 0):
     """A recognizer for this thread alone (RapidOCR keeps per-call state on the
     detector), taken from those loaded earlier in this process when one is free:
-    loading the models and ONNX's first run cost about a second."""
-    threads = _threads() if threads is None else threads
+    loading the models and ONNX's first run cost about a second. `threads`: ONNX
+    threads per page (0: ONNX's default)."""
     with _idle_lock:
         free = _idle.setdefault(threads, [])
         engine = free.pop() if free else None
@@ -60,36 +72,21 @@ def _recognizer(threads: int | None = None):
             _idle[threads].append(engine)
 
 
-def warm_up(threads: int | None = None) -> None:
+def warm_up(threads: int = 0) -> None:
     """Load the models and run them once on a made-up page, so that the first
     real page does not pay ONNX's first-run cost."""
-    from PIL import ImageDraw
-
     page = Image.new("RGB", (1240, 1754), "white")
     draw = ImageDraw.Draw(page)
-    font = _warm_up_font()
+    # without a CJK font, Latin only: still loads and runs the models
+    font = cjk_font(48) or ImageFont.load_default(48)
     for row in range(6):
         draw.text((120, 160 + row * 90), "医疗保险参保登记表 2026 年", fill="black", font=font)
     read_page(page, orient=True, threads=threads)
 
 
-def _warm_up_font():
-    from PIL import ImageFont
-
-    from dangan.synth.fonts import FontNotFound, image_font_sets, pil_font
-
-    try:
-        return pil_font(image_font_sets()[0].regular, 48)
-    except (FontNotFound, OSError):
-        return ImageFont.load_default(48)  # Latin only: still loads and runs the models
-
-
 def _skew(quads) -> float:
     """The page's skew in radians: the median slope of the top edges of boxes
     that are clearly wider than tall (text lines, not single characters)."""
-    import math
-    import statistics
-
     angles = []
     for q in quads:
         (x0, y0), (x1, y1) = q[0], q[1]
@@ -104,9 +101,6 @@ def group_lines(items: list[tuple[list, str]]) -> list[list[tuple]]:
     to right, as (left, top, right, bottom, text). Positions are first turned by
     the page's skew, so the cells of one table row stay one line on a scan fed
     in at an angle."""
-    import math
-    import statistics
-
     if not items:
         return []
     angle = _skew([q for q, _ in items])
@@ -136,8 +130,6 @@ def group_lines(items: list[tuple[list, str]]) -> list[list[tuple]]:
 
 def _side(q) -> tuple[float, float]:
     """(width, height) of a detected box: along its top edge and down its side."""
-    import math
-
     return math.dist(q[0], q[1]), math.dist(q[1], q[2])
 
 
@@ -145,7 +137,6 @@ def _labels(engine, image, quads, count: int = 15) -> list[str]:
     """The 0/180 classifier's confident labels for the `count` largest boxes,
     cropped as RapidOCR crops them (a box at least 1.5 times taller than wide is
     turned a quarter counter-clockwise first)."""
-    import numpy as np
 
     def area(q):
         width, height = _side(q)
@@ -173,8 +164,6 @@ def page_turn(engine, image, quads) -> int:
 
 
 def _turn(image, ccw: int):
-    import numpy as np
-
     return np.ascontiguousarray(np.rot90(image, k=ccw // 90))
 
 
@@ -201,11 +190,10 @@ def _items(result) -> list[tuple[list, str]]:
     return [(q, t.strip()) for q, t, _ in result or [] if t.strip()]
 
 
-def read_page(image: Image.Image, orient: bool = True, threads: int | None = None) -> Reading:
+def read_page(image: Image.Image, orient: bool = True, threads: int = 0) -> Reading:
     """The text lines of a page image, boxes in the image's own coordinates.
-    With `orient`, a page fed in sideways or upside down is read turned upright."""
-    import numpy as np
-
+    With `orient`, a page fed in sideways or upside down is read turned upright.
+    `threads`: ONNX threads (0: ONNX's default)."""
     with _recognizer(threads) as engine:
         bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
         result, _ = engine(bgr)
@@ -274,9 +262,7 @@ def lines_text(lines: list[list[tuple]]) -> str:
 class RapidOcrEngine(OcrEngine):
     @staticmethod
     def version() -> str:
-        from importlib.metadata import version
-
-        return version("rapidocr-onnxruntime")
+        return metadata.version("rapidocr-onnxruntime")
 
     @staticmethod
     def creator_tag(options) -> str:
@@ -305,7 +291,9 @@ class RapidOcrEngine(OcrEngine):
 
     @staticmethod
     def generate_ocr(input_file: Path, options, page_number: int = 0):
-        orient = "orient" in os.environ.get(STEPS_ENV, "").split(",")
+        ours = getattr(options, DANGAN)
+        orient = Step.ORIENT in ours.steps
+        threads = getattr(options, NAMESPACE).threads
         with Image.open(input_file) as image:
             dpi = image.info.get("dpi", (300, 300))
             dpi = float(dpi[0] if isinstance(dpi, tuple) else dpi)
@@ -313,10 +301,9 @@ class RapidOcrEngine(OcrEngine):
             if _all_white(image):
                 reading = Reading([])  # a blank page (ocr/ocr_input.py): nothing to read
             else:
-                reading = read_page(image, orient)
-        folder = os.environ.get(SAVE_ENV)
-        if folder and reading.angle:
-            mark_turn(folder, page_number + 1, reading.angle)
+                reading = read_page(image, orient, threads)
+        if ours.results is not None and reading.angle:
+            results.append(ours.results, page_number + 1, turn=reading.angle)
         return (
             page_element(reading.lines, size, dpi, page_number, reading.angle),
             lines_text(reading.lines),
@@ -329,6 +316,41 @@ class RapidOcrEngine(OcrEngine):
     @staticmethod
     def generate_pdf(input_file: Path, output_pdf: Path, output_text: Path, options) -> None:
         raise NotImplementedError("RapidOCR gives OcrElement trees (generate_ocr)")
+
+
+class RapidOcrOptions(BaseModel):
+    """This plugin's OCRmyPDF options (namespace `rapidocr`)."""
+
+    threads: int = Field(default=0, ge=0)  # ONNX threads per page; 0: ONNX's default
+
+
+@hookimpl
+def register_options():
+    return {NAMESPACE: RapidOcrOptions}
+
+
+@hookimpl
+def add_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("RapidOCR", "dangan's RapidOCR engine")
+    group.add_argument(
+        "--rapidocr-threads",
+        dest="rapidocr_threads",
+        type=int,
+        metavar="N",
+        help="ONNX threads per page (0: ONNX's default)",
+    )
+
+
+@hookimpl
+def check_options(options) -> None:
+    try:
+        getattr(options, NAMESPACE)
+    except ValidationError:
+        raise BadArgsError("OCRmyPDF 选项 --rapidocr-threads 必须是不小于 0 的整数。") from None
+    try:
+        getattr(options, DANGAN)
+    except AttributeError:
+        raise BadArgsError("插件 ocr.rapid 须与 ocr.ocr_input 一同加载（读取其选项）。") from None
 
 
 @hookimpl

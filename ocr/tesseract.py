@@ -10,17 +10,24 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from dangan.errors import OcrFailed
+from dangan.ocr_steps import Step, parse_steps
+from dangan.text import normalize_text
+from ocr import results
 from ocr.base import OcrOutput
-from ocr.normalize import normalize_text
 from ocr.pool import ChildGone, ChildPool
 
 log = logging.getLogger(__name__)
 
 _SKIPPED = re.compile(r"^\s*\[OCR skipped on page")
+
+
+# pypdfium2 and pikepdf (about 40 and 170 ms) are imported where they are used:
+# dangan/archive.py imports this module, so every command and the API would pay
+# for them at start-up.
 
 
 def extract_text_layer(pdf: Path) -> list[str]:
@@ -41,23 +48,6 @@ def extract_text_layer(pdf: Path) -> list[str]:
 
 
 RECOGNIZERS = ("tesseract", "rapidocr")
-RAPID_THREADS_ENV = "DANGAN_OCR_RAPID_THREADS"  # ONNX threads per OCRmyPDF worker
-STEPS_ENV = "DANGAN_OCR_INPUT_STEPS"  # tells the OCRmyPDF child (ocr/ocr_input.py) what to do
-SAVE_ENV = "DANGAN_OCR_INPUT_SAVE"  # where the child keeps a copy of what OCR read
-
-# Preprocessing steps (DANGAN_OCR_PREPROCESS): what each does and where.
-PREPROCESS_STEPS = {
-    "orient": "RapidOCR: read pages turned 90°, 180° or 270° upright (box shapes and "
-    "the line classifier); boxes mapped back to the page as scanned",
-    "rotate": "Tesseract: turn pages printed upside down or sideways upright (OSD)",
-    "deskew": "straighten skewed pages (kept in the archival copy: allowed by DA/T 31)",
-    "seal": "read through red seals: grey from the red channel (OCR input only)",
-    "border": "dark scanner borders along the edges made white (OCR input only)",
-    "blank": "blank pages (separator sheets, empty backs) reported and not OCR'd",
-    "denoise": "light Gaussian blur against grain (OCR input only)",
-    "binarize": "Otsu binarisation after a median filter (OCR input only)",
-}
-DEFAULT_PREPROCESS = ("orient", "seal", "border", "blank", "denoise")  # by the OCR benchmark
 
 
 class OcrmypdfEngine:
@@ -70,7 +60,7 @@ class OcrmypdfEngine:
         languages: str = "chi_sim+eng",
         jobs: int = 1,
         page_timeout: int = 180,
-        preprocess: tuple[str, ...] = (),
+        preprocess: Iterable[str] = (),
         recognizer: str = "tesseract",
     ):
         if recognizer not in RECOGNIZERS:
@@ -79,7 +69,7 @@ class OcrmypdfEngine:
         self.languages = languages
         self.jobs = jobs
         self.page_timeout = page_timeout
-        self.preprocess = tuple(preprocess)
+        self.preprocess = parse_steps(preprocess, "OCR 预处理步骤")
         self._children: ChildPool | None = None  # OCR processes, started on first use
         self._pool_lock = threading.Lock()
 
@@ -87,9 +77,11 @@ class OcrmypdfEngine:
         # ocr_input conditions and keeps the OCR input; rapid is the RapidOCR engine
         return ["ocr.ocr_input"] + (["ocr.rapid"] if self.name == "rapidocr" else [])
 
-    def options(self, sidecar: Path) -> dict:
-        """Keyword arguments to ocrmypdf.ocr for one file."""
-        steps = set(self.preprocess)
+    def options(self, sidecar: Path, results_dir: Path | None = None, pages: int = 1) -> dict:
+        """Keyword arguments to ocrmypdf.ocr for one file of `pages` pages, with
+        the plugins' own options (ocr/ocr_input.py, ocr/rapid.py): the steps, and
+        where the plugins leave each page's results (ocr/results.py)."""
+        steps = self.preprocess
         tesseract = self.name == "tesseract"
         return {
             "language": self.languages.split("+"),
@@ -109,11 +101,21 @@ class OcrmypdfEngine:
             # second rendering
             **(
                 {"rotate_pages": True, "rotate_pages_threshold": 2}
-                if "rotate" in steps and tesseract
+                if Step.ROTATE in steps and tesseract
                 else {}
             ),
-            **({"deskew": True} if "deskew" in steps and tesseract else {}),
+            **({"deskew": True} if Step.DESKEW in steps and tesseract else {}),
             "plugins": self.plugins(),
+            "dangan_steps": [str(step) for step in steps],
+            **({"dangan_results": str(results_dir)} if results_dir is not None else {}),
+            # this engine's cores (jobs) shared by the pages OCR'd at once: a one-page
+            # file gets them all, and worker processes started with fewer jobs each
+            # do not oversubscribe the machine
+            **(
+                {"rapidocr_threads": max(1, self.jobs // max(1, min(self.jobs, pages)))}
+                if not tesseract
+                else {}
+            ),
         }
 
     def _pool(self) -> ChildPool:
@@ -143,28 +145,19 @@ class OcrmypdfEngine:
     ) -> OcrOutput:
         output = work_dir / "archive.pdf"
         sidecar = work_dir / "sidecar.txt"
-        seen = work_dir / "ocr-input"
-        seen.mkdir(exist_ok=True)
+        seen = results.fresh_folder(work_dir / "ocr-input")  # the plugins' results
         pages_hint = max(1, _page_count(source_pdf))
         timeout = self.start_seconds + self.page_timeout * pages_hint
         request = {
             "input": str(source_pdf),
             "output": str(output),
-            "options": self.options(sidecar),
-            "env": {
-                STEPS_ENV: ",".join(self.preprocess),
-                SAVE_ENV: str(seen),
-                # this engine's cores (jobs) shared by the pages OCR'd at once: a one-page
-                # file gets them all, and worker processes started with fewer jobs each
-                # do not oversubscribe the machine
-                RAPID_THREADS_ENV: str(max(1, self.jobs // max(1, min(self.jobs, pages_hint)))),
-            },
+            "options": self.options(sidecar, seen, pages_hint),
         }
         started = 0
 
         def tick() -> None:
             nonlocal started
-            if on_page and (now := sum(1 for _ in seen.glob("[0-9]*.jpg"))) > started:
+            if on_page and (now := results.read(seen).started) > started:
                 started = now
                 on_page(started)
 
@@ -180,9 +173,9 @@ class OcrmypdfEngine:
             log.error("ocrmypdf exit %s: %s", reply["code"], reply.get("detail"))
             detail = " ".join(reply.get("detail") or [])
             raise OcrFailed(f"文字识别失败（OCRmyPDF 退出码 {reply['code']}）：{detail[:300]}")
-        turns = {int(p.stem): int(p.read_text()) for p in seen.glob("[0-9]*.turn")}
-        if turns:
-            show_upright(output, turns)
+        found = results.read(seen)
+        if found.turns:
+            show_upright(output, found.turns)
         layer = None
         if has_text:
             raw = extract_text_layer(output)
@@ -197,8 +190,7 @@ class OcrmypdfEngine:
                 if _SKIPPED.match(text):
                     layer = layer or extract_text_layer(output)
                     raw[index] = layer[index]
-        blank = sorted(int(p.stem) for p in seen.glob("[0-9]*.blank"))
-        for page_no in blank:
+        for page_no in found.blank:
             if page_no <= len(raw):
                 raw[page_no - 1] = ""  # the engine was shown an empty page
         return OcrOutput(
@@ -206,8 +198,8 @@ class OcrmypdfEngine:
             pages=[normalize_text(t) for t in raw],
             mode=mode,
             pdfa=pdfa_level(output),
-            ocr_images={int(p.stem): p for p in seen.glob("[0-9]*.jpg")},
-            blank_pages=blank,
+            ocr_images=found.images,
+            blank_pages=found.blank,
         )
 
 

@@ -10,8 +10,13 @@ from preservation import storage
 from preservation.items import FAIL, PASS, WARNING, CheckResult
 from preservation.store import PreservationStore
 
-SECURITY_ACTIONS = ("record.security", "export", "import", "batch.execute", "record.destroy")
-ALERTING = re.compile(r"denied|failed|refused")
+# audit actions that concern the security of the holdings (dangan/audit.py ACTIONS)
+SECURITY_ACTIONS = (
+    "record.security", "export", "import", "batch.execute", "record.destroy",
+    "user.add", "user.disable", "user.roles", "user.password_reset", "user.unlock",
+    "token.issue", "token.revoke", "audit.rotate_key", "login.locked",
+)  # fmt: skip
+ALERTING = re.compile(r"denied|failed|locked|refused")
 SUFFIX = re.compile(r"^(.*)-(\d+)$")
 
 

@@ -199,7 +199,7 @@ class PreservationStore:
         marks = ",".join("?" * len(actions))
         rows = self.catalog.connection().execute(
             f"SELECT action, count(*) FROM audit_log WHERE action IN ({marks})"
-            " OR action LIKE '%denied%' OR action LIKE '%failed%'"
+            " OR action LIKE '%denied%' OR action LIKE '%failed%' OR action LIKE '%locked%'"
             " GROUP BY action ORDER BY action",
             actions,
         )

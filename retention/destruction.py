@@ -19,15 +19,19 @@ import logging
 import os
 import signal
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from dangan.access.store import Principal
-from dangan.archive import Archive
+from dangan.access.store import Forbidden, Principal
 from dangan.pdf import TableSheet, tables_pdf
 from retention.procedure import (
     RetentionError,
     get_batch,
     require,
+    require_person,
 )
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +48,51 @@ def _fault(point: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def confirm_supervisors(
+    archive: Archive, actor: Principal, batch_id: int, credentials: list[tuple[str, str]], accounts
+) -> list[dict]:
+    """The two supervisors (监销人), each confirmed by their own username and
+    password: two different registered people, neither the one executing.
+    Returns who confirmed and when; a refused confirmation is audited."""
+    given = [(u.strip(), p) for u, p in credentials if u.strip()]
+    if len(given) != 2 or len({u.casefold() for u, _ in given}) != 2:
+        raise RetentionError("销毁必须有两名不同的监销人在场，并各自输入本人的用户名和口令确认。")
+    confirmed = []
+    for username, password in given:
+        if username.casefold() == actor.name.casefold():
+            raise Forbidden("执行销毁的人不能同时担任监销人（职责分离）。")
+        person = accounts.authenticate(username, password or "")
+        if person is None or person.kind != "user":
+            archive.audit.append(
+                actor.name, "batch.supervision_refused", f"batch:{batch_id}", supervisor=username
+            )
+            raise Forbidden(
+                f"监销人“{username}”的确认未通过：须是本系统登记的用户，并由本人输入正确的口令。"
+            )
+        confirmed.append(
+            {"username": person.name, "name": person.display_name, "confirmed_at": _now()}
+        )
+    names = [c["username"].casefold() for c in confirmed]
+    if len(set(names)) != 2 or actor.name.casefold() in names:
+        raise Forbidden("两名监销人必须是不同的人，且都不是执行销毁的人（职责分离）。")
+    return confirmed
+
+
 def execute(
-    archive: Archive, actor: Principal, batch_id: int, supervisors: list[str], method: str
+    archive: Archive,
+    actor: Principal,
+    batch_id: int,
+    supervisors: list[tuple[str, str]],
+    method: str,
+    accounts=None,
 ) -> dict:
+    """Destroy what an approved batch says, with two supervisors who confirm
+    with their own credentials (`supervisors`: (username, password) pairs,
+    checked through `accounts`, by default the catalog's account store)."""
+    from dangan.access.store import SqliteAccountStore
+
     require(actor, "retention.manage", "执行销毁")
-    names = [s.strip() for s in supervisors if s.strip()]
-    if len(set(names)) < 2:
-        raise RetentionError("销毁必须有两名不同的监销人在场并签字（姓名）。")
+    require_person(actor, "执行销毁")
     if not method.strip():
         raise RetentionError("请写明销毁方式。")
     batch = get_batch(archive, batch_id)
@@ -58,16 +100,28 @@ def execute(
         raise RetentionError(f"批次 {batch_id} 尚未经机构负责人审批，不能销毁。")
     if batch["status"] == "executed":
         raise RetentionError(f"批次 {batch_id} 已销毁完毕。")
+    accounts = accounts or SqliteAccountStore(archive.catalog)
+    confirmed = confirm_supervisors(archive, actor, batch_id, supervisors, accounts)
+    resumed = batch["status"] == "executing"
+    supervision = [*batch["supervision"], *({**c, "resumed": resumed} for c in confirmed)]
     with archive.catalog.transaction() as conn:
         if batch["status"] == "approved":
             conn.execute(
                 "UPDATE disposal_batches SET status = 'executing', supervisors = ?, method = ?"
                 " WHERE id = ?",
-                (json.dumps(names, ensure_ascii=False), method.strip(), batch_id),
+                (
+                    json.dumps([c["username"] for c in confirmed], ensure_ascii=False),
+                    method.strip(),
+                    batch_id,
+                ),
             )
+        conn.execute(
+            "UPDATE disposal_batches SET supervision = ? WHERE id = ?",
+            (json.dumps(supervision, ensure_ascii=False), batch_id),
+        )
         archive.audit.append_in(
             conn, actor.name, "batch.execute", f"batch:{batch_id}",
-            supervisors=names, method=method, resumed=batch["status"] == "executing",
+            supervisors=confirmed, method=method, resumed=resumed,
         )  # fmt: skip
     destroyed = skipped = 0
     for item in batch["items"]:
@@ -276,7 +330,7 @@ def certificate_pdf(batch: dict) -> bytes:
             f"{sum(i['pages'] for i in destroyed)} 页。",
             f"审批人：{batch['approved_by']}　审批时间：{batch['approved_at']}",
             f"销毁方式：{batch['method']}",
-            f"监销人：{'、'.join(batch['supervisors'])}",
+            *_supervisors(batch),
         ],
         columns=["序号", "档号", "销毁时间"],
         widths=[1, 4, 3],
@@ -287,6 +341,17 @@ def certificate_pdf(batch: dict) -> bytes:
         footer_lines=["监销人（签字）：________________　________________", "本证明永久保存。"],
     )
     return tables_pdf([sheet], doc_title=f"档案销毁证明 批次{batch['id']}")
+
+
+def _supervisors(batch: dict) -> list[str]:
+    """Who supervised, as confirmed with their own credentials, and when."""
+    if not batch.get("supervision"):
+        return [f"监销人：{'、'.join(batch['supervisors'])}"]
+    return ["监销人（各自以本人用户名和口令确认）："] + [
+        f"{c['name']}（{c['username']}）　确认时间 {c['confirmed_at'].replace('T', ' ')[:19]} UTC"
+        f"{'　（中断后续行销毁时确认）' if c.get('resumed') else ''}"
+        for c in batch["supervision"]
+    ]
 
 
 def _store_documents(archive: Archive, batch_id: int) -> dict:

@@ -12,12 +12,15 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from catalog.base import RecordFilter
 from dangan.access.roles import ROLES, allowed
 from dangan.access.store import Forbidden, Principal
-from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode, NotFound
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 HOLD_KINDS = {"audit": "稽核", "litigation": "诉讼", "petition": "信访", "other": "其他"}
 
@@ -38,6 +41,13 @@ def require(actor: Principal, permission: str, what: str) -> None:
         raise Forbidden(f"{actor.display_name}（{names}）无权{what}。")
 
 
+def require_person(actor: Principal, what: str) -> None:
+    """Appraisal, approval and supervised destruction are acts of a person who
+    answers for them: never of a business system's API token."""
+    if actor.kind != "user":
+        raise Forbidden(f"{what}必须由本人登录后办理，API 令牌（{actor.display_name}）不能{what}。")
+
+
 # --- the due list ----------------------------------------------------------
 
 
@@ -51,11 +61,16 @@ class DueRecord:
     disposal_date: str
     held: bool
     batch_id: int | None
+    security_level: str = "internal"
 
 
-def due_records(archive: Archive, as_of: date) -> list[DueRecord]:
+def due_records(
+    archive: Archive, as_of: date, levels: tuple[str, ...] | None = None
+) -> list[DueRecord]:
+    """Filed records due by `as_of`; with `levels`, only those of these 密级."""
     rows = archive.catalog.connection().execute(
         "SELECT r.id, r.archival_code, r.title, r.doc_type, r.formed_date, r.disposal_date,"
+        " r.security_level,"
         " EXISTS (SELECT 1 FROM hold_records hr JOIN holds h ON h.id = hr.hold_id"
         "   WHERE hr.record_id = r.id AND h.lifted_at IS NULL) AS held,"
         " (SELECT i.batch_id FROM disposal_items i JOIN disposal_batches b ON b.id = i.batch_id"
@@ -75,16 +90,19 @@ def due_records(archive: Archive, as_of: date) -> list[DueRecord]:
             r["disposal_date"],
             bool(r["held"]),
             r["batch_id"],
+            r["security_level"],
         )
         for r in rows
+        if levels is None or r["security_level"] in levels
     ]
 
 
-def due_summary(archive: Archive, as_of: date) -> dict:
-    """Due records grouped by class and year, with held and in-review ones apart."""
+def due_summary(archive: Archive, as_of: date, levels: tuple[str, ...] | None = None) -> dict:
+    """Due records grouped by class and year, with held and in-review ones apart;
+    with `levels`, only records of these 密级 (the reader's clearance)."""
     groups: dict[tuple, list[DueRecord]] = defaultdict(list)
     held, in_review = [], []
-    for rec in due_records(archive, as_of):
+    for rec in due_records(archive, as_of, levels):
         if rec.held:
             held.append(rec)
         elif rec.batch_id is not None:
@@ -237,12 +255,13 @@ def create_batch(
         for r in chosen:
             row = conn.execute(
                 "SELECT archival_code, title, doc_type, formed_date, retention, disposal_date,"
-                " page_count FROM records WHERE id = ?",
+                " page_count, security_level FROM records WHERE id = ?",
                 (r.record_id,),
             ).fetchone()
             conn.execute(
                 "INSERT INTO disposal_items (batch_id, record_id, archival_code, title, doc_type,"
-                " formed_date, retention, disposal_date, pages) VALUES (?,?,?,?,?,?,?,?,?)",
+                " formed_date, retention, disposal_date, pages, security_level)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (batch_id, r.record_id, *tuple(row)),
             )
         archive.audit.append_in(
@@ -252,22 +271,32 @@ def create_batch(
     return batch_id
 
 
-def get_batch(archive: Archive, batch_id: int) -> dict:
+def get_batch(archive: Archive, batch_id: int, levels: tuple[str, ...] | None = None) -> dict:
+    """The batch and its items; with `levels`, only items of these 密级 (the
+    record's level while it exists, else the one it had in the batch) and
+    `hidden_items` says how many were left out."""
     conn = archive.catalog.connection()
     row = conn.execute("SELECT * FROM disposal_batches WHERE id = ?", (batch_id,)).fetchone()
     if row is None:
         raise NotFound(f"没有编号为 {batch_id} 的鉴定批次。")
     items = [
-        {**dict(r), "appraisers": json.loads(r["appraisers"])}
+        {**dict(r), "appraisers": json.loads(r["appraisers"]), "security_level": r["level_now"]}
         for r in conn.execute(
-            "SELECT * FROM disposal_items WHERE batch_id = ? ORDER BY archival_code, record_id",
+            "SELECT i.*, COALESCE(r.security_level, i.security_level) AS level_now"
+            " FROM disposal_items i LEFT JOIN records r ON r.id = i.record_id"
+            " WHERE i.batch_id = ? ORDER BY i.archival_code, i.record_id",
             (batch_id,),
         )
     ]
+    for item in items:
+        item.pop("level_now")
+    shown = [i for i in items if levels is None or i["security_level"] in levels]
     batch = dict(row)
     batch["supervisors"] = json.loads(batch["supervisors"] or "[]")
+    batch["supervision"] = json.loads(batch.get("supervision") or "[]")
     batch["documents"] = json.loads(batch["documents"] or "{}")
-    batch["items"] = items
+    batch["items"] = shown
+    batch["hidden_items"] = len(items) - len(shown)
     return batch
 
 
@@ -295,6 +324,7 @@ def appraise(
     """Record one appraiser's decision on some or all (`record_ids` None) records
     of a batch. Keeping extends the disposal date by `extend_years`."""
     require(actor, "retention.manage", "鉴定")
+    require_person(actor, "鉴定")
     batch = get_batch(archive, batch_id)
     if batch["status"] != "appraisal":
         raise RetentionError(f"批次 {batch_id} 已{_STATUS[batch['status']]}，不能再修改鉴定意见。")
@@ -338,6 +368,7 @@ def appraise(
 def approve(archive: Archive, actor: Principal, batch_id: int, note: str = "") -> None:
     """The agency head approves; nobody who created or appraised the batch may."""
     require(actor, "retention.approve", "审批销毁")
+    require_person(actor, "审批销毁")
     batch = get_batch(archive, batch_id)
     if batch["status"] != "appraisal":
         raise RetentionError(f"批次 {batch_id} 已{_STATUS[batch['status']]}。")

@@ -36,6 +36,12 @@ class ScheduleRow:
     basis: str = ""
 
     @property
+    def titles(self) -> tuple[str, ...]:
+        """The titles a record of this class carries: the typical titles, else
+        the material's name (else the code)."""
+        return self.typical_titles or (self.material or self.code,)
+
+    @property
     def years(self) -> int | None:
         return retention_years(self.retention)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dangan.archive import Archive
 from retention.schedule import Schedule, load_file, merge_overrides, to_csv
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 
 def load_agency_schedule(archive: Archive, path: Path, province: str | None = None) -> Schedule:

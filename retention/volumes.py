@@ -5,11 +5,15 @@ gaps. Printed as the in-volume catalogue (卷内目录) and box labels (盒脊).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from dangan.archive import Archive
 from dangan.errors import NotFound
 from dangan.pdf import TableSheet, tables_pdf
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 DEFAULT_BOX_SIZE = 50  # 件 per box (assumed; agencies box by thickness)
 
@@ -55,9 +59,15 @@ class Volume:
         }
 
 
-def list_volumes(archive: Archive, year: str | None = None) -> list[Volume]:
+def list_volumes(
+    archive: Archive, year: str | None = None, levels: tuple[str, ...] | None = None
+) -> list[Volume]:
+    """Volumes of filed records; with `levels`, only records of these 密级 (the
+    reader's clearance) are listed, and volumes without any are left out."""
     volumes: dict[str, Volume] = {}
     for row in archive.catalog.filed_in("%"):
+        if levels is not None and row["security_level"] not in levels:
+            continue
         prefix = row["archival_prefix"]
         vol_year = prefix.split("·", 1)[1].split("-", 1)[0] if "·" in prefix else ""
         if year and vol_year != year:
@@ -85,9 +95,18 @@ def list_volumes(archive: Archive, year: str | None = None) -> list[Volume]:
     return sorted(volumes.values(), key=lambda v: (v.year, v.prefix))
 
 
-def get_volume(archive: Archive, prefix: str) -> Volume:
-    for volume in list_volumes(archive):
+def get_volume(
+    archive: Archive,
+    prefix: str,
+    levels: tuple[str, ...] | None = None,
+    redact: Callable[[str], str] | None = None,
+) -> Volume:
+    """One volume; `redact` masks its items' titles and 责任者 (ID numbers)."""
+    for volume in list_volumes(archive, levels=levels):
         if volume.prefix == prefix:
+            if redact is not None:
+                for item in volume.items:
+                    item.title, item.responsible = redact(item.title), redact(item.responsible)
             return volume
     raise NotFound(f"没有档号前缀为 {prefix} 的已归档记录。")
 

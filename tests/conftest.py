@@ -36,6 +36,30 @@ def catalog_env(home: Path | str) -> dict[str, str]:
     return {"DANGAN_DATABASE_URL": _PG_URLS[key]}
 
 
+# Fixtures that start real servers or run real OCR over the sample corpus: a test
+# using one belongs to the full run (CI), not to `scripts/test.sh --fast`.
+SLOW_FIXTURES = {"corpus", "ingested", "minio_env", "elastic_env", "postgres_env"}
+# Test modules whose tests run OCR, start processes or a browser throughout.
+SLOW_MODULES = {
+    "test_browser",
+    "test_cli_end_to_end",
+    "test_crash_safety",
+    "test_demo",
+    "test_integration",
+    "test_ocr_input",
+    "test_ocr_pool",
+    "test_preprocess",
+    "test_rapid",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _catalog_for_every_home():
     """With DANGAN_TEST_CATALOG=postgresql, settings built for a home in tests
@@ -68,7 +92,9 @@ def _drop_databases(urls: list[str]) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
-def run_cli(home: Path, *args: str, env: dict | None = None, check: bool = False):
+def run_cli(
+    home: Path, *args: str, env: dict | None = None, check: bool = False, input: str | None = None
+):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
     full_env["DANGAN_HOME"] = str(home)
     full_env.update(catalog_env(home))
@@ -78,6 +104,7 @@ def run_cli(home: Path, *args: str, env: dict | None = None, check: bool = False
         capture_output=True,
         text=True,
         env=full_env,
+        input=input,
         timeout=900,
         check=False,
     )
@@ -180,7 +207,10 @@ def minio_bucket(env: dict[str, str]) -> dict[str, str]:
 
 def login(client, *roles: str, username: str | None = None) -> str:
     """Create a user with `roles` in the app's account store and log the test
-    client in as that user (the session cookie stays on the client)."""
+    client in as that user (the session cookie stays on the client). The client
+    then sends `Origin` as a browser on dangan's own pages does (api/security.py
+    refuses state-changing requests with the session cookie from elsewhere)."""
+    client.headers["origin"] = str(client.base_url).rstrip("/")
     username = username or "u_" + "_".join(roles)
     password = "test-password-1234"
     accounts = client.app.state.accounts

@@ -24,6 +24,7 @@ def file_record(
     files: list[FileRef] | None = None,
     metadata: dict | None = None,
     today: date = date(2026, 1, 1),
+    filename: str | None = None,
 ) -> Record:
     """File record `rid` of class `doc_type` with the extracted `fields`
     (business_date, id_numbers, unit_name, ...) and one text per page."""
@@ -31,7 +32,7 @@ def file_record(
     record = Record(
         id=rid,
         sha256=hashlib.sha256(rid.encode()).hexdigest(),
-        filename=f"{rid}.png",
+        filename=filename or f"{rid}.png",
         media_type="image/png",
         size=1,
         page_count=len(pages),

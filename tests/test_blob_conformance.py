@@ -132,3 +132,46 @@ def test_minio_object_metadata_hash_is_checked_without_a_catalog_hash(minio_env)
     with pytest.raises(BlobCorrupt):
         with store.open("records/gh/s/original.png") as fh:
             fh.read()
+
+
+def _minio_data_dir():
+    """Where scripts/services/minio.sh keeps the test server's objects on disk."""
+    import os
+    from pathlib import Path
+
+    cache = Path(os.environ.get("DANGAN_TEST_SERVICES_CACHE", Path.home() / ".cache/dangan"))
+    return Path(os.environ.get("DANGAN_TEST_MINIO_DATA", cache / "minio" / "data"))
+
+
+def test_deleting_a_records_files_leaves_no_folder_named_by_its_hash(store):
+    """Issue 19: after destruction the file's SHA-256 stayed in folder names."""
+    sha = hashlib.sha256(b"destroyed scan").hexdigest()
+    other = sha[:2] + hashlib.sha256(b"kept scan").hexdigest()[2:]  # same shard folder
+    keys = [f"records/{sha[:2]}/{sha}/{name}" for name in ("original.pdf", "archive.pdf",
+            "pages/0001.jpg", "pages/0001.ocr.jpg")]  # fmt: skip
+    for key in keys:
+        store.put_bytes(key, b"bytes of " + key.encode())
+    store.put_bytes(f"records/{sha[:2]}/{other}/original.pdf", b"kept")
+    for key in keys:
+        store.delete(key)
+    assert list(store.list("records")) == [f"records/{sha[:2]}/{other}/original.pdf"]
+    if isinstance(store, LocalBlobStore):
+        left = [p for p in store.root.rglob("*") if sha in p.name]
+        assert left == [], left
+        assert (store.root / "records" / sha[:2] / other).is_dir()  # the neighbour stays
+        store.delete(f"records/{sha[:2]}/{other}/original.pdf")
+        assert [p for p in store.root.rglob("*")] == []
+        store.put_bytes(f"records/{sha[:2]}/{sha}/original.pdf", b"again")  # folders come back
+    else:
+        names = [
+            o.object_name
+            for o in store.client.list_objects(
+                store.bucket, prefix="records/", recursive=True, include_version=True
+            )
+        ]
+        assert not [n for n in names if sha in n], names
+        on_disk = _minio_data_dir() / store.bucket
+        assert on_disk.is_dir() or not _minio_data_dir().is_dir(), on_disk
+        if on_disk.is_dir():  # the server this test run started: look at its files too
+            left = [p for p in on_disk.rglob("*") if sha in p.name]
+            assert left == [], left

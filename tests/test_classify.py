@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import random
+import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,9 +16,17 @@ from dangan.synth.content import build_form
 from dangan.synth.fonts import Measurer, pdf_font_set
 from dangan.synth.layout import layout_form
 from dangan.synth.schedule import load_schedule
-from ingest.classify import Classifier, load_or_train, title_similarity, train
+from ingest import classify
+from ingest.classify import (
+    Classifier,
+    load_or_train,
+    load_seed,
+    seed_examples,
+    title_similarity,
+    train,
+)
 from ingest.fields import business_date, extract_fields
-from retention.schedule import default_schedule
+from retention.schedule import Schedule, ScheduleRow, default_schedule, merge_overrides
 
 VALID_ID = "11010519491231002X"
 
@@ -79,6 +92,72 @@ def test_model_is_stored_and_retrained_when_clerks_add_examples(tmp_path: Path):
     third = load_or_train(path, schedule, corrected)
     assert third.fingerprint != first.fingerprint
     assert "某某县医保待遇人员登记簿" in third.titles["resident_enrol"]
+
+
+def test_classifier_is_built_without_the_form_generator(tmp_path: Path):
+    """The starting model comes from the committed seed set: building and using
+    it imports nothing of dangan.synth."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from ingest.classify import Classifier, load_or_train\n"
+        "from retention.schedule import default_schedule\n"
+        "schedule = default_schedule()\n"
+        f"model = load_or_train(Path({str(tmp_path)!r}) / 'classifier.json', schedule)\n"
+        "result = Classifier(schedule, model).classify(['医疗费用零星报销申请表 姓名 张三'])\n"
+        "print(result.code, sorted(m for m in sys.modules if m.startswith('dangan.synth')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert out.stdout.split() == ["reimbursement", "[]"]
+
+
+def test_committed_seed_set_is_what_the_generator_prints():
+    """The seed file is reproducible from the generator (with the font it was
+    made with: line breaks follow the font's widths)."""
+    from dangan.synth.classifier_seed import seed_records
+    from dangan.synth.fonts import pdf_font_set
+
+    with gzip.open(Path(classify.__file__).parent / classify.SEED_FILE, "rt") as fh:
+        committed = [json.loads(line) for line in fh]
+    if committed[0]["font"] != pdf_font_set().regular.path.name:
+        pytest.skip(f"seed set was made with {committed[0]['font']}")
+    assert seed_records() == committed, (
+        "run `python -m dangan.synth.classifier_seed` and commit the file"
+    )
+
+
+def _with_rows(*rows: ScheduleRow) -> Schedule:
+    default = default_schedule()
+    return merge_overrides(default, list(rows), "test")
+
+
+def test_a_class_an_agency_adds_is_learnt_from_its_titles():
+    row = ScheduleRow("long_care", "待遇类", "长期护理", "长期护理保险待遇申请材料",
+                      ("长期护理保险待遇申请表",), "30年")  # fmt: skip
+    schedule = _with_rows(row)
+    examples = [text for text, code in seed_examples(schedule) if code == "long_care"]
+    assert len(examples) == len(load_seed().generic) > 0
+    assert all(
+        text.startswith("长期护理保险待遇申请表\n长期护理保险待遇申请材料 长期护理")
+        for text in examples
+    )
+    classifier = Classifier(schedule, train(schedule))
+    result = classifier.classify(["长期护理保险待遇申请表\n姓名 张三 公民身份号码 " + VALID_ID])
+    assert result.code == "long_care" and result.confidence > 0.9
+
+
+def test_a_renamed_class_is_trained_under_its_new_titles():
+    old = default_schedule()["reimbursement"]
+    renamed = replace(old, typical_titles=("零星医疗费用报销单",))
+    schedule = _with_rows(renamed)
+    examples = [text for text, code in seed_examples(schedule) if code == "reimbursement"]
+    assert not any(title in text for text in examples for title in old.typical_titles)
+    assert sum("零星医疗费用报销单" in text for text in examples) >= len(examples) // 2
+    classifier = Classifier(schedule, train(schedule))
+    result = classifier.classify(["零星医疗费用报销单\n姓名 张三 就诊医院 福州市第一医院"])
+    assert result.code == "reimbursement"
 
 
 def test_id_numbers_are_validated_and_one_misread_character_is_corrected():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import uuid
 from datetime import date
@@ -34,6 +35,21 @@ WU = Principal("wu", "吴", frozenset({"compliance"}))
 BOSS = Principal("boss", "郑", frozenset({"compliance", "head"}))
 CHEN = Principal("chen", "陈", frozenset({"head"}))
 CLERK = Principal("wang", "王", frozenset({"clerk"}))
+PASSWORD = "password-12345"
+# two registered supervisors (监销人), each confirming with their own password
+SUPERVISORS = [("wu", PASSWORD), ("lin", PASSWORD)]
+
+
+def _register_people(archive: Archive) -> None:
+    accounts = SqliteAccountStore(archive.catalog)
+    for username, name, roles in (
+        ("zhou", "周", {"compliance"}),
+        ("wu", "吴", {"compliance"}),
+        ("lin", "林", {"auditor"}),
+        ("chen", "陈", {"head"}),
+    ):
+        accounts.add_user(username, name, roles, PASSWORD)
+
 
 # record id -> (class, business date, person ID, name)
 RECORDS = {
@@ -77,6 +93,7 @@ def archive(request, tmp_path: Path):
     for rid in RECORDS:
         _add(archive, rid)
     archive.sync_index()
+    _register_people(archive)
     yield archive
     if hasattr(archive.index, "client"):
         archive.index.client.indices.delete(index=archive.index.name, ignore_unavailable=True)
@@ -122,16 +139,16 @@ def test_the_whole_procedure_destroys_exactly_what_was_approved(archive):
     }
 
     with pytest.raises(RetentionError, match="尚未经机构负责人审批"):
-        execute(archive, ZHOU, batch, ["周", "吴"], "电子数据删除")
+        execute(archive, ZHOU, batch, SUPERVISORS, "电子数据删除")
     with pytest.raises(Forbidden, match="职责分离"):
         approve(archive, BOSS, batch)  # the creator
     with pytest.raises(Forbidden):
         approve(archive, ZHOU, batch)  # no head role
     approve(archive, CHEN, batch, "同意销毁")
     with pytest.raises(RetentionError, match="两名不同的监销人"):
-        execute(archive, ZHOU, batch, ["周", "周"], "电子数据删除")
+        execute(archive, ZHOU, batch, [("wu", PASSWORD), ("wu", PASSWORD)], "电子数据删除")
 
-    result = execute(archive, ZHOU, batch, ["周", "吴"], "电子数据删除")
+    result = execute(archive, ZHOU, batch, SUPERVISORS, "电子数据删除")
     assert result["destroyed"] == 2 and result["skipped"] == 0
 
     for rid in ("p1", "b1"):
@@ -157,11 +174,16 @@ def test_the_whole_procedure_destroys_exactly_what_was_approved(archive):
     )
 
     done = get_batch(archive, batch)
-    assert done["status"] == "executed" and done["supervisors"] == ["周", "吴"]
+    assert done["status"] == "executed" and done["supervisors"] == ["wu", "lin"]
+    assert [(c["username"], c["name"]) for c in done["supervision"]] == [
+        ("wu", "吴"),
+        ("lin", "林"),
+    ]
     register = _pdf_text(archive, done["documents"]["register_pdf"])
     assert tomb["archival_code"] in register and "档案销毁清册" in register
     certificate = _pdf_text(archive, done["documents"]["certificate_pdf"])
-    assert "档案销毁证明" in certificate and "周、吴" in certificate
+    assert "档案销毁证明" in certificate and "本人用户名和口令确认" in certificate
+    assert "吴（wu）" in certificate and "林（lin）" in certificate
     with archive.blobs.open(done["documents"]["register_csv"]) as fh:
         assert tomb["archival_code"] in fh.read().decode("utf-8-sig")
     assert archive.audit.verify().ok
@@ -195,9 +217,7 @@ def test_a_killed_execution_is_finished_by_running_it_again(tmp_path: Path, kill
         for rid in RECORDS:
             _add(archive, rid)
         archive.sync_index()
-        accounts = SqliteAccountStore(archive.catalog)
-        accounts.add_user("zhou", "周", {"compliance"}, "password-12345")
-        accounts.add_user("chen", "陈", {"head"}, "password-12345")
+        _register_people(archive)
     finally:
         archive.close()
     assert (
@@ -216,13 +236,15 @@ def test_a_killed_execution_is_finished_by_running_it_again(tmp_path: Path, kill
         "--actor",
         "zhou",
         "--supervisor",
-        "周",
+        "wu",
         "--supervisor",
-        "吴",
+        "lin",
+        "--passwords-stdin",
     ]
-    killed = run_cli(home, *args, env={"DANGAN_TEST_KILL_AT": kill_at})
+    passwords = f"{PASSWORD}\n{PASSWORD}\n"
+    killed = run_cli(home, *args, env={"DANGAN_TEST_KILL_AT": kill_at}, input=passwords)
     assert killed.returncode == -9
-    again = run_cli(home, *args, "--json")
+    again = run_cli(home, *args, "--json", input=passwords)
     assert again.returncode == 0, again.stderr
     archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(home)}))
     try:
@@ -239,3 +261,138 @@ def test_a_killed_execution_is_finished_by_running_it_again(tmp_path: Path, kill
         archive.close()
     due = run_cli(home, "retention", "due", "--as-of", "2026-01-01", "--json", check=True)
     assert '"total": 0' in due.stdout
+
+
+def _approved_batch(archive: Archive) -> int:
+    batch = create_batch(archive, BOSS, AS_OF)
+    appraise(archive, ZHOU, batch, decision="destroy", reason="保管期满")
+    approve(archive, CHEN, batch, "同意")
+    return batch
+
+
+def test_supervisors_are_two_registered_people_confirming_with_their_own_passwords(tmp_path):
+    """Issue 19: free-text supervisors let one person supervise alone."""
+    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")}))
+    try:
+        for rid in RECORDS:
+            _add(archive, rid)
+        archive.sync_index()
+        _register_people(archive)
+        batch = _approved_batch(archive)
+        refused = {
+            "the same person twice, differently cased": (
+                [("wu", PASSWORD), ("WU", PASSWORD)], "两名不同的监销人"),
+            "the executor himself": ([("zhou", PASSWORD), ("wu", PASSWORD)], "不能同时担任监销人"),
+            "a wrong password": ([("wu", PASSWORD), ("lin", "not-her-password")], "确认未通过"),
+            "somebody not registered": ([("wu", PASSWORD), ("u_compliance", PASSWORD)], "确认未通过"),
+            "only one": ([("wu", PASSWORD)], "两名不同的监销人"),
+        }  # fmt: skip
+        for why, (credentials, message) in refused.items():
+            with pytest.raises((RetentionError, Forbidden), match=message):
+                execute(archive, ZHOU, batch, credentials, "电子数据删除")
+            assert get_batch(archive, batch)["status"] == "approved", why
+        assert archive.catalog.get("p1") is not None
+        refusals = archive.audit.entries(action="batch.supervision_refused")
+        assert {e["detail"]["supervisor"] for e in refusals} == {"lin", "u_compliance"}
+
+        execute(archive, ZHOU, batch, SUPERVISORS, "电子数据删除")
+        assert archive.catalog.get("p1") is None
+        (entry,) = archive.audit.entries(action="batch.execute")
+        assert [s["username"] for s in entry["detail"]["supervisors"]] == ["wu", "lin"]
+        assert all(s["confirmed_at"] for s in entry["detail"]["supervisors"])
+        assert archive.audit.verify().ok
+    finally:
+        archive.close()
+
+
+def test_procedural_steps_are_never_done_by_api_tokens(tmp_path):
+    """Issue 19: a token issued with role `head` approved a destruction batch."""
+    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")}))
+    try:
+        for rid in RECORDS:
+            _add(archive, rid)
+        archive.sync_index()
+        _register_people(archive)
+        accounts = SqliteAccountStore(archive.catalog)
+        head = accounts.token_principal(accounts.issue_token("OA", "head", "admin")[1])
+        officer = accounts.token_principal(accounts.issue_token("OA", "compliance", "admin")[1])
+        batch = create_batch(archive, BOSS, AS_OF)
+        with pytest.raises(Forbidden, match="API 令牌"):
+            appraise(archive, officer, batch, decision="destroy", reason="期满")
+        appraise(archive, ZHOU, batch, decision="destroy", reason="期满")
+        with pytest.raises(Forbidden, match="API 令牌"):
+            approve(archive, head, batch)
+        approve(archive, CHEN, batch)
+        with pytest.raises(Forbidden, match="API 令牌"):
+            execute(archive, officer, batch, SUPERVISORS, "电子数据删除")
+        assert get_batch(archive, batch)["status"] == "approved"
+    finally:
+        archive.close()
+
+
+def test_command_line_supervision_checks_each_password(tmp_path):
+    home = tmp_path / "h"
+    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(home)}))
+    try:
+        for rid in RECORDS:
+            _add(archive, rid)
+        archive.sync_index()
+        _register_people(archive)
+        _approved_batch(archive)
+    finally:
+        archive.close()
+    base = ["retention", "execute", "1", "--actor", "zhou", "--passwords-stdin"]
+    wrong = run_cli(home, *base, "--supervisor", "wu", "--supervisor", "lin", input="x\ny\n")
+    assert wrong.returncode == 9 and "监销人“wu”的确认未通过" in wrong.stderr, wrong.stderr
+    himself = run_cli(home, *base, "--supervisor", "zhou", "--supervisor", "wu",
+                      input=f"{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
+    assert himself.returncode == 9 and "不能同时担任监销人" in himself.stderr
+    no_tty = run_cli(home, *base[:-1], "--supervisor", "wu", "--supervisor", "lin", input="")
+    assert no_tty.returncode != 0 and "本人输入口令" in no_tty.stderr, no_tty.stderr
+    ok = run_cli(home, *base, "--supervisor", "wu", "--supervisor", "lin", "--json",
+                 input=f"{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_after_destruction_neither_the_log_nor_folder_names_say_whose_it_was(tmp_path):
+    """Issue 19: the audit log kept the person's ID number and the names
+    searched for, and the file's SHA-256 stayed in folder names."""
+    import hashlib
+
+    settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
+    archive = Archive.open(settings)
+    try:
+        sha = hashlib.sha256(b"p1").hexdigest()  # what file_record records for p1
+        files = []
+        for role, name in (("original", "original.png"), ("archive_pdf", "archive.pdf"),
+                           ("page_image", "pages/0001.jpg")):  # fmt: skip
+            info = archive.blobs.put_bytes(f"records/{sha[:2]}/{sha}/{name}", name.encode())
+            files.append(FileRef(role, info.key, info.sha256, info.size, "image/png", 1))
+        fields = {"business_date": "2010-03-01", "id_numbers": ["11010519491231002X"],
+                  "person_name": "赵一"}  # fmt: skip
+        file_record(archive, "p1", "payment_proof", fields, pages=["赵一 11010519491231002X"],
+                    files=files, today=AS_OF)  # fmt: skip
+        archive.sync_index()
+        _register_people(archive)
+        # what the routes write when a caseworker looks the person up
+        archive.audit.append("li", "person.view", "11010519491231002X", total=1)
+        archive.audit.append("li", "search", None, q="赵一", filters={"person": None})
+        archive.audit.append("li", "search", None, q="赵一 11010519491231002X")
+        execute(archive, ZHOU, _approved_batch(archive), SUPERVISORS, "电子数据删除")
+        assert archive.catalog.get("p1") is None
+
+        left = [p for p in (settings.home / "blobs").rglob("*") if sha in p.name]
+        assert left == [], left
+        assert not (settings.home / "blobs" / "records" / sha[:2]).exists()
+        conn = archive.catalog.connection()
+        log = json.dumps(
+            [list(r) for r in conn.execute("SELECT * FROM audit_log")], ensure_ascii=False
+        )
+        for clear in ("11010519491231002X", "赵一", sha):
+            assert clear not in log, clear
+        # the auditor who knows the number or the name still finds every look-up
+        assert len(archive.audit.entries(subject="11010519491231002X")) == 2
+        assert len(archive.audit.entries(subject="赵一")) == 2
+        assert archive.audit.verify().ok
+    finally:
+        archive.close()

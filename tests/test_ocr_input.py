@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,16 +13,14 @@ from PIL import Image, ImageDraw
 
 from dangan.config import Settings
 from dangan.errors import ConfigError
+from ocr.images import images_to_pdf
 from ocr.ocr_input import condition
 from ocr.tesseract import OcrmypdfEngine
 
 
 def test_preprocessing_is_a_setting_with_clear_errors():
-    from ocr.tesseract import DEFAULT_PREPROCESS, PREPROCESS_STEPS
-
     default = Settings.from_env({"DANGAN_HOME": "/tmp/x"}).ocr_preprocess
-    assert default == DEFAULT_PREPROCESS == ("orient", "seal", "border", "blank", "denoise")
-    assert set(default) <= set(PREPROCESS_STEPS)
+    assert default == ("orient", "seal", "border", "blank", "denoise")
     assert Settings.from_env(
         {"DANGAN_HOME": "/x", "DANGAN_OCR_PREPROCESS": "seal, blank"}
     ).ocr_preprocess == ("seal", "blank")
@@ -30,6 +31,52 @@ def test_preprocessing_is_a_setting_with_clear_errors():
     with pytest.raises(ConfigError) as err:
         Settings.from_env({"DANGAN_HOME": "/x", "DANGAN_OCR_PREPROCESS": "rotate,sharpen"})
     assert "sharpen" in err.value.message and "DANGAN_OCR_PREPROCESS" in err.value.message
+    assert "未知步骤" in err.value.message and "binarize" in err.value.message  # what is allowed
+
+
+def test_an_unknown_step_is_refused_by_the_engine_and_by_the_plugin(tmp_path: Path):
+    """The same check guards the engine and the plugin's own option (ocrmypdf's
+    command line here), each with a Chinese message naming the step."""
+    with pytest.raises(ConfigError) as err:
+        OcrmypdfEngine(preprocess=("seal", "sharpen"))
+    assert "sharpen" in err.value.message and "未知步骤" in err.value.message
+    page = tmp_path / "page.png"
+    Image.new("L", (400, 300), 255).save(page, dpi=(200, 200))
+    pdf = tmp_path / "page.pdf"
+    images_to_pdf(page, pdf)
+    base = [sys.executable, "-m", "ocrmypdf", "--plugin", "ocr.ocr_input", "--output-type", "pdf"]
+    files = [str(pdf), str(tmp_path / "out.pdf")]
+    refused = subprocess.run(
+        [*base, "--dangan-steps", "seal,sharpen", *files], capture_output=True, text=True
+    )
+    assert refused.returncode == 1  # OCRmyPDF's exit code for bad arguments
+    assert "--dangan-steps" in refused.stderr and "未知步骤：sharpen" in refused.stderr
+    missing = subprocess.run(
+        [*base, "--dangan-results", str(tmp_path / "nowhere"), *files],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 1 and "--dangan-results" in missing.stderr
+    assert "不存在" in missing.stderr
+
+
+def test_the_engine_options_reach_the_plugins_by_name(tmp_path: Path):
+    """Every keyword the engine gives ocrmypdf.ocr for its plugins is one they
+    declare: misspelt, OCRmyPDF would keep it aside and the plugin never see it."""
+    from ocrmypdf.api import create_options, setup_plugin_infrastructure
+
+    engine = OcrmypdfEngine(jobs=4, preprocess=("seal", "orient"), recognizer="rapidocr")
+    chosen = engine.options(tmp_path / "sidecar.txt", tmp_path, pages=2)
+    manager = setup_plugin_infrastructure(plugins=chosen["plugins"])
+    parser = argparse.ArgumentParser()
+    manager.add_options(parser=parser)
+    declared = set(vars(parser.parse_known_args([])[0]))
+    ours = {k for k in chosen if k.startswith(("dangan_", "rapidocr_"))}
+    assert ours == {"dangan_steps", "dangan_results", "rapidocr_threads"} and ours <= declared
+    options = create_options(input_file="in.pdf", output_file="out.pdf", parser=parser, **chosen)
+    manager.check_options(options=options)
+    assert options.dangan.steps == ("seal", "orient") and options.dangan.results == tmp_path
+    assert options.rapidocr.threads == 2  # 4 cores shared by the 2 pages read at once
 
 
 def test_engine_options_follow_the_steps(tmp_path: Path):
@@ -48,6 +95,22 @@ def test_engine_options_follow_the_steps(tmp_path: Path):
     assert options()["language"] == ["chi_sim", "eng"]
 
 
+def test_the_results_manifest_is_read_by_name_and_whole_lines_only(tmp_path: Path):
+    from ocr import results
+
+    results.append(tmp_path, 1, image=results.image_name(1), blank=False)
+    results.append(tmp_path, 2, image=results.image_name(2), blank=True)
+    results.append(tmp_path, 2, turn=90)
+    (tmp_path / "0003.jpg").touch()  # a stray file is not a result: only the manifest counts
+    with open(tmp_path / results.MANIFEST, "a", encoding="utf-8") as manifest:
+        manifest.write('{"page": 3, "ima')  # a line still being written
+    found = results.read(tmp_path)
+    assert found.started == 2 and found.blank == [2] and found.turns == {2: 90}
+    assert found.images == {1: tmp_path / "0001.jpg", 2: tmp_path / "0002.jpg"}
+    assert results.read(tmp_path / "nothing-yet").started == 0
+    assert results.read(results.fresh_folder(tmp_path)).started == 0  # a new run starts afresh
+
+
 def test_a_red_seal_fades_from_the_ocr_input_but_black_text_stays():
     image = Image.new("RGB", (200, 100), "white")
     draw = ImageDraw.Draw(image)
@@ -64,7 +127,6 @@ def test_a_red_seal_fades_from_the_ocr_input_but_black_text_stays():
 
 def test_an_upside_down_page_is_read_when_rotation_is_on(tmp_path: Path, corpus):
     from bench.ocr_bench import cer
-    from ocr.images import images_to_pdf
 
     doc = next(d for d in corpus if d.format == "png")
     turned = tmp_path / "turned.png"

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from dangan.errors import OcrFailed
-from ocr.tesseract import DEFAULT_PREPROCESS, OcrmypdfEngine
+from dangan.ocr_steps import DEFAULT_STEPS
+from ocr.tesseract import OcrmypdfEngine
 
 
 def _pdf(doc, folder: Path) -> Path:
@@ -42,7 +43,7 @@ def _gone(pid: int, within: float = 10) -> bool:
 
 @pytest.fixture
 def engine():
-    engine = OcrmypdfEngine(jobs=2, preprocess=DEFAULT_PREPROCESS, recognizer="rapidocr")
+    engine = OcrmypdfEngine(jobs=2, preprocess=DEFAULT_STEPS, recognizer="rapidocr")
     yield engine
     engine.close()
 

@@ -87,14 +87,15 @@ def test_the_archival_copy_shows_a_sideways_page_upright(corpus, tmp_path):
     import pypdfium2 as pdfium
 
     from catalog.page_boxes import find_hits
+    from dangan.ocr_steps import DEFAULT_STEPS
     from ocr.images import images_to_pdf
-    from ocr.tesseract import DEFAULT_PREPROCESS, OcrmypdfEngine
+    from ocr.tesseract import OcrmypdfEngine
 
     doc = next(d for d in corpus if d.format == "png")
     scan = Image.open(doc.path).convert("RGB").transpose(Image.Transpose.ROTATE_270)
     scan.save(tmp_path / "sideways.png", dpi=(300, 300))
     images_to_pdf(tmp_path / "sideways.png", tmp_path / "sideways.pdf")
-    engine = OcrmypdfEngine(jobs=2, preprocess=DEFAULT_PREPROCESS, recognizer="rapidocr")
+    engine = OcrmypdfEngine(jobs=2, preprocess=DEFAULT_STEPS, recognizer="rapidocr")
     try:
         out = engine.process(tmp_path / "sideways.pdf", tmp_path, has_text=False)
     finally:

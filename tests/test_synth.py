@@ -17,17 +17,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from dangan.checkdigits import is_valid_credit_code, is_valid_id_number, org_code_check
 from dangan.synth import (
     FORMATS,
     LEVELS,
     SampleDoc,
     build_form,
-    credit_code_check,
     degrade_page,
     generate_corpus,
-    id_check_digit,
-    is_valid_credit_code,
-    is_valid_id_number,
     layout_form,
     load_corpus,
     load_schedule,
@@ -37,7 +34,8 @@ from dangan.synth import (
 )
 from dangan.synth import fonts as synth_fonts
 from dangan.synth.fonts import FontNotFound, Measurer, image_font_sets
-from dangan.synth.ids import amount_in_words, org_code_check
+from dangan.synth.ids import amount_in_words
+from retention.schedule import default_schedule
 
 pdfium = pytest.importorskip("pypdfium2")
 
@@ -45,34 +43,6 @@ DPI = 100  # small pages keep the suite fast; the layout is the same at any dpi
 
 
 # --- identifiers ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014"])
-def test_published_id_numbers_are_valid(number: str) -> None:
-    # Both are the worked examples of GB 11643-1999.
-    assert is_valid_id_number(number)
-    assert id_check_digit(number[:17]) == number[17]
-
-
-@pytest.mark.parametrize(
-    "number",
-    ["110105194912310021", "11010519491231002", "11010519491331002X", "1101051949123100AX", ""],
-)
-def test_id_numbers_with_bad_check_date_or_length_are_rejected(number: str) -> None:
-    assert not is_valid_id_number(number)
-
-
-@pytest.mark.parametrize("code", ["91350100M000100Y43", "91440300708461136T"])
-def test_published_credit_codes_are_valid(code: str) -> None:
-    # The first is the GB 32100 example; the second a listed company's code.
-    assert is_valid_credit_code(code)
-    assert credit_code_check(code[:17]) == code[17]
-    assert org_code_check(code[8:16]) == code[16]  # embedded GB 11714 organisation code
-
-
-@pytest.mark.parametrize("code", ["91350100M000100Y44", "91350100M000100Y4", "91350100I000100Y43"])
-def test_credit_codes_with_bad_check_or_charset_are_rejected(code: str) -> None:
-    assert not is_valid_credit_code(code)
 
 
 def test_generated_identifiers_validate() -> None:
@@ -109,6 +79,34 @@ def test_default_schedule_has_every_class() -> None:
     assert len(classes) >= 20
     assert {"employee_enrol", "inpatient_bill", "annual_statistics"} <= codes
     assert all(c.titles for c in classes)
+    assert classes == list(default_schedule().rows)  # the archive's own parser and copy
+
+
+def test_schedule_is_found_when_the_packages_are_not_in_a_source_tree(tmp_path: Path) -> None:
+    """Installed (here: imported from a zip archive) the generator reads the
+    packaged schedule, not a CSV next to a repository checkout."""
+    root = Path(__file__).resolve().parents[1]
+    bundle = tmp_path / "site.zip"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        for package in ("dangan", "retention"):
+            for path in sorted((root / package).rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    zf.write(path, path.relative_to(root).as_posix())
+    script = (
+        "from dangan.synth.schedule import load_schedule\n"
+        "rows = load_schedule()\n"
+        "print(len(rows), rows[0].code)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"PYTHONPATH": str(bundle), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(len(default_schedule().rows)), "unit_registration"]
 
 
 def test_schedule_path_parameter(tmp_path: Path) -> None:

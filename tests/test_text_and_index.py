@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from catalog.cjk import to_match_expression
 from catalog.highlight import snippet, term_pattern
-from ocr.normalize import normalize_text
+from dangan.text import normalize_text
 
 
 def test_spaces_between_chinese_removed_and_fullwidth_folded():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import Auditor
+from api.auth import Auditor, masked
 from api.deps import ArchiveDep
 from api.templating import templates
 
@@ -20,13 +20,16 @@ def entries(
     actor: str | None = None,
     action: str | None = None,
     target: str | None = None,
+    subject: str | None = Query(
+        None, description="公民身份号码或姓名：按其密钥哈希查找（日志中不保存明文）"
+    ),
     before: int | None = Query(None, description="只看序号小于此值的（翻页）"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict:
     items = archive.audit.entries(
-        actor=actor, action=action, target=target, before=before, limit=limit
+        actor=actor, action=action, target=target, subject=subject, before=before, limit=limit
     )
-    return {"entries": items}
+    return masked({"entries": items}, user)  # person-view targets, search terms
 
 
 @api.get("/audit/verify", summary="校验审计日志的哈希链")
@@ -42,11 +45,24 @@ def verify(archive: ArchiveDep, user: Auditor) -> dict:
 
 @ui.get("/audit", response_class=HTMLResponse)
 def audit_page(
-    request: Request, archive: ArchiveDep, user: Auditor, actor: str = "", action: str = ""
+    request: Request,
+    archive: ArchiveDep,
+    user: Auditor,
+    actor: str = "",
+    action: str = "",
+    subject: str = "",
 ):
-    items = archive.audit.entries(actor=actor or None, action=action or None, limit=200)
+    items = archive.audit.entries(
+        actor=actor or None, action=action or None, subject=subject or None, limit=200
+    )
     return templates.TemplateResponse(
         request,
         "audit.html",
-        {"items": items, "actor": actor, "action": action, "check": archive.audit.verify()},
+        {
+            "items": masked(items, user),
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "check": archive.audit.verify(),
+        },
     )

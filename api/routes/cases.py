@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api.auth import Ingester, Reader, log_access, masked, visible_levels
+from api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
 from api.deps import ArchiveDep
 from api.routes.people import timeline_by_year
 from api.routes.records import ingest_upload
@@ -37,13 +37,16 @@ def normalise_serial(serial: str) -> str:
     return value
 
 
-def case_records(archive: Archive, serial: str, levels: tuple[str, ...]) -> SearchResult:
+def case_records(
+    archive: Archive, serial: str, levels: tuple[str, ...], redact=None
+) -> SearchResult:
     return search_records(
         archive.catalog,
         archive.index,
         "",
         filters=RecordFilter(serial=normalise_serial(serial), levels=levels),
         limit=500,
+        redact=redact,
     )
 
 
@@ -61,7 +64,7 @@ async def attach(
 
 @api.get("/cases/{serial}/records", summary="一个业务流水号的全部档案")
 def list_case(request: Request, serial: str, archive: ArchiveDep, user: Reader) -> dict:
-    result = case_records(archive, serial, visible_levels(user))
+    result = case_records(archive, serial, visible_levels(user), redactor(user))
     log_access(request, user, "case.view", serial.strip().upper(), total=result.total)
     return masked(result.to_json(), user)
 
@@ -72,7 +75,7 @@ def case_page(request: Request, serial: str, archive: ArchiveDep, user: Reader, 
     business system (the person's own dangan session still applies)."""
     log_access(request, user, "case.view", serial.strip().upper(), via="ui")
     try:
-        result, error = case_records(archive, serial, visible_levels(user)), ""
+        result, error = case_records(archive, serial, visible_levels(user), redactor(user)), ""
     except BadSerial as exc:
         result, error = None, exc.message
     return templates.TemplateResponse(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from api.auth import require
+from api.auth import log_access, masked, require, visible_levels
 from api.deps import ArchiveDep
 from api.templating import templates
 from dangan.access.store import Principal
@@ -59,19 +59,24 @@ class ApprovalIn(BaseModel):
     note: str = ""
 
 
+class SupervisorIn(BaseModel):
+    username: str = Field(description="监销人的用户名（本系统登记的用户）")
+    password: str = Field(description="监销人本人的口令，执行时当场核验")
+
+
 class ExecutionIn(BaseModel):
-    supervisors: list[str]
+    supervisors: list[SupervisorIn] = Field(description="两名监销人，不能是执行人本人")
     method: str = destruction.METHODS[0]
 
 
 @api.get("/due", summary="到期档案（按类别、年度），冻结和在鉴定中的另列")
 def due(archive: ArchiveDep, user: Viewer, as_of: date | None = None) -> dict:
-    return procedure.due_summary(archive, as_of or date.today())
+    return masked(procedure.due_summary(archive, as_of or date.today(), visible_levels(user)), user)
 
 
 @api.get("/holds", summary="冻结清单")
 def holds(archive: ArchiveDep, user: Viewer, all: bool = False) -> dict:
-    return {"holds": procedure.list_holds(archive, active_only=not all)}
+    return masked({"holds": procedure.list_holds(archive, active_only=not all)}, user)
 
 
 @api.post("/holds", summary="冻结档案（按编号、参保人、单位或检索条件）")
@@ -93,7 +98,7 @@ def lift(hold_id: int, body: LiftIn, archive: ArchiveDep, user: Officer) -> dict
 
 @api.get("/batches", summary="鉴定批次")
 def batches(archive: ArchiveDep, user: Viewer) -> dict:
-    return {"batches": procedure.list_batches(archive)}
+    return masked({"batches": procedure.list_batches(archive)}, user)
 
 
 @api.post("/batches", summary="从到期清单建立鉴定批次")
@@ -111,7 +116,7 @@ def create(body: BatchIn, archive: ArchiveDep, user: Officer) -> dict:
 
 @api.get("/batches/{batch_id}", summary="批次详情")
 def batch(batch_id: int, archive: ArchiveDep, user: Viewer) -> dict:
-    return procedure.get_batch(archive, batch_id)
+    return masked(procedure.get_batch(archive, batch_id, visible_levels(user)), user)
 
 
 @api.post("/batches/{batch_id}/appraisals", summary="鉴定意见（逐件或整批）")
@@ -135,8 +140,13 @@ def approve(batch_id: int, body: ApprovalIn, archive: ArchiveDep, user: Head) ->
 
 
 @api.post("/batches/{batch_id}/execute", summary="监销：两名监销人在场执行销毁")
-def execute(batch_id: int, body: ExecutionIn, archive: ArchiveDep, user: Officer) -> dict:
-    return destruction.execute(archive, user, batch_id, body.supervisors, body.method)
+def execute(
+    batch_id: int, body: ExecutionIn, request: Request, archive: ArchiveDep, user: Officer
+) -> dict:
+    credentials = [(s.username, s.password) for s in body.supervisors]
+    return destruction.execute(
+        archive, user, batch_id, credentials, body.method, request.app.state.accounts
+    )
 
 
 _DOCS = {
@@ -147,20 +157,30 @@ _DOCS = {
 
 
 @api.get("/batches/{batch_id}/{name}", summary="销毁清册（PDF/CSV）或销毁证明（PDF）")
-def document(batch_id: int, name: str, archive: ArchiveDep, user: Viewer) -> Response:
+def document(
+    request: Request, batch_id: int, name: str, archive: ArchiveDep, user: Viewer
+) -> Response:
+    """The kept register or certificate; for a reader not cleared for every item
+    (受控 records), one made for them without those items."""
     if name not in _DOCS:
         raise NotFound(f"没有文件 {name}。")
     kind, media, label = _DOCS[name]
-    b = procedure.get_batch(archive, batch_id)
-    if kind in b["documents"]:
+    full = procedure.get_batch(archive, batch_id, visible_levels(user))
+    b = masked(full, user)  # titles and reasons, for roles that see ID numbers masked
+    if kind in b["documents"] and not b["hidden_items"] and b == full:
         with archive.blobs.open(b["documents"][kind]) as fh:
             data = fh.read()
     elif kind == "register_pdf":
         data = destruction.register_pdf(b)
     elif kind == "register_csv":
         data = destruction.register_csv(b)
+    elif kind == "certificate_pdf" and b["status"] == "executed":
+        data = destruction.certificate_pdf(b)
     else:
         raise NotFound("销毁证明在销毁完毕后生成。")
+    log_access(
+        request, user, "register.download", f"batch:{batch_id}", file=name, hidden=b["hidden_items"]
+    )
     filename = quote(f"{label}-批次{batch_id}.{name.rsplit('.', 1)[1]}")
     return Response(
         data,
@@ -186,10 +206,11 @@ def desk(
         request,
         "compliance.html",
         {
-            "due": procedure.due_summary(archive, day),
-            "holds": procedure.list_holds(archive),
+            "due": masked(procedure.due_summary(archive, day, visible_levels(user)), user),
+            "holds": masked(procedure.list_holds(archive), user),
             "batches": [
-                procedure.get_batch(archive, b["id"]) for b in procedure.list_batches(archive)
+                masked(procedure.get_batch(archive, b["id"], visible_levels(user)), user)
+                for b in procedure.list_batches(archive)
             ],
             "error": error,
             "done": done,
@@ -289,14 +310,20 @@ def desk_approve(batch_id: int, archive: ArchiveDep, user: Head, note: Annotated
 @ui.post("/compliance/batches/{batch_id}/execute")
 def desk_execute(
     batch_id: int,
+    request: Request,
     archive: ArchiveDep,
     user: Officer,
     supervisor1: Annotated[str, Form()],
+    password1: Annotated[str, Form()],
     supervisor2: Annotated[str, Form()],
+    password2: Annotated[str, Form()],
     method: Annotated[str, Form()],
 ):
+    credentials = [(supervisor1, password1), (supervisor2, password2)]
     try:
-        result = destruction.execute(archive, user, batch_id, [supervisor1, supervisor2], method)
+        result = destruction.execute(
+            archive, user, batch_id, credentials, method, request.app.state.accounts
+        )
     except DanganError as exc:
         return _back(error=exc.message)
     return _back(f"批次 {batch_id} 销毁完毕：{result['destroyed']} 件。")

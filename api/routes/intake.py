@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api.auth import Ingester
+from api.auth import Ingester, masked
 from api.deps import ArchiveDep
 from api.templating import templates
 from dangan.errors import NotFound
@@ -45,7 +45,7 @@ async def submit(
     batch = secrets.token_hex(6)
     jobs = [await run_in_threadpool(_save, queue, batch, f, user.name) for f in files]
     request.app.state.intake_worker.wake()
-    return {"batch": batch, "jobs": jobs}
+    return masked({"batch": batch, "jobs": jobs}, user)
 
 
 @api.get("/intake/{batch}", summary="一批上传文件的处理进度")
@@ -54,7 +54,7 @@ def batch_status(request: Request, batch: str, user: Ingester) -> dict:
     if not jobs:
         raise NotFound(f"没有编号为 {batch} 的上传批次。")
     done = sum(j["state"] == "done" for j in jobs)
-    return {"batch": batch, "total": len(jobs), "done": done, "jobs": jobs}
+    return masked({"batch": batch, "total": len(jobs), "done": done, "jobs": jobs}, user)
 
 
 @api.get("/stats/intake", summary="收件统计：每日件数、页数、拒收、待复核、各类别")

@@ -8,15 +8,15 @@ from itertools import groupby
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import Reader, log_access, masked, sees_full_ids, visible_levels
+from api.auth import Reader, log_access, masked, redactor, sees_full_ids, visible_levels
 from api.deps import ArchiveDep
 from api.templating import templates
 from catalog.base import RecordFilter
 from catalog.search import SearchResult, search_records
-from dangan.access.roles import mask_id
+from dangan.access.roles import mask_ids_in
 from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode
-from ingest.identifiers import is_valid_id_number
+from dangan.identifiers import is_valid_id_number
 
 api = APIRouter(tags=["people"])
 ui = APIRouter(include_in_schema=False)
@@ -30,7 +30,9 @@ class BadIdentifier(DanganError):
     code = "identifier"
 
 
-def person_records(archive: Archive, id_number: str, levels: tuple[str, ...]) -> SearchResult:
+def person_records(
+    archive: Archive, id_number: str, levels: tuple[str, ...], redact=None
+) -> SearchResult:
     """Records naming this 公民身份号码 (exact), newest business date first."""
     value = id_number.strip().upper()
     if not is_valid_id_number(value):
@@ -41,10 +43,11 @@ def person_records(archive: Archive, id_number: str, levels: tuple[str, ...]) ->
         "",
         filters=RecordFilter(person=value, levels=levels),
         limit=MAX_RECORDS,
+        redact=redact,
     )
 
 
-def unit_records(archive: Archive, code: str, levels: tuple[str, ...]) -> SearchResult:
+def unit_records(archive: Archive, code: str, levels: tuple[str, ...], redact=None) -> SearchResult:
     """Records of this employer by 统一社会信用代码 or 单位编号 (exact)."""
     value = code.strip().upper()
     if not value.isalnum() or len(value) > 20:
@@ -55,6 +58,7 @@ def unit_records(archive: Archive, code: str, levels: tuple[str, ...]) -> Search
         "",
         filters=RecordFilter(unit=value, levels=levels),
         limit=MAX_RECORDS,
+        redact=redact,
     )
 
 
@@ -69,14 +73,14 @@ def timeline_by_year(result: SearchResult) -> list[tuple[str, list]]:
 
 @api.get("/persons/{id_number}/records", summary="某参保人的全部档案（按公民身份号码）")
 def api_person(request: Request, id_number: str, archive: ArchiveDep, user: Reader) -> dict:
-    result = person_records(archive, id_number, visible_levels(user))
+    result = person_records(archive, id_number, visible_levels(user), redactor(user))
     log_access(request, user, "person.view", id_number.upper(), total=result.total)
     return masked(result.to_json(), user)
 
 
 @api.get("/units/{code}/records", summary="某单位的全部档案（统一社会信用代码或单位编号）")
 def api_unit(request: Request, code: str, archive: ArchiveDep, user: Reader) -> dict:
-    result = unit_records(archive, code, visible_levels(user))
+    result = unit_records(archive, code, visible_levels(user), redactor(user))
     log_access(request, user, "unit.view", code.upper(), total=result.total)
     return masked(result.to_json(), user)
 
@@ -87,7 +91,7 @@ def _page(request: Request, kind: str, key: str, result: SearchResult | None, er
         "people.html",
         {
             "kind": kind,
-            "key": key if sees_full_ids(request.state.principal) else mask_id(key),
+            "key": key if sees_full_ids(request.state.principal) else mask_ids_in(key),
             "result": result,
             "timeline": timeline_by_year(result) if result else [],
             "error": error,
@@ -101,7 +105,10 @@ def person_page(request: Request, id_number: str, archive: ArchiveDep, user: Rea
     log_access(request, user, "person.view", id_number.upper(), via="ui")
     try:
         return _page(
-            request, "person", id_number, person_records(archive, id_number, visible_levels(user))
+            request,
+            "person",
+            id_number,
+            person_records(archive, id_number, visible_levels(user), redactor(user)),
         )
     except BadIdentifier as exc:
         return _page(request, "person", id_number, None, exc.message)
@@ -111,6 +118,8 @@ def person_page(request: Request, id_number: str, archive: ArchiveDep, user: Rea
 def unit_page(request: Request, code: str, archive: ArchiveDep, user: Reader):
     log_access(request, user, "unit.view", code.upper(), via="ui")
     try:
-        return _page(request, "unit", code, unit_records(archive, code, visible_levels(user)))
+        return _page(
+            request, "unit", code, unit_records(archive, code, visible_levels(user), redactor(user))
+        )
     except BadIdentifier as exc:
         return _page(request, "unit", code, None, exc.message)

@@ -13,14 +13,24 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from api.auth import Downloader, Ingester, Reader, SecuritySetter, log_access, masked
+from api.auth import (
+    Downloader,
+    Ingester,
+    Reader,
+    SecuritySetter,
+    log_access,
+    log_read,
+    masked,
+    sees_full_ids,
+)
 from api.deps import ArchiveDep, load_record
 from catalog.base import FileRef
 from catalog.blobs import BlobCorrupt
 from catalog.page_boxes import find_hits
+from catalog.record_json import record_json
 from dangan.archive import Archive
 from dangan.errors import NotFound
-from dangan.records import record_json
+from dangan.identifiers import id_number_hidden_positions
 from ingest.pipeline import IngestResult, ingest_file
 from ingest.review import set_security_level
 
@@ -55,6 +65,9 @@ def get_record(request: Request, record_id: str, archive: ArchiveDep, user: Read
     return masked(record_json(record), user)
 
 
+VIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
 def _stream(archive: Archive, ref: FileRef, media_type: str, filename: str | None = None):
     """Stream a stored file, checked against the SHA-256 in the catalog. A file
     that fails the check is cut off before its end and the failure logged, so
@@ -72,7 +85,10 @@ def _stream(archive: Archive, ref: FileRef, media_type: str, filename: str | Non
 
     headers = {}
     if filename:
-        headers["Content-Disposition"] = f"inline; filename*=UTF-8''{_quote(filename)}"
+        # only what the browser's own viewer shows safely opens in the tab;
+        # anything else is saved, never rendered as a page of this site
+        how = "inline" if media_type in VIEWABLE else "attachment"
+        headers["Content-Disposition"] = f"{how}; filename*=UTF-8''{_quote(filename)}"
     return StreamingResponse(body(), media_type=media_type, headers=headers)
 
 
@@ -96,10 +112,11 @@ def put_security(
 
 
 @router.get("/records/{record_id}/pages/{page_no}/image", summary="页面图像（JPEG）")
-def page_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
+def page_image(request: Request, record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     ref = load_record(archive, record_id, user).file("page_image", page_no)
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
+    log_read(request, user, "page.image", record_id, page=page_no)
     return _stream(archive, ref, ref.media_type)
 
 
@@ -107,27 +124,33 @@ def page_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     "/records/{record_id}/pages/{page_no}/hits",
     summary="检索词在页面图像上的位置（相对坐标，0–1）",
 )
-def page_hits(record_id: str, page_no: int, q: str, archive: ArchiveDep, user: Reader) -> dict:
+def page_hits(
+    request: Request, record_id: str, page_no: int, q: str, archive: ArchiveDep, user: Reader
+) -> dict:
     record = load_record(archive, record_id, user)
     ref = record.file("archive_pdf")
     if ref is None or not 1 <= page_no <= record.page_count:
         raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
+    log_read(request, user, "page.hits", record_id, page=page_no, q=q)
     with archive.blobs.open(ref.key, ref.sha256) as handle:
         pdf = handle.read()
-    boxes = find_hits(pdf, page_no, q)
-    return {"record_id": record_id, "page": page_no, "q": q, "boxes": [b.to_json() for b in boxes]}
+    hide = None if sees_full_ids(user) else id_number_hidden_positions
+    boxes = find_hits(pdf, page_no, q, hide)
+    out = {"record_id": record_id, "page": page_no, "q": q, "boxes": [b.to_json() for b in boxes]}
+    return masked(out, user)
 
 
 @router.get(
     "/records/{record_id}/pages/{page_no}/ocr-image",
     summary="质检：文字识别读取的图像（去除印章等处理后，半分辨率灰度 JPEG）",
 )
-def ocr_image(record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
+def ocr_image(request: Request, record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     ref = load_record(archive, record_id, user).file("ocr_image", page_no)
     if ref is None:
         raise NotFound(
             f"档案 {record_id} 第 {page_no} 页没有识别底图（该页带文字层，未做文字识别）。"
         )
+    log_read(request, user, "page.ocr_image", record_id, page=page_no)
     return _stream(archive, ref, ref.media_type)
 
 
@@ -138,7 +161,8 @@ def record_pdf(request: Request, record_id: str, archive: ArchiveDep, user: Down
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有 PDF 文件。")
     log_access(request, user, "record.download", record_id, file="pdf")
-    return _stream(archive, ref, "application/pdf", f"{Path(record.filename).stem}.pdf")
+    name = masked(record.filename, user)
+    return _stream(archive, ref, "application/pdf", f"{Path(name).stem}.pdf")
 
 
 @router.get("/records/{record_id}/original", summary="原始文件（未经修改）")
@@ -148,4 +172,4 @@ def record_original(request: Request, record_id: str, archive: ArchiveDep, user:
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有原始文件。")
     log_access(request, user, "record.download", record_id, file="original")
-    return _stream(archive, ref, ref.media_type, record.filename)
+    return _stream(archive, ref, ref.media_type, masked(record.filename, user))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.auth import Reviewer
-from api.deps import ArchiveDep
-from dangan.records import filing_json
+from api.auth import Reviewer, masked, visible_levels
+from api.deps import ArchiveDep, load_record
+from catalog.record_json import filing_json
 from ingest.review import confirm, review_queue
 
 router = APIRouter(tags=["review"])
@@ -24,13 +24,14 @@ class Confirmation(BaseModel):
 def list_review(archive: ArchiveDep, user: Reviewer) -> dict:
     items = [
         {"record_id": r.id, "title": r.title, "filename": r.filename, **filing_json(r)}
-        for r in review_queue(archive)
+        for r in review_queue(archive, visible_levels(user))
     ]
-    return {"total": len(items), "items": items}
+    return masked({"total": len(items), "items": items}, user)
 
 
 @router.post("/records/{record_id}/confirm", summary="确认或更正分类和字段并归档")
 def confirm_record(record_id: str, body: Confirmation, archive: ArchiveDep, user: Reviewer) -> dict:
+    load_record(archive, record_id, user)  # refused above the caller's 密级
     record = confirm(
         archive,
         record_id,
@@ -40,4 +41,4 @@ def confirm_record(record_id: str, body: Confirmation, archive: ArchiveDep, user
         person_name=body.person_name,
         actor=user.name,
     )
-    return {"record_id": record.id, "title": record.title, **filing_json(record)}
+    return masked({"record_id": record.id, "title": record.title, **filing_json(record)}, user)

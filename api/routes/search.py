@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
-from api.auth import Reader, log_access, masked, visible_levels
+from api.auth import Reader, log_access, masked, redactor, visible_levels
 from api.deps import ArchiveDep
 from catalog.base import RecordFilter
 from catalog.search import search_records
@@ -45,6 +45,7 @@ def search(
         filters=filters,
         limit=limit,
         offset=offset,
+        redact=redactor(user),
     ).to_json()
     log_access(request, user, "search", None, q=q, filters=_given(filters), total=result["total"])
     return masked(result, user)

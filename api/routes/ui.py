@@ -17,6 +17,8 @@ from api.auth import (
     SecuritySetter,
     log_access,
     masked,
+    masked_record,
+    redactor,
     sees_full_ids,
     visible_levels,
 )
@@ -27,7 +29,7 @@ from catalog.base import SECURITY_LEVELS, RecordFilter
 from catalog.highlight import mark, term_pattern
 from catalog.search import search_records
 from dangan.errors import DanganError
-from ingest.identifiers import is_valid_id_number
+from dangan.identifiers import is_valid_id_number
 from ingest.review import confirm, review_queue, set_security_level
 
 router = APIRouter(include_in_schema=False)
@@ -68,6 +70,7 @@ def home(
             filters=filters,
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
+            redact=redactor(user),
         )
     schedule = archive.schedule()
     params = {"q": q, "doc_type": doc_type, "category": category, "from": date_from, "to": date_to}
@@ -81,7 +84,7 @@ def home(
             "qs": urlencode({k: v for k, v in params.items() if v}),
             "schedule": schedule,
             "categories": sorted({row.category for row in schedule.rows}),
-            "result": _masked_result(result, user),
+            "result": result,
             "page": page,
             "pages": ((result.total - 1) // PAGE_SIZE + 1) if result and result.total else 0,
             "total_records": archive.catalog.count(),
@@ -105,17 +108,18 @@ def viewer(
     page = min(max(1, page), max(1, record.page_count))
     log_access(request, user, "record.view", record_id, page=page, via="ui")
     pattern = term_pattern(q) if q else None
-    text = next((p.text for p in record.pages if p.page_no == page), "")
     hit_pages = [p.page_no for p in record.pages if pattern and pattern.search(p.text)]
+    record = masked_record(record, user)  # masked before any markup is added
+    text = next((p.text for p in record.pages if p.page_no == page), "")
     return templates.TemplateResponse(
         request,
         "record.html",
         {
             "record": record,
-            "fields": masked(record.fields, user),
+            "fields": record.fields,
             "q": q,
             "page": page,
-            "text_html": Markup(masked(mark(text, pattern), user)),
+            "text_html": Markup(mark(text, pattern)),
             "hit_pages": hit_pages,
             "levels": SECURITY_LEVELS,
             "done": done,
@@ -156,7 +160,8 @@ async def upload_submit(
 ):
     results = []
     for upload in files:
-        results.append(await run_in_threadpool(ingest_upload, archive, upload))
+        result = await run_in_threadpool(ingest_upload, archive, upload)
+        results.append(masked(result.to_json(), user))
     return templates.TemplateResponse(request, "upload.html", {"results": results})
 
 
@@ -168,7 +173,8 @@ def review_page(
         request,
         "review.html",
         {
-            "items": review_queue(archive),
+            "items": [masked_record(r, user) for r in review_queue(archive, visible_levels(user))],
+            "full_ids": sees_full_ids(user),
             "schedule": archive.schedule(),
             "error": error,
             "done": done,
@@ -188,6 +194,7 @@ def review_submit(
     from urllib.parse import quote
 
     try:
+        load_record(archive, record_id, user)  # refused above the caller's 密级
         record = confirm(
             archive,
             record_id,
@@ -200,12 +207,3 @@ def review_submit(
         return RedirectResponse(f"/review?error={quote(exc.message)}", status_code=303)
     message = f"{record.title} 已归档，档号 {record.archival_code}"
     return RedirectResponse(f"/review?done={quote(message)}", status_code=303)
-
-
-def _masked_result(result, user):
-    """Search hits with ID numbers in snippets masked for roles that need no full IDs."""
-    if result is None or sees_full_ids(user):
-        return result
-    for hit in result.hits:
-        hit.snippet = masked(hit.snippet, user)
-    return result

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from api.auth import Filer
+from api.auth import Filer, log_access, redactor, visible_levels
 from api.deps import ArchiveDep
 from api.templating import templates
 from retention.volumes import box_labels_pdf, catalogue_pdf, get_volume, list_volumes
@@ -29,28 +29,37 @@ def _pdf(data: bytes, name: str) -> Response:
 def volumes(
     archive: ArchiveDep, user: Filer, year: str | None = Query(None, description="年度")
 ) -> dict:
-    found = list_volumes(archive, year)
+    found = list_volumes(archive, year, visible_levels(user))
     return {"total": len(found), "volumes": [v.to_json() for v in found]}
 
 
 @api.get("/volumes/catalogue.pdf", summary="卷内目录（PDF）", response_class=Response)
 async def volume_catalogue(
-    archive: ArchiveDep, user: Filer, prefix: str = Query(..., description="档号前缀")
+    request: Request,
+    archive: ArchiveDep,
+    user: Filer,
+    prefix: str = Query(..., description="档号前缀"),
 ):
-    volume = get_volume(archive, prefix)
+    volume = get_volume(archive, prefix, visible_levels(user), redactor(user))
+    log_access(request, user, "volumes.catalogue", prefix, records=len(volume.items))
     return _pdf(await run_in_threadpool(catalogue_pdf, volume), f"卷内目录-{prefix}.pdf")
 
 
 @api.get("/volumes/labels.pdf", summary="档案盒脊标签（PDF）", response_class=Response)
-async def volume_labels(archive: ArchiveDep, user: Filer, year: str | None = Query(None)):
-    found = list_volumes(archive, year)
+async def volume_labels(
+    request: Request, archive: ArchiveDep, user: Filer, year: str | None = Query(None)
+):
+    found = list_volumes(archive, year, visible_levels(user))
+    log_access(request, user, "volumes.labels", year, volumes=len(found))
     return _pdf(await run_in_threadpool(box_labels_pdf, found), f"盒脊标签-{year or '全部'}.pdf")
 
 
 @ui.get("/volumes", response_class=HTMLResponse)
 def volumes_page(request: Request, archive: ArchiveDep, user: Filer, year: str = ""):
-    found = list_volumes(archive, year or None)
-    years = sorted({v.year for v in list_volumes(archive)}, reverse=True)
+    found = list_volumes(archive, year or None, visible_levels(user))
+    years = sorted(
+        {v.year for v in list_volumes(archive, levels=visible_levels(user))}, reverse=True
+    )
     return templates.TemplateResponse(
         request, "volumes.html", {"volumes": found, "year": year, "years": years}
     )

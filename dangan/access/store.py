@@ -1,25 +1,32 @@
 """Accounts, sessions and API tokens, kept in the catalog database.
 
 Only hashes of passwords and tokens are stored. Every change is returned to the
-caller so it can be written to the audit log."""
+caller so it can be written to the audit log.
+
+Logins are throttled per account name and per client address (locked for a
+while after too many failures, whether or not the name exists); an unknown name
+costs the same scrypt work as a wrong password, so neither the answer nor its
+timing tells whether an account exists. Sessions end after idle time and after
+an absolute limit. 三员分立 is enforced here: no account holds two of the three
+administrator roles, and no API token holds any of them."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from dangan.access.passwords import (
-    MIN_LENGTH,
+    dummy_hash,
     hash_password,
     new_secret,
+    password_problem,
     token_hash,
     verify_password,
 )
-from dangan.access.roles import ROLES
+from dangan.access.roles import ADMINISTRATORS, ROLES, administrator_conflict
 from dangan.errors import DanganError, ExitCode
-
-SESSION_HOURS = 10
 
 
 class AccessError(DanganError):
@@ -40,6 +47,47 @@ class Forbidden(DanganError):
     code = "forbidden"
 
 
+class LoginFailed(DanganError):
+    """Wrong name or password, or refused for now; `locked` is True when this
+    attempt locked the account name or the client address."""
+
+    exit_code = ExitCode.ACCESS
+    http_status = 401
+    code = "login_failed"
+
+    def __init__(self, message: str, locked: bool = False, reason: str = "password"):
+        super().__init__(message)
+        self.locked = locked
+        self.reason = reason  # password | locked | disabled
+
+
+class PasswordChangeRequired(DanganError):
+    exit_code = ExitCode.ACCESS
+    http_status = 403
+    code = "password_change_required"
+
+
+@dataclass(frozen=True)
+class AccountPolicy:
+    max_failures: int = 5
+    lock_minutes: int = 15
+    ip_max_failures: int = 20
+    idle_minutes: int = 30
+    session_hours: int = 10
+    password_max_age_days: int = 0  # 0: passwords do not expire
+
+    @classmethod
+    def from_settings(cls, settings) -> AccountPolicy:
+        return cls(
+            max_failures=settings.login_max_failures,
+            lock_minutes=settings.login_lock_minutes,
+            ip_max_failures=settings.login_ip_max_failures,
+            idle_minutes=settings.session_idle_minutes,
+            session_hours=settings.session_hours,
+            password_max_age_days=settings.password_max_age_days,
+        )
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is acting: a person (user) or a business system (API token)."""
@@ -48,20 +96,25 @@ class Principal:
     display_name: str
     roles: frozenset[str]
     kind: str = "user"  # "user" | "token"
+    must_change_password: bool = False
 
 
 class AccountStore(Protocol):
+    policy: AccountPolicy
+
     def add_user(
         self, username: str, display_name: str, roles: set[str], password: str
     ) -> None: ...
 
-    def authenticate(self, username: str, password: str) -> Principal | None: ...
+    def login(self, username: str, password: str, client: str = "") -> Principal: ...
 
     def new_session(self, username: str) -> str: ...
 
     def session_user(self, token: str) -> Principal | None: ...
 
     def end_session(self, token: str) -> None: ...
+
+    def change_password(self, username: str, old: str, new: str) -> None: ...
 
     def issue_token(self, name: str, role: str, created_by: str) -> tuple[int, str]: ...
 
@@ -78,11 +131,46 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class SqliteAccountStore:
-    def __init__(self, catalog):
-        self.catalog = catalog
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="seconds")
 
-    def add_user(self, username: str, display_name: str, roles: set[str], password: str) -> None:
+
+WRONG = "用户名或密码不正确。"
+
+
+class SqliteAccountStore:
+    def __init__(self, catalog, policy: AccountPolicy | None = None):
+        self.catalog = catalog
+        self.policy = policy or AccountPolicy()
+
+    # accounts
+
+    def add_user(
+        self,
+        username: str,
+        display_name: str,
+        roles: set[str],
+        password: str,
+        *,
+        must_change: bool = False,
+    ) -> None:
+        self._check_roles(roles)
+        if not username.isidentifier() and not username.replace("-", "_").isalnum():
+            raise AccessError(f"用户名“{username}”只能由字母、数字、下划线组成。")
+        self._check_password(password, username)
+        with self.catalog.transaction() as conn:
+            if conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+                raise AccessError(f"用户“{username}”已存在。")
+            now = _iso(_now())
+            conn.execute(
+                "INSERT INTO users (username, display_name, roles, password_hash, created_at,"
+                " password_changed_at, must_change_password) VALUES (?,?,?,?,?,?,?)",
+                (username, display_name or username, ",".join(sorted(roles)),
+                 hash_password(password), now, now, int(must_change)),
+            )  # fmt: skip
+
+    @staticmethod
+    def _check_roles(roles: set[str]) -> None:
         unknown = set(roles) - set(ROLES)
         if not roles or unknown:
             raise AccessError(
@@ -91,74 +179,232 @@ class SqliteAccountStore:
             )
         if "system" in roles:
             raise AccessError("业务系统请使用 API 令牌（dangan tokens issue），不要建用户账号。")
-        if not username.isidentifier() and not username.replace("-", "_").isalnum():
-            raise AccessError(f"用户名“{username}”只能由字母、数字、下划线组成。")
-        if len(password) < MIN_LENGTH:
-            raise AccessError(f"密码至少 {MIN_LENGTH} 个字符。")
+        conflict = administrator_conflict(set(roles))
+        if conflict:
+            raise AccessError(conflict)
+
+    @staticmethod
+    def _check_password(password: str, username: str) -> None:
+        problem = password_problem(password, username)
+        if problem:
+            raise AccessError(problem)
+
+    def _user(self, conn, username: str):
+        row = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+        if row is None:
+            raise AccessError(f"没有用户“{username}”。")
+        return row
+
+    def set_roles(self, username: str, roles: set[str]) -> list[str]:
+        """Replace the user's roles; returns the roles held before."""
+        self._check_roles(roles)
         with self.catalog.transaction() as conn:
-            if conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
-                raise AccessError(f"用户“{username}”已存在。")
+            before = self._user(conn, username)["roles"].split(",")
             conn.execute(
-                "INSERT INTO users (username, display_name, roles, password_hash, created_at)"
-                " VALUES (?,?,?,?,?)",
-                (
-                    username,
-                    display_name or username,
-                    ",".join(sorted(roles)),
-                    hash_password(password),
-                    _now().isoformat(timespec="seconds"),
-                ),
+                "UPDATE users SET roles = ? WHERE username = ?",
+                (",".join(sorted(roles)), username),
             )
+        return before
+
+    def set_disabled(self, username: str, disabled: bool) -> None:
+        """Disable (its sessions end at once) or enable an account."""
+        with self.catalog.transaction() as conn:
+            self._user(conn, username)
+            conn.execute(
+                "UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username)
+            )
+            if disabled:
+                conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
+
+    def reset_password(self, username: str, password: str) -> None:
+        """An administrator's reset: the user must change it at the next login,
+        and sessions on the old password end."""
+        self._set_password(username, password, must_change=True)
+
+    def change_password(self, username: str, old: str, new: str) -> None:
+        """The person's own change, proving the old password first."""
+        with self.catalog.transaction() as conn:
+            row = self._user(conn, username)
+        if not verify_password(old, row["password_hash"]):
+            raise AccessError("原密码不正确。")
+        if new == old:
+            raise AccessError("新密码不能与原密码相同。")
+        self._set_password(username, new, must_change=False)
+
+    def _set_password(self, username: str, password: str, *, must_change: bool) -> None:
+        self._check_password(password, username)
+        with self.catalog.transaction() as conn:
+            self._user(conn, username)
+            conn.execute(
+                "UPDATE users SET password_hash = ?, password_changed_at = ?,"
+                " must_change_password = ? WHERE username = ?",
+                (hash_password(password), _iso(_now()), int(must_change), username),
+            )
+            conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
+
+    def unlock(self, username: str) -> None:
+        with self.catalog.transaction() as conn:
+            conn.execute("DELETE FROM login_failures WHERE key = ?", (_user_key(username),))
 
     def _principal(self, row) -> Principal:
-        return Principal(row["username"], row["display_name"], frozenset(row["roles"].split(",")))
+        return Principal(
+            row["username"],
+            row["display_name"],
+            frozenset(row["roles"].split(",")),
+            must_change_password=bool(row["must_change_password"]) or self._expired(row),
+        )
+
+    def _expired(self, row) -> bool:
+        days = self.policy.password_max_age_days
+        changed = row["password_changed_at"]
+        if not days or not changed:
+            return False
+        return datetime.fromisoformat(changed) + timedelta(days=days) < _now()
+
+    # logging in
 
     def authenticate(self, username: str, password: str) -> Principal | None:
+        """The account if the password is right and it is enabled (no throttling;
+        `login` is what the web form uses). Unknown names cost the same work."""
         row = (
             self.catalog.connection()
-            .execute("SELECT * FROM users WHERE username = ? AND disabled = 0", (username,))
+            .execute("SELECT * FROM users WHERE username = ?", (username,))
             .fetchone()
         )
-        if row is None or not verify_password(password, row["password_hash"]):
+        ok = verify_password(password, row["password_hash"] if row else dummy_hash())
+        if row is None or not ok or row["disabled"]:
             return None
         return self._principal(row)
 
+    def login(self, username: str, password: str, client: str = "") -> Principal:
+        """Check a login attempt against the lockout, then the password.
+        Raises LoginFailed with a message that never says whether the account exists."""
+        keys = [_user_key(username)] + ([f"ip:{client}"] if client else [])
+        now = _now()
+        with self.catalog.transaction() as conn:
+            until = self._locked_until(conn, keys, now)
+        if until is not None:
+            raise LoginFailed(_locked_message(until, now), reason="locked")
+        row = (
+            self.catalog.connection()
+            .execute("SELECT * FROM users WHERE username = ?", (username,))
+            .fetchone()
+        )
+        ok = verify_password(password, row["password_hash"] if row else dummy_hash())
+        if row is not None and ok:
+            if row["disabled"]:
+                raise LoginFailed("该账号已停用。如需使用，请联系系统管理员。", reason="disabled")
+            with self.catalog.transaction() as conn:
+                conn.execute("DELETE FROM login_failures WHERE key = ?", (keys[0],))
+            return self._principal(row)
+        limits = [self.policy.max_failures, self.policy.ip_max_failures]
+        with self.catalog.transaction() as conn:
+            locked = [
+                self._count_failure(conn, k, lim, now) for k, lim in zip(keys, limits, strict=False)
+            ]
+        if any(locked):
+            until = now + timedelta(minutes=self.policy.lock_minutes)
+            raise LoginFailed(WRONG + _locked_message(until, now), locked=True)
+        raise LoginFailed(WRONG)
+
+    def _locked_until(self, conn, keys: list[str], now: datetime) -> datetime | None:
+        marks = "?" + ",?" * (len(keys) - 1)
+        row = conn.execute(
+            f"SELECT MAX(locked_until) FROM login_failures WHERE key IN ({marks})"
+            " AND locked_until > ?",
+            (*keys, _iso(now)),
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def _count_failure(self, conn, key: str, limit: int, now: datetime) -> bool:
+        """Count one failure for `key`; True when it reaches `limit` and locks."""
+        window = _iso(now - timedelta(minutes=self.policy.lock_minutes))
+        conn.execute(
+            "DELETE FROM login_failures WHERE first_at < ?"
+            " AND (locked_until IS NULL OR locked_until < ?)",
+            (window, _iso(now)),
+        )
+        failures = conn.execute(
+            "INSERT INTO login_failures (key, failures, first_at) VALUES (?, 1, ?)"
+            " ON CONFLICT (key) DO UPDATE SET failures = login_failures.failures + 1"
+            " RETURNING failures",
+            (key, _iso(now)),
+        ).fetchone()[0]
+        locked = failures >= limit
+        if locked:
+            conn.execute(
+                "UPDATE login_failures SET failures = 0, locked_until = ? WHERE key = ?",
+                (_iso(now + timedelta(minutes=self.policy.lock_minutes)), key),
+            )
+        return locked
+
+    # sessions
+
     def new_session(self, username: str) -> str:
         token = new_secret()
-        expires = (_now() + timedelta(hours=SESSION_HOURS)).isoformat(timespec="seconds")
+        now = _now()
+        expires = _iso(now + timedelta(hours=self.policy.session_hours))
+        idle = _iso(now - timedelta(minutes=self.policy.idle_minutes))
         with self.catalog.transaction() as conn:
-            conn.execute("DELETE FROM sessions WHERE expires_at < ?", (_now().isoformat(),))
             conn.execute(
-                "INSERT INTO sessions (token_hash, username, expires_at) VALUES (?,?,?)",
-                (token_hash(token), username, expires),
+                "DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?",
+                (_iso(now), idle),
+            )
+            conn.execute(
+                "INSERT INTO sessions (token_hash, username, expires_at, created_at, last_seen_at)"
+                " VALUES (?,?,?,?,?)",
+                (token_hash(token), username, expires, _iso(now), _iso(now)),
             )
         return token
 
     def session_user(self, token: str) -> Principal | None:
+        """The session's user, or None when it has ended, expired or been idle
+        too long; a session in use is kept alive."""
+        now = _now()
         row = (
             self.catalog.connection()
             .execute(
-                "SELECT u.* FROM sessions s JOIN users u USING (username)"
-                " WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
-                (token_hash(token), _now().isoformat(timespec="seconds")),
+                "SELECT u.*, s.last_seen_at AS last_seen FROM sessions s"
+                " JOIN users u USING (username)"
+                " WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?"
+                " AND u.disabled = 0",
+                (
+                    token_hash(token),
+                    _iso(now),
+                    _iso(now - timedelta(minutes=self.policy.idle_minutes)),
+                ),
             )
             .fetchone()
         )
-        return None if row is None else self._principal(row)
+        if row is None:
+            return None
+        if datetime.fromisoformat(row["last_seen"]) < now - timedelta(seconds=30):
+            with self.catalog.transaction() as conn:
+                conn.execute(
+                    "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+                    (_iso(now), token_hash(token)),
+                )
+        return self._principal(row)
 
     def end_session(self, token: str) -> None:
         with self.catalog.transaction() as conn:
             conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
 
+    # API tokens
+
     def issue_token(self, name: str, role: str, created_by: str) -> tuple[int, str]:
         if role not in ROLES:
             raise AccessError(f"角色“{role}”无效。")
+        if role in ADMINISTRATORS:
+            raise AccessError(
+                f"{ROLES[role]}的职责只能由本人登录办理（三员分立），不能签发为 API 令牌。"
+            )
         token = "dgn_" + new_secret()
         with self.catalog.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO api_tokens (name, token_hash, role, created_by, created_at)"
                 " VALUES (?,?,?,?,?) RETURNING id",
-                (name, token_hash(token), role, created_by, _now().isoformat(timespec="seconds")),
+                (name, token_hash(token), role, created_by, _iso(_now())),
             )
             token_id = cur.fetchone()[0]
         return token_id, token
@@ -180,14 +426,15 @@ class SqliteAccountStore:
         with self.catalog.transaction() as conn:
             cur = conn.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                (_now().isoformat(timespec="seconds"), token_id),
+                (_iso(_now()), token_id),
             )
             if cur.rowcount == 0:
                 raise AccessError(f"没有编号为 {token_id} 的有效令牌。")
 
     def list_users(self) -> list[dict]:
         rows = self.catalog.connection().execute(
-            "SELECT username, display_name, roles, created_at, disabled FROM users ORDER BY username"
+            "SELECT username, display_name, roles, created_at, disabled, password_changed_at,"
+            " must_change_password FROM users ORDER BY username"
         )
         return [dict(r) for r in rows]
 
@@ -196,3 +443,12 @@ class SqliteAccountStore:
             "SELECT id, name, role, created_by, created_at, revoked_at FROM api_tokens ORDER BY id"
         )
         return [dict(r) for r in rows]
+
+
+def _user_key(username: str) -> str:
+    return f"user:{username.strip().lower()}"
+
+
+def _locked_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return f"登录失败次数过多，已暂停登录，请 {minutes} 分钟后再试。"

@@ -25,10 +25,6 @@ from dangan.synth.corpus import (
 from dangan.synth.degrade import LEVELS, degrade_page
 from dangan.synth.fonts import FontNotFound
 from dangan.synth.ids import (
-    credit_code_check,
-    id_check_digit,
-    is_valid_credit_code,
-    is_valid_id_number,
     make_credit_code,
     make_id_number,
     make_person_name,
@@ -38,7 +34,7 @@ from dangan.synth.ids import (
 )
 from dangan.synth.layout import PageLayout, layout_form
 from dangan.synth.render import render_page, write_text_pdf
-from dangan.synth.schedule import ScheduleClass, default_schedule_path, load_schedule
+from dangan.synth.schedule import load_schedule
 
 __all__ = [
     "EXTENSIONS",
@@ -47,16 +43,10 @@ __all__ = [
     "FontNotFound",
     "PageLayout",
     "SampleDoc",
-    "ScheduleClass",
     "build_form",
-    "credit_code_check",
-    "default_schedule_path",
     "degrade_page",
     "generate_corpus",
     "generate_document",
-    "id_check_digit",
-    "is_valid_credit_code",
-    "is_valid_id_number",
     "layout_form",
     "load_corpus",
     "load_schedule",

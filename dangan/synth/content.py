@@ -30,13 +30,14 @@ from dangan.synth.model import (
     Table,
     Title,
 )
-from dangan.synth.schedule import ScheduleClass
+from retention.schedule import ScheduleRow
 
 TITLE_VARIANT_RATE = 0.3
 # Titles used by some provinces that are *not* in the schedule's typical_titles:
 # a classifier must recognise them from wording and body, not by lookup.
-# `build_form(..., alt_titles=False)` leaves them out (the classifier's own
-# bootstrap training set does, so benchmarks measure generalisation).
+# `build_form(..., alt_titles=False)` leaves them out (the classifier's committed
+# seed set, dangan/synth/classifier_seed.py, does, so benchmarks measure
+# generalisation).
 ALT_TITLES: dict[str, tuple[str, ...]] = {
     "unit_registration": ("用人单位参加医疗保险登记表", "单位医疗保险参保登记表"),
     "employee_enrol": ("职工医疗保险增加人员申报表", "医疗保险参保人员增加表"),
@@ -1333,7 +1334,7 @@ _NO_FOOTER = frozenset(
 
 
 def _title(
-    rng: random.Random, cls: ScheduleClass, region: ids.Region, alt_titles: bool = True
+    rng: random.Random, cls: ScheduleRow, region: ids.Region, alt_titles: bool = True
 ) -> tuple[str, str, bool]:
     base = rng.choice(cls.titles)
     if rng.random() >= TITLE_VARIANT_RATE:
@@ -1356,7 +1357,7 @@ def _title(
 
 
 def build_form(
-    cls: ScheduleClass, rng: random.Random, pages: int = 1, *, alt_titles: bool = True
+    cls: ScheduleRow, rng: random.Random, pages: int = 1, *, alt_titles: bool = True
 ) -> Form:
     """A random form of class `cls` meant to fill about `pages` A4 pages (1 or 2);
     `alt_titles` allows provincial titles outside the schedule (ALT_TITLES)."""

@@ -32,7 +32,8 @@ from dangan.synth.fonts import FontSet, Measurer, image_font_sets, pdf_font_set
 from dangan.synth.layout import PageLayout, layout_form
 from dangan.synth.model import Form
 from dangan.synth.render import DEFAULT_DPI, render_page, write_text_pdf
-from dangan.synth.schedule import ScheduleClass, load_schedule
+from dangan.synth.schedule import load_schedule
+from retention.schedule import ScheduleRow
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> list[str
 
 
 def _layout(
-    cls: ScheduleClass, rng: random.Random, pages: int, max_pages: int, fonts: FontSet
+    cls: ScheduleRow, rng: random.Random, pages: int, max_pages: int, fonts: FontSet
 ) -> tuple[Form, list[PageLayout]]:
     """Build and lay out a form, retrying until it fits in `max_pages`."""
     measure = Measurer(fonts)
@@ -197,7 +198,7 @@ def _scanned_pages(
 def generate_document(
     out_dir: Path,
     name: str,
-    cls: ScheduleClass,
+    cls: ScheduleRow,
     fmt: str,
     level: str,
     rng: random.Random,

@@ -1,11 +1,8 @@
 """Identifiers and small values printed on medical-insurance forms.
 
-Check characters follow the national standards, so the synthetic numbers pass
-the same validation that real ones do:
-
-* 公民身份号码 (GB 11643-1999): 17 digits plus a mod-11 check character.
-* 统一社会信用代码 (GB 32100-2015): 17 characters plus a mod-31 check character;
-  characters 9-17 are an organisation code (GB 11714) with its own check.
+Check characters follow the national standards (computed by
+`dangan.checkdigits`, the module intake validates with), so the synthetic
+numbers pass the same validation that real ones do.
 
 Every generator takes a `random.Random` so corpora are reproducible.
 """
@@ -17,32 +14,9 @@ import random
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-# --- 公民身份号码 (GB 11643) -------------------------------------------------
+from dangan.checkdigits import credit_code_check, id_check_digit, org_code_check
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def id_check_digit(first17: str) -> str:
-    """Return the GB 11643 check character ("0"-"9" or "X") for 17 digits."""
-    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
-        raise ValueError(f"expected 17 digits, got {first17!r}")
-    total = sum(int(ch) * w for ch, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
-
-
-def is_valid_id_number(s: str) -> bool:
-    """True when `s` is an 18-character 公民身份号码 with a valid date and check."""
-    if not isinstance(s, str) or len(s) != 18:
-        return False
-    body, check = s[:17], s[17].upper()
-    if not body.isascii() or not body.isdigit():
-        return False
-    try:
-        dt.date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
-    except ValueError:
-        return False
-    return id_check_digit(body) == check
+# --- regions and 公民身份号码 (GB 11643) -------------------------------------
 
 
 @dataclass(frozen=True)
@@ -139,43 +113,6 @@ def id_sex(id_number: str) -> str:
 
 
 # --- 统一社会信用代码 (GB 32100) and 组织机构代码 (GB 11714) -----------------
-
-CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def credit_code_check(first17: str) -> str:
-    """Return the GB 32100 check character for the first 17 characters."""
-    if len(first17) != 17 or any(ch not in CREDIT_CHARSET for ch in first17):
-        raise ValueError(f"expected 17 characters from {CREDIT_CHARSET}, got {first17!r}")
-    total = sum(
-        CREDIT_CHARSET.index(ch) * w for ch, w in zip(first17, _CREDIT_WEIGHTS, strict=True)
-    )
-    return CREDIT_CHARSET[(31 - total % 31) % 31]
-
-
-def is_valid_credit_code(s: str) -> bool:
-    """True when `s` is an 18-character 统一社会信用代码 with a valid check character."""
-    if not isinstance(s, str) or len(s) != 18:
-        return False
-    s = s.upper()
-    if any(ch not in CREDIT_CHARSET for ch in s):
-        return False
-    return credit_code_check(s[:17]) == s[17]
-
-
-def _org_value(ch: str) -> int:
-    return int(ch) if ch.isdigit() else ord(ch) - ord("A") + 10
-
-
-def org_code_check(first8: str) -> str:
-    """Return the GB 11714 check character for an 8-character organisation code."""
-    if len(first8) != 8:
-        raise ValueError(f"expected 8 characters, got {first8!r}")
-    c = 11 - sum(_org_value(ch) * w for ch, w in zip(first8, _ORG_WEIGHTS, strict=True)) % 11
-    return "X" if c == 10 else "0" if c == 11 else str(c)
-
 
 _ORG_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 

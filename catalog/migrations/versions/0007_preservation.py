@@ -2,7 +2,7 @@
 results, and the fixity register (SM3 and format of every stored object).
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ import re
 from alembic import op
 
 revision = "0007"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,13 @@
 """Recognise national identifiers in OCR text, validated by their check characters.
 
+One recogniser serves both the field extractor (ingest/fields.py) and the
+masking of 公民身份号码 wherever text leaves the server (dangan/access/roles.py):
+what the extractor takes for a person's ID number is what gets masked.
+
 - 公民身份号码 (GB 11643): 17 digits + mod-11 check character (0-9 or X).
 - 统一社会信用代码 (GB 32100): 17 characters + mod-31 check character.
+
+(The check characters themselves are computed in `dangan.checkdigits`.)
 
 OCR confuses a few shapes (0/O/D, 1/l/I, 8/B, 5/S, 2/Z …). A candidate that
 fails its check is not stored as valid: up to one ambiguous character is
@@ -10,14 +16,10 @@ as an invalid candidate for a clerk to review."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_CC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+from dangan.checkdigits import is_valid_credit_code, is_valid_id_number
 
 # What a digit may have been misread as.
 _TO_DIGIT = {
@@ -35,33 +37,6 @@ _DIGIT_ALTERNATIVES = {
     "0": "86", "1": "7", "3": "8", "5": "6", "6": "58", "7": "1", "8": "036", "9": "4",
     "4": "9",
 }  # fmt: skip
-
-
-def id_check_digit(first17: str) -> str:
-    total = sum(int(ch) * w for ch, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
-
-
-def is_valid_id_number(value: str) -> bool:
-    if len(value) != 18 or not value[:17].isdigit() or not value.isascii():
-        return False
-    try:
-        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    return id_check_digit(value[:17]) == value[17].upper()
-
-
-def credit_code_check(first17: str) -> str:
-    total = sum(_CC_CHARS.index(ch) * w for ch, w in zip(first17, _CC_WEIGHTS, strict=True))
-    return _CC_CHARS[(31 - total % 31) % 31]
-
-
-def is_valid_credit_code(value: str) -> bool:
-    value = value.upper()
-    if len(value) != 18 or any(ch not in _CC_CHARS for ch in value):
-        return False
-    return credit_code_check(value[:17]) == value[17]
 
 
 @dataclass(frozen=True)
@@ -103,16 +78,30 @@ def _id_fix(raw: str) -> Found:
     return Found(candidate, raw, False)
 
 
-def find_id_numbers(text: str) -> list[Found]:
-    """ID-number candidates in reading order, without repeats."""
-    seen: dict[str, Found] = {}
+@dataclass(frozen=True)
+class IdMatch:
+    """Where in a text the recogniser found an ID number (or an invalid candidate)."""
+
+    start: int
+    end: int
+    found: Found
+
+
+def id_number_matches(text: str) -> list[IdMatch]:
+    """Every stretch of `text` taken for a 公民身份号码: 18 characters with OCR
+    letter-for-digit confusions (valid or kept as an invalid candidate, unless
+    it is an all-digit 统一社会信用代码), then valid numbers split by OCR
+    spaces or glued to a word (`ID11010519491231002X`)."""
+    out: list[IdMatch] = []
     spans = []
     for m in _ID_CANDIDATE.finditer(text):
         if sum(ch.isdigit() for ch in m.group(0)) < 14:
             continue  # a word, not a number
         spans.append((m.start(), m.end()))
         found = _id_fix(m.group(0))
-        seen.setdefault(found.value, found)
+        if not found.valid and is_valid_credit_code(found.raw):
+            continue  # an all-digit 统一社会信用代码, not a misread ID number
+        out.append(IdMatch(m.start(), m.end(), found))
     for m in _ID_LOOSE.finditer(text):  # digits split by OCR spaces
         if any(s <= m.start() < e for s, e in spans):
             continue
@@ -120,8 +109,39 @@ def find_id_numbers(text: str) -> list[Found]:
         if len(compact) == 18:
             found = _id_fix(compact)
             if found.valid:
-                seen.setdefault(found.value, found)
+                out.append(IdMatch(m.start(), m.end(), found))
+    return out
+
+
+def find_id_numbers(text: str) -> list[Found]:
+    """ID-number candidates in reading order, without repeats."""
+    seen: dict[str, Found] = {}
+    for match in id_number_matches(text):
+        seen.setdefault(match.found.value, match.found)
     return list(seen.values())
+
+
+def id_number_hidden_positions(text: str) -> list[int]:
+    """Positions in `text` a masked view hides: of every ID number the
+    recogniser finds, the 10 characters after the region prefix (first four)
+    and before the last four; spaces inside the number stay where they are."""
+    hidden: list[int] = []
+    for match in id_number_matches(text):
+        chars = [i for i in range(match.start, match.end) if not text[i].isspace()]
+        hidden.extend(chars[4:-4])
+    return hidden
+
+
+def mask_id_numbers(text: str) -> str:
+    """`text` with every ID number the recogniser finds masked, e.g.
+    3501**********123X, 3502** ******** 4327, ID1101**********002X."""
+    hidden = id_number_hidden_positions(text)
+    if not hidden:
+        return text
+    chars = list(text)
+    for i in hidden:
+        chars[i] = "*"
+    return "".join(chars)
 
 
 _CC_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")

@@ -1,6 +1,10 @@
-"""Text normalisation for Chinese OCR output.
+"""Chinese text normalisation, shared by OCR (ocr/) and the search index (catalog/).
 
-- full-width ASCII letters and digits are folded to half-width;
+`fold_width`: full-width ASCII letters and digits folded to half-width (OCR
+output, index and query terms all see the same form).
+
+`normalize_text`, for OCR output:
+- full-width letters and digits folded as above;
 - whitespace between two CJK characters (or CJK and CJK punctuation) is removed,
   since Chinese is written without spaces and OCR engines insert them;
 - runs of spaces collapse, line breaks are kept.
