@@ -241,3 +241,13 @@ def test_sweep_order_is_its_resume_order(archive):
         "records/zz/a-c",
         "records/zz/a/b",
     ]
+
+
+def test_security_events_from_the_audit_log(archive):
+    _, results = check_all(archive, "tester")
+    (aq3,) = [r for r in results if r.item == "AQ-03"] or [None]
+    assert aq3 is None  # passing, so not kept among the notable results
+    archive.audit.append("someone", "login.failed", None)
+    _, results = check_all(archive, "tester")
+    (aq3,) = [r for r in results if r.item == "AQ-03"]
+    assert aq3.outcome == "warning" and "login.failed 1 次" in aq3.evidence
