@@ -11,6 +11,7 @@ distinct bytes; nothing OCR'd), indexed, and then:
 
     python -m bench.fixity_bench                       # 10,000 records, local + MinIO
     python -m bench.fixity_bench --records 1000 --backends local
+    python -m bench.fixity_bench --records 1000 --rate 20   # at DANGAN_FIXITY_RATE's default
 
 MinIO comes from scripts/services/minio.sh (started when not running)."""
 
@@ -112,7 +113,7 @@ def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 2 else max(values)
 
 
-def run_backend(name: str, records: int) -> dict:
+def run_backend(name: str, records: int, rate: float = 0) -> dict:
     from dangan.archive import Archive
     from dangan.config import Settings
     from preservation.sweep import sweep
@@ -134,7 +135,7 @@ def run_backend(name: str, records: int) -> dict:
 
         def work():
             t0 = time.monotonic()
-            run = sweep(archive_thread, "bench", rate=0)
+            run = sweep(archive_thread, "bench", rate=rate)
             result.update(run=run, seconds=time.monotonic() - t0)
 
         archive_thread = Archive.open(Settings.from_env(env))
@@ -149,6 +150,7 @@ def run_backend(name: str, records: int) -> dict:
         return {
             "backend": name,
             "records": records,
+            "rate_limit": rate or "none",
             "objects": run["objects"],
             "MB": round(run["bytes"] / 1e6, 1),
             "populate_s": round(populate_s, 1),
@@ -172,8 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--backends", default="local,minio")
+    parser.add_argument("--rate", type=float, default=0, help="sweep objects/s (0: no limit)")
     args = parser.parse_args(argv)
-    rows = [run_backend(b, args.records) for b in args.backends.split(",")]
+    rows = [run_backend(b, args.records, args.rate) for b in args.backends.split(",")]
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
     OUT.mkdir(parents=True, exist_ok=True)
