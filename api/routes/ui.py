@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
@@ -23,7 +22,7 @@ from api.auth import (
     visible_levels,
 )
 from api.deps import ArchiveDep, load_record
-from api.routes.records import ingest_upload
+from api.routes.records import ingest_uploads
 from api.templating import templates
 from catalog.base import SECURITY_LEVELS, RecordFilter
 from catalog.highlight import mark, term_pattern
@@ -156,12 +155,8 @@ async def upload_submit(
     request: Request,
     archive: ArchiveDep,
     user: Ingester,
-    files: Annotated[list[UploadFile], File()],
 ):
-    results = []
-    for upload in files:
-        result = await run_in_threadpool(ingest_upload, archive, upload)
-        results.append(masked(result.to_json(), user))
+    results = [masked(r.to_json(), user) for r in await ingest_uploads(request, archive)]
     return templates.TemplateResponse(request, "upload.html", {"results": results})
 
 

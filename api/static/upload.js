@@ -11,8 +11,10 @@
     return String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   }
 
+  let refused = [];  // parts refused on arrival (no file name): shown above the batch
+
   function render(jobs) {
-    body.innerHTML = jobs.map((j) => {
+    body.innerHTML = refused.concat(jobs).map((j) => {
       let stage = j.stage_label;
       if (j.stage === "ocr" && j.pages) {
         stage += j.pages_done ? `：第 ${Math.min(j.pages_done, j.pages)}/${j.pages} 页` : `（共 ${j.pages} 页）`;
@@ -54,6 +56,10 @@
       return;
     }
     const data = await r.json();
+    refused = (data.rejected || []).map((x) => ({
+      filename: x.filename || "（无文件名）", state: "done", stage: "done", status: "rejected", error: x.error,
+    }));
+    if (!data.batch) { render([]); table.dataset.done = "1"; return; }
     table.dataset.batch = data.batch;
     poll(data.batch);
   }
