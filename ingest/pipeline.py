@@ -271,6 +271,9 @@ def _build_record(
         pages=pages,
     )
     classify_and_file(archive, record, case)
+    from preservation.service import check_at_filing
+
+    check_at_filing(archive, record)  # 四性检测: a failing item sends the record to review
     return record
 
 

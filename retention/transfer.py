@@ -131,6 +131,9 @@ def export_package(archive: Archive, record_ids: list[str], out: Path, actor: st
     (tmp / "package.json").write_text(
         json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8"
     )
+    from preservation.transfer import add_to_package
+
+    add_to_package(archive, tmp, record_ids, actor)  # 四性检测 report, 登记表, metadata XML
     lines = [
         f"{_sha(p)}  {p.relative_to(tmp).as_posix()}" for p in sorted(tmp.rglob("*")) if p.is_file()
     ]
@@ -196,6 +199,9 @@ def import_package(archive: Archive, path: Path, actor: str) -> list[dict]:
     problems = verify_package(path)
     if problems:
         raise TransferError("移交包校验未通过，未导入：" + "；".join(problems[:5]))
+    from preservation.transfer import refuse_failing_package
+
+    refuse_failing_package(Path(path))  # names the failing 四性检测 items
     package = json.loads((Path(path) / "package.json").read_text(encoding="utf-8"))
     results = []
     for item in package["records"]:
