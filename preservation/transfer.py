@@ -20,9 +20,22 @@ from preservation.items import FAIL, PASS, CheckResult, count
 from preservation.record_checks import check_record, prefetch_vera
 from preservation.service import context, finish
 from preservation.store import PreservationStore
+from retention.transfer import export_package
 
 REPORT_JSON = "check-report.json"
 REGISTER_PDF = "transfer-register.pdf"
+
+
+def export_with_checks(archive, record_ids: list[str], out: Path, actor: str) -> dict:
+    """A transfer package (retention/transfer.py) with the 四性检测 report, the
+    移交与接收登记表 and each record's metadata XML inside, listed in its manifest."""
+    return export_package(
+        archive,
+        record_ids,
+        out,
+        actor,
+        extras=lambda folder: add_to_package(archive, folder, record_ids, actor),
+    )
 
 
 def add_to_package(archive, folder: Path, record_ids: list[str], actor: str) -> dict:

@@ -13,7 +13,9 @@ from test_preservation import corrupt
 
 from dangan.archive import Archive
 from dangan.config import Settings
-from retention.transfer import TransferError, export_package, import_package, verify_package
+from ingest.receive import import_package
+from preservation.transfer import export_with_checks as export_package
+from retention.transfer import TransferError, verify_package
 
 
 @pytest.fixture
