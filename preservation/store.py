@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from preservation.items import CheckResult
+from dangan.preservation.items import CheckResult
 
 
 def now() -> str:

@@ -4,17 +4,17 @@ embedded in the business system's screen."""
 
 from __future__ import annotations
 
+from dangan.api import uploads
+from dangan.api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.routes.people import timeline_by_year
+from dangan.api.routes.records import ingest_uploads
+from dangan.api.templating import templates
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.search import SearchResult, search_records
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api import uploads
-from api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
-from api.deps import ArchiveDep
-from api.routes.people import timeline_by_year
-from api.routes.records import ingest_uploads
-from api.templating import templates
-from catalog.base import RecordFilter
-from catalog.search import SearchResult, search_records
 from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode
 

@@ -6,17 +6,17 @@ from __future__ import annotations
 import errno
 import secrets
 
+from dangan.api import uploads
+from dangan.api.auth import Ingester, masked
+from dangan.api.deps import ArchiveDep
+from dangan.api.templating import templates
+from dangan.ingest.intake import IntakeQueue
+from dangan.ingest.stats import intake_stats
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api import uploads
-from api.auth import Ingester, masked
-from api.deps import ArchiveDep
-from api.templating import templates
 from dangan.errors import NotFound
-from ingest.intake import IntakeQueue
-from ingest.stats import intake_stats
 
 api = APIRouter(tags=["intake"])
 ui = APIRouter(include_in_schema=False)
