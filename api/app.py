@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.docs import install as install_docs
 from api.errors import install as install_errors
 from api.routes import (
     accounts,
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="医保业务档案数字化与管理：上传扫描件、全文检索、查看档案。",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
 
     install_errors(app)
@@ -91,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.ui)
     app.include_router(disposal.ui)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_docs(app)
     install_security(app, settings)
     app.state.settings = settings
     return app
