@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from records import file_record
 
 from api.app import create_app
-from api.labels import bj_time, detail_text
 from dangan.archive import Archive
 from dangan.config import Settings
 
@@ -94,6 +93,8 @@ def _code(client, rid: str) -> str:
 
 
 def test_beijing_time_and_readable_details():
+    from api.labels import bj_time, detail_text
+
     assert bj_time("2026-12-01T10:51:42+00:00") == "2026-12-01 18:51"
     assert bj_time("2026-12-31T20:00:00+00:00") == "2027-01-01 04:00"
     assert bj_time("2024-05-06") == "2024-05-06"

@@ -2,9 +2,15 @@
 // allows scripts from /static only).
 // - A form whose submission is under way shows it is busy and cannot be sent
 //   twice; its submit buttons say 正在办理… (or their data-busy text).
+// - .flash messages get role=status (role=alert for errors).
 // - data-confirm="question" on a form, button or link asks before going on
 //   (destructive or irreversible steps).
 (() => {
+  // messages after an action are announced to screen readers
+  document.querySelectorAll(".flash:not([role])").forEach((flash) => {
+    flash.setAttribute("role", flash.classList.contains("error") ? "alert" : "status");
+  });
+
   function confirmed(element) {
     const question = element.getAttribute("data-confirm");
     return !question || window.confirm(question);
