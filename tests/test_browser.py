@@ -316,6 +316,7 @@ def test_search_and_person_pages_hold_at_desktop_and_phone_widths(server, driver
         }
         for name, path in pages.items():
             driver.get(server.url + path)
+            shot(driver, f"everywhere-{name}-{size}")
             body = driver.find_element(By.TAG_NAME, "body").text
             leak = re.search(_LEAKS, body)
             assert leak is None, (name, leak and leak.group(0))
@@ -324,7 +325,6 @@ def test_search_and_person_pages_hold_at_desktop_and_phone_widths(server, driver
             )
             assert spill <= 1, (name, size, spill)
             assert len(driver.find_elements(By.TAG_NAME, "h1")) == 1, name
-            shot(driver, f"everywhere-{name}-{size}")
         table = driver.find_element(By.CSS_SELECTOR, "#records")
         driver.find_element(By.CSS_SELECTOR, "[data-thumbs=records]").click()
         _wait_for(

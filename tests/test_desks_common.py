@@ -290,3 +290,23 @@ def test_api_docs_work_offline_under_the_strict_policy(client):
         assert "<script>" not in page.text  # no inline starter
         for src in re.findall(r'(?:src|href)="(/[^"]+)"', page.text):
             assert client.get(src).status_code == 200, src
+
+
+def test_a_hold_and_an_appraisal_take_the_archival_code(client):
+    login(client, "compliance", username="zhou")
+    code = _code(client, "d1")
+    placed = client.post(
+        "/compliance/holds",
+        data={
+            "kind": "petition",
+            "reason": "信访件",
+            "owner": "周",
+            "record_ids": code.replace("·", "."),
+        },
+        follow_redirects=False,
+    )
+    assert placed.status_code == 303 and "done=" in placed.headers["location"]
+    held = client.app.state.archive.catalog.connection().execute(
+        "SELECT record_id FROM hold_records"
+    )
+    assert [r[0] for r in held] == ["d1"]
