@@ -133,6 +133,29 @@ def _value_text(key: str, value, names) -> str:
     return str(value)
 
 
+TARGET_KINDS = {
+    "batch": "鉴定批次",
+    "hold": "冻结",
+    "user": "用户",
+    "token": "令牌",
+    "volume": "案卷",
+    "record": "档案",
+}
+
+
+def target_text(target: str | None) -> str:
+    """An audit target as a person reads it: `batch:3` → 鉴定批次 3; the keyed
+    hashes kept instead of ID numbers and search words are named as such."""
+    if not target:
+        return ""
+    kind, sep, rest = str(target).partition(":")
+    if sep and kind in ("pid", "h"):
+        return f"参保人（已脱敏 {rest[:6]}）" if kind == "pid" else f"检索词（已脱敏 {rest[:6]}）"
+    if sep and kind in TARGET_KINDS:
+        return f"{TARGET_KINDS[kind]} {rest}"
+    return str(target)
+
+
 # --- per request: the schedule in force and the account names -------------
 
 
@@ -193,6 +216,7 @@ def register(env) -> None:
         class_name=class_name,
         action_label=action_label,
         level_name=level_name,
+        target_text=target_text,
         person_name=person_name,
         detail_text=detail_filter,
         record_status=lambda s: RECORD_STATUS.get(s or "", s or ""),
