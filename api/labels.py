@@ -150,7 +150,8 @@ def target_text(target: str | None) -> str:
         return ""
     kind, sep, rest = str(target).partition(":")
     if sep and kind in ("pid", "h"):
-        return f"参保人（已脱敏 {rest[:6]}）" if kind == "pid" else f"检索词（已脱敏 {rest[:6]}）"
+        # the whole keyed hash: an auditor compares it across entries
+        return f"参保人（已脱敏 {target}）" if kind == "pid" else f"检索词（已脱敏 {target}）"
     if sep and kind in TARGET_KINDS:
         return f"{TARGET_KINDS[kind]} {rest}"
     return str(target)

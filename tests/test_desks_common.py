@@ -310,3 +310,10 @@ def test_a_hold_and_an_appraisal_take_the_archival_code(client):
         "SELECT record_id FROM hold_records"
     )
     assert [r[0] for r in held] == ["d1"]
+
+
+def test_an_incomplete_archival_code_says_how_to_search(client):
+    login(client, "caseworker", username="li")
+    prefix = _code(client, "d1").rsplit("-", 1)[0]
+    page = client.get("/", params={"q": prefix})
+    assert page.status_code == 200 and "须输入完整档号" in page.text

@@ -78,6 +78,7 @@ PAGE_SIZE = 20
 TABLE_PAGE_SIZE = 100
 EXPORT_LIMIT = 2000
 _PARTIAL_ID = re.compile(r"^\d{4,17}[\dXx]?$")
+_CODE_PREFIX = re.compile(r"^[A-Za-z]\d{3}-[A-Za-z]{2}")
 
 
 @dataclass
@@ -151,6 +152,11 @@ def search_hint(query: str) -> str:
         return (
             f"“{query}”像是不完整的公民身份号码。按号码查找须输入完整的 18 位；"
             "只记得后几位时，请输入姓名，或用业务日期、类别缩小范围后在结果中查找。"
+        )
+    if _CODE_PREFIX.match(query):
+        return (
+            f"没有档号为“{query}”的档案。按档号查找须输入完整档号（如 Q001-YW·2024-D30-GL-0001，"
+            "“·”也可输入“.”）；按年度、保管期限查看一组档号，请用“整理装盒”或上方的筛选条件。"
         )
     if query.endswith("*"):
         return "检索不支持“*”通配符：请输入完整的词语、姓名、号码或档号。"
