@@ -345,3 +345,27 @@ def test_search_and_person_pages_hold_at_desktop_and_phone_widths(server, driver
         shot(driver, f"everywhere-person-thumbnails-{size}")
     finally:
         driver.set_window_size(1366, 900)
+
+
+def test_a_saved_search_is_deleted_only_after_confirmation(server, driver):
+    """data-confirm asks first (static/common.js); dismissing keeps the search."""
+    from selenium.webdriver.common.by import By
+
+    login(driver, server, "li")
+    driver.get(f"{server.url}/?q={PERSON}")
+    driver.find_element(By.CSS_SELECTOR, "details.saved summary").click()
+    driver.find_element(By.CSS_SELECTOR, "form.save-search input[name=name]").send_keys(
+        "张三的档案"
+    )
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.save-search button[type=submit]"))
+    assert "已保存检索" in _flash(driver)
+    driver.get(server.url + "/")
+    delete = driver.find_element(By.CSS_SELECTOR, ".saved-list button[type=submit]")
+    delete.click()
+    driver.switch_to.alert.dismiss()
+    assert driver.find_elements(By.LINK_TEXT, "张三的档案")
+    delete.click()
+    driver.switch_to.alert.accept()  # the page "/" had no message: this waits for the next
+    assert "已删除保存的检索" in _flash(driver)
+    assert not driver.find_elements(By.LINK_TEXT, "张三的档案")
+    shot(driver, "everywhere-saved-search-deleted")
