@@ -5,12 +5,9 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
-
-from api.docs import install as install_docs
-from api.errors import install as install_errors
-from api.routes import (
+from dangan.api.docs import install as install_docs
+from dangan.api.errors import install as install_errors
+from dangan.api.routes import (
     accounts,
     audit,
     cases,
@@ -24,14 +21,17 @@ from api.routes import (
     ui,
     volumes,
 )
-from api.security import install as install_security
+from dangan.api.security import install as install_security
+from dangan.ingest.intake import IntakeQueue
+from dangan.ingest.runners import runner_for
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
 from dangan.access.store import AccountPolicy, SqliteAccountStore
 from dangan.archive import Archive
 from dangan.catchup import index_catch_up
 from dangan.config import Settings
 from dangan.events import Webhooks, delivery_worker
-from ingest.intake import IntakeQueue
-from ingest.runners import runner_for
 
 HERE = Path(__file__).parent
 

@@ -80,11 +80,11 @@ def _api(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    from api.templating import templates
+    from dangan.api.templating import templates
 
     if not hasattr(request.state, "principal"):
         try:  # the navigation of the person's own desks, also on a 404
-            from api.auth import current_principal
+            from dangan.api.auth import current_principal
 
             request.state.principal = current_principal(request)
         except Exception:  # noqa: BLE001 - a page about an error must still render

@@ -13,11 +13,11 @@ from datetime import datetime
 from io import BytesIO
 from urllib.parse import quote
 
+from dangan.api.auth import log_access, masked
+from dangan.api.labels import BEIJING, class_name_in, level_name, schedule_of
 from fastapi import Request
 from fastapi.responses import Response
 
-from api.auth import log_access, masked
-from api.labels import BEIJING, class_name_in, level_name, schedule_of
 from dangan.access.store import Principal
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from dangan.catalog.base import SECURITY_LEVELS
 from jinja2 import pass_context
 
-from catalog.base import SECURITY_LEVELS
 from dangan.audit import ACTIONS
 
 BEIJING = ZoneInfo("Asia/Shanghai")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dangan.api import labels
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
-from api import labels
 from dangan.access.roles import ROLES, allowed
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -29,7 +29,7 @@ labels.register(templates.env)
 
 @pass_context
 def _record_rows(context, hits, query: str = ""):
-    from api.export import record_rows
+    from dangan.api.export import record_rows
 
     return record_rows(context["request"], hits, query)
 
@@ -38,7 +38,7 @@ templates.env.globals["record_rows"] = _record_rows
 
 
 def _columns():
-    from api.export import RECORD_COLUMNS
+    from dangan.api.export import RECORD_COLUMNS
 
     return RECORD_COLUMNS
 

@@ -3,7 +3,7 @@ the search page's query string. The owner alone lists, runs and deletes them."""
 
 from __future__ import annotations
 
-from catalog.sql import utcnow
+from dangan.catalog.sql import utcnow
 
 MAX_PER_USER = 50
 

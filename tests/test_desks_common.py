@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import login
+from dangan.api.app import create_app
 from fastapi.testclient import TestClient
 from records import file_record
 
-from api.app import create_app
 from dangan.archive import Archive
 from dangan.config import Settings
 
@@ -93,7 +93,7 @@ def _code(client, rid: str) -> str:
 
 
 def test_beijing_time_and_readable_details():
-    from api.labels import bj_time, detail_text
+    from dangan.api.labels import bj_time, detail_text
 
     assert bj_time("2026-12-01T10:51:42+00:00") == "2026-12-01 18:51"
     assert bj_time("2026-12-31T20:00:00+00:00") == "2027-01-01 04:00"

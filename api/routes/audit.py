@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from dangan.api.auth import Auditor, masked
+from dangan.api.deps import ArchiveDep
+from dangan.api.templating import templates
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-
-from api.auth import Auditor, masked
-from api.deps import ArchiveDep
-from api.templating import templates
 
 api = APIRouter(tags=["audit"])
 ui = APIRouter(include_in_schema=False)

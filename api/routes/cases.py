@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from dangan.api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.routes.people import timeline_by_year
+from dangan.api.routes.records import ingest_upload
+from dangan.api.templating import templates
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.search import SearchResult, search_records
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
-from api.deps import ArchiveDep
-from api.routes.people import timeline_by_year
-from api.routes.records import ingest_upload
-from api.templating import templates
-from catalog.base import RecordFilter
-from catalog.search import SearchResult, search_records
 from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode
 
@@ -95,7 +95,7 @@ def case_page(request: Request, serial: str, archive: ArchiveDep, user: Reader, 
 
 @ui.get("/cases/{serial}/export.xlsx")
 def case_export(request: Request, serial: str, archive: ArchiveDep, user: Reader):
-    from api.routes.people import _export
+    from dangan.api.routes.people import _export
 
     result = case_records(archive, serial, visible_levels(user), redactor(user))
     return _export(request, user, "case", normalise_serial(serial), result)

@@ -8,16 +8,16 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
+from dangan.api.auth import log_access, masked, require, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.templating import templates
+from dangan.retention import destruction, procedure
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from api.auth import log_access, masked, require, visible_levels
-from api.deps import ArchiveDep
-from api.templating import templates
 from dangan.access.store import Principal
 from dangan.errors import DanganError, ExitCode, NotFound
-from retention import destruction, procedure
 
 api = APIRouter(prefix="/retention", tags=["retention"])
 ui = APIRouter(include_in_schema=False)

@@ -9,18 +9,18 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
+from dangan.api.auth import Reader, log_access, masked, redactor, visible_levels
+from dangan.api.deps import ArchiveDep, load_record
+from dangan.api.export import RECORD_COLUMNS, export_response, record_rows
+from dangan.api.templating import templates
+from dangan.catalog import saved_searches
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.search import search_records
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Form as FormField
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
-from api.auth import Reader, log_access, masked, redactor, visible_levels
-from api.deps import ArchiveDep, load_record
-from api.export import RECORD_COLUMNS, export_response, record_rows
-from api.templating import templates
-from catalog import saved_searches
-from catalog.base import RecordFilter
-from catalog.search import search_records
 from dangan.errors import DanganError, ExitCode, NotFound
 from dangan.identifiers import is_valid_id_number
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from dangan.api.auth import Filer, log_access, redactor, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.templating import templates
+from dangan.retention.volumes import box_labels_pdf, catalogue_pdf, get_volume, list_volumes
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-
-from api.auth import Filer, log_access, redactor, visible_levels
-from api.deps import ArchiveDep
-from api.templating import templates
-from retention.volumes import box_labels_pdf, catalogue_pdf, get_volume, list_volumes
 
 api = APIRouter(tags=["volumes"])
 ui = APIRouter(include_in_schema=False)
