@@ -140,11 +140,13 @@ def resolve_records(
     unit: str | None = None,
     query: str | None = None,
 ) -> list[str]:
-    """Record ids named directly, or found by person, unit or a full-text query."""
+    """Record ids named directly (by 档案编号 or 档号), or found by person, unit
+    or a full-text query."""
     found: list[str] = []
-    for rid in record_ids or []:
-        if archive.catalog.get(rid) is None:
-            raise NotFound(f"没有编号为 {rid} 的档案记录。")
+    for ref in record_ids or []:
+        rid = archive.catalog.resolve_record_ref(ref)
+        if rid is None:
+            raise NotFound(f"没有档案编号或档号为 {ref} 的档案记录。")
         found.append(rid)
     if person or unit or query:
         filters = RecordFilter(person=person, unit=unit)

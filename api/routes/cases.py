@@ -88,3 +88,11 @@ def case_page(request: Request, serial: str, archive: ArchiveDep, user: Reader, 
         },
         status_code=422 if error else 200,
     )
+
+
+@ui.get("/cases/{serial}/export.xlsx")
+def case_export(request: Request, serial: str, archive: ArchiveDep, user: Reader):
+    from dangan.api.routes.people import _export
+
+    result = case_records(archive, serial, visible_levels(user), redactor(user))
+    return _export(request, user, "case", normalise_serial(serial), result)

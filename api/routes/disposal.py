@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from dangan.access.store import Principal
-from dangan.errors import DanganError, NotFound
+from dangan.errors import DanganError, ExitCode, NotFound
 
 api = APIRouter(prefix="/retention", tags=["retention"])
 ui = APIRouter(include_in_schema=False)
@@ -192,6 +192,32 @@ def document(
 # --- the desk --------------------------------------------------------------
 
 
+class BadInput(DanganError):
+    exit_code = ExitCode.INVALID_INPUT
+    http_status = 422
+    code = "invalid_input"
+
+
+def parse_day(text: str) -> date:
+    """A date typed or picked on the desk (YYYY-MM-DD); today when empty."""
+    if not text.strip():
+        return date.today()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(f"日期“{text}”无效，请按 年-月-日 填写，如 2026-01-31。") from None
+
+
+def parse_years(text: str) -> int | None:
+    """延长年数: whole years in Arabic digits, 1–100; None when empty."""
+    value = text.strip()
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 100:
+        raise BadInput(f"延长年数“{text}”无效，请填写 1–100 之间的阿拉伯数字，如 10。")
+    return int(value)
+
+
 @ui.get("/compliance", response_class=HTMLResponse)
 def desk(
     request: Request,
@@ -201,7 +227,10 @@ def desk(
     error: str = "",
     done: str = "",
 ):
-    day = date.fromisoformat(as_of) if as_of else date.today()
+    try:
+        day = parse_day(as_of)
+    except BadInput as exc:
+        day, error = date.today(), exc.message
     return templates.TemplateResponse(
         request,
         "compliance.html",
@@ -265,9 +294,7 @@ def _back(message: str = "", error: str = "") -> RedirectResponse:
 @ui.post("/compliance/batches")
 def desk_create(archive: ArchiveDep, user: Officer, as_of: Annotated[str, Form()] = ""):
     try:
-        batch_id = procedure.create_batch(
-            archive, user, date.fromisoformat(as_of) if as_of else date.today()
-        )
+        batch_id = procedure.create_batch(archive, user, parse_day(as_of))
     except DanganError as exc:
         return _back(error=exc.message)
     return _back(f"已建立鉴定批次 {batch_id}。")
@@ -290,8 +317,8 @@ def desk_appraise(
             batch_id,
             decision=decision,
             reason=reason,
-            record_ids=record_ids.split() or None,
-            extend_years=int(extend_years) if extend_years else None,
+            record_ids=procedure.resolve_records(archive, record_ids=record_ids.split()) or None,
+            extend_years=parse_years(extend_years),
         )
     except DanganError as exc:
         return _back(error=exc.message)

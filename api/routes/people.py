@@ -7,6 +7,7 @@ from itertools import groupby
 
 from dangan.api.auth import Reader, log_access, masked, redactor, sees_full_ids, visible_levels
 from dangan.api.deps import ArchiveDep
+from dangan.api.export import RECORD_COLUMNS, export_response, record_rows
 from dangan.api.templating import templates
 from dangan.catalog.base import RecordFilter
 from dangan.catalog.search import SearchResult, search_records
@@ -123,3 +124,30 @@ def unit_page(request: Request, code: str, archive: ArchiveDep, user: Reader):
         )
     except BadIdentifier as exc:
         return _page(request, "unit", code, None, exc.message)
+
+
+def _export(request: Request, user, kind: str, key: str, result: SearchResult):
+    heading = {"person": "参保人档案", "unit": "单位档案", "case": "业务档案"}[kind]
+    shown = key if sees_full_ids(user) else mask_ids_in(key)
+    return export_response(
+        request,
+        user,
+        title=heading,
+        subtitle=f"{heading}：{shown}",
+        columns=RECORD_COLUMNS,
+        rows=record_rows(request, result.hits),
+        target=key,
+        list=kind,
+    )
+
+
+@ui.get("/persons/{id_number}/export.xlsx")
+def person_export(request: Request, id_number: str, archive: ArchiveDep, user: Reader):
+    result = person_records(archive, id_number, visible_levels(user), redactor(user))
+    return _export(request, user, "person", id_number.strip().upper(), result)
+
+
+@ui.get("/units/{code}/export.xlsx")
+def unit_export(request: Request, code: str, archive: ArchiveDep, user: Reader):
+    result = unit_records(archive, code, visible_levels(user), redactor(user))
+    return _export(request, user, "unit", code.strip().upper(), result)
