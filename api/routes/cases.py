@@ -14,6 +14,8 @@ from api.auth import Ingester, Reader, log_access, masked, redactor, visible_lev
 from api.deps import ArchiveDep
 from api.routes.people import timeline_by_year
 from api.routes.records import ingest_upload
+from api.schemas.intake import CaseAttached
+from api.schemas.records import SearchOut
 from api.templating import templates
 from catalog.base import RecordFilter
 from catalog.search import SearchResult, search_records
@@ -50,7 +52,12 @@ def case_records(
     )
 
 
-@api.post("/cases/{serial}/records", summary="办结即归：把扫描件归入一个业务流水号（可多个文件）")
+@api.post(
+    "/cases/{serial}/records",
+    summary="办结即归：把扫描件归入一个业务流水号（可多个文件）",
+    response_model=CaseAttached,
+    response_model_exclude_unset=True,
+)
 async def attach(
     serial: str, archive: ArchiveDep, files: Annotated[list[UploadFile], File()], user: Ingester
 ) -> dict:
@@ -62,7 +69,7 @@ async def attach(
     return {"serial": case, "results": results}
 
 
-@api.get("/cases/{serial}/records", summary="一个业务流水号的全部档案")
+@api.get("/cases/{serial}/records", summary="一个业务流水号的全部档案", response_model=SearchOut)
 def list_case(request: Request, serial: str, archive: ArchiveDep, user: Reader) -> dict:
     result = case_records(archive, serial, visible_levels(user), redactor(user))
     log_access(request, user, "case.view", serial.strip().upper(), total=result.total)

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from api.auth import Ingester, masked
 from api.deps import ArchiveDep
+from api.schemas.intake import BatchProgress, BatchSubmitted, IntakeStats
 from api.templating import templates
 from dangan.errors import NotFound
 from ingest.intake import IntakeQueue
@@ -37,7 +38,11 @@ def _save(queue: IntakeQueue, batch: str, upload: UploadFile, user: str) -> dict
     return {"id": job_id, "filename": name}
 
 
-@api.post("/intake", summary="批量上传：立即返回，后台排队识别（进度见 /api/intake/{batch}）")
+@api.post(
+    "/intake",
+    summary="批量上传：立即返回，后台排队识别（进度见 /api/intake/{batch}）",
+    response_model=BatchSubmitted,
+)
 async def submit(
     request: Request, files: Annotated[list[UploadFile], File()], user: Ingester
 ) -> dict:
@@ -48,16 +53,19 @@ async def submit(
     return masked({"batch": batch, "jobs": jobs}, user)
 
 
-@api.get("/intake/{batch}", summary="一批上传文件的处理进度")
+@api.get("/intake/{batch}", summary="一批上传文件的处理进度", response_model=BatchProgress)
 def batch_status(request: Request, batch: str, user: Ingester) -> dict:
     jobs = get_queue(request).batch(batch)
     if not jobs:
         raise NotFound(f"没有编号为 {batch} 的上传批次。")
-    done = sum(j["state"] == "done" for j in jobs)
-    return masked({"batch": batch, "total": len(jobs), "done": done, "jobs": jobs}, user)
+    return masked(BatchProgress.of(batch, jobs), user)
 
 
-@api.get("/stats/intake", summary="收件统计：每日件数、页数、拒收、待复核、各类别")
+@api.get(
+    "/stats/intake",
+    summary="收件统计：每日件数、页数、拒收、待复核、各类别",
+    response_model=IntakeStats,
+)
 def stats(archive: ArchiveDep, user: Ingester, days: int = Query(30, ge=1, le=366)) -> dict:
     return intake_stats(archive, days)
 

@@ -24,6 +24,8 @@ from api.auth import (
     sees_full_ids,
 )
 from api.deps import ArchiveDep, load_record
+from api.schemas import file_download
+from api.schemas.records import PageHits, RecordOut, SecurityOut, UploadResult
 from catalog.base import FileRef
 from catalog.blobs import BlobCorrupt
 from catalog.page_boxes import find_hits
@@ -33,6 +35,7 @@ from dangan.errors import NotFound
 from dangan.identifiers import id_number_hidden_positions
 from ingest.pipeline import IngestResult, ingest_file
 from ingest.review import set_security_level
+from ingest.validate import MEDIA_TYPES
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["records"])
@@ -47,7 +50,12 @@ def ingest_upload(archive: Archive, upload: UploadFile, case: str | None = None)
         return ingest_file(archive, target, name=name, case=case)
 
 
-@router.post("/records", summary="上传扫描件（可多个）")
+@router.post(
+    "/records",
+    summary="上传扫描件（可多个）",
+    response_model=list[UploadResult],
+    response_model_exclude_unset=True,
+)
 async def upload_records(
     archive: ArchiveDep, files: Annotated[list[UploadFile], File()], user: Ingester
 ) -> list[dict]:
@@ -58,7 +66,7 @@ async def upload_records(
     return results
 
 
-@router.get("/records/{record_id}", summary="档案记录的元数据和逐页文字")
+@router.get("/records/{record_id}", summary="档案记录的元数据和逐页文字", response_model=RecordOut)
 def get_record(request: Request, record_id: str, archive: ArchiveDep, user: Reader) -> dict:
     record = load_record(archive, record_id, user)
     log_access(request, user, "record.view", record_id, via="api")
@@ -106,12 +114,17 @@ class SecurityChange(BaseModel):
 @router.put("/records/{record_id}/security", summary="调整档案密级（须写明理由）")
 def put_security(
     record_id: str, change: SecurityChange, archive: ArchiveDep, user: SecuritySetter
-) -> dict:
+) -> SecurityOut:
     record = set_security_level(archive, record_id, change.level, change.reason, actor=user.name)
-    return {"record_id": record.id, "security_level": record.security_level}
+    return SecurityOut(record_id=record.id, security_level=record.security_level)
 
 
-@router.get("/records/{record_id}/pages/{page_no}/image", summary="页面图像（JPEG）")
+@router.get(
+    "/records/{record_id}/pages/{page_no}/image",
+    summary="页面图像（JPEG）",
+    response_class=StreamingResponse,
+    responses=file_download("页面图像", "image/jpeg"),
+)
 def page_image(request: Request, record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     ref = load_record(archive, record_id, user).file("page_image", page_no)
     if ref is None:
@@ -123,6 +136,7 @@ def page_image(request: Request, record_id: str, page_no: int, archive: ArchiveD
 @router.get(
     "/records/{record_id}/pages/{page_no}/hits",
     summary="检索词在页面图像上的位置（相对坐标，0–1）",
+    response_model=PageHits,
 )
 def page_hits(
     request: Request, record_id: str, page_no: int, q: str, archive: ArchiveDep, user: Reader
@@ -136,13 +150,14 @@ def page_hits(
         pdf = handle.read()
     hide = None if sees_full_ids(user) else id_number_hidden_positions
     boxes = find_hits(pdf, page_no, q, hide)
-    out = {"record_id": record_id, "page": page_no, "q": q, "boxes": [b.to_json() for b in boxes]}
-    return masked(out, user)
+    return masked(PageHits.of(record_id, page_no, q, boxes), user)
 
 
 @router.get(
     "/records/{record_id}/pages/{page_no}/ocr-image",
     summary="质检：文字识别读取的图像（去除印章等处理后，半分辨率灰度 JPEG）",
+    response_class=StreamingResponse,
+    responses=file_download("文字识别读取的图像", "image/jpeg"),
 )
 def ocr_image(request: Request, record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     ref = load_record(archive, record_id, user).file("ocr_image", page_no)
@@ -154,7 +169,12 @@ def ocr_image(request: Request, record_id: str, page_no: int, archive: ArchiveDe
     return _stream(archive, ref, ref.media_type)
 
 
-@router.get("/records/{record_id}/pdf", summary="可检索的 PDF/A 文件")
+@router.get(
+    "/records/{record_id}/pdf",
+    summary="可检索的 PDF/A 文件",
+    response_class=StreamingResponse,
+    responses=file_download("可检索的 PDF/A 文件", "application/pdf"),
+)
 def record_pdf(request: Request, record_id: str, archive: ArchiveDep, user: Downloader):
     record = load_record(archive, record_id, user)
     ref = record.file("archive_pdf")
@@ -165,7 +185,12 @@ def record_pdf(request: Request, record_id: str, archive: ArchiveDep, user: Down
     return _stream(archive, ref, "application/pdf", f"{Path(name).stem}.pdf")
 
 
-@router.get("/records/{record_id}/original", summary="原始文件（未经修改）")
+@router.get(
+    "/records/{record_id}/original",
+    summary="原始文件（未经修改）",
+    response_class=StreamingResponse,
+    responses=file_download("上传时的原始文件，类型同上传时", *sorted(set(MEDIA_TYPES.values()))),
+)
 def record_original(request: Request, record_id: str, archive: ArchiveDep, user: Downloader):
     record = load_record(archive, record_id, user)
     ref = record.file("original")

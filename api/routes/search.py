@@ -6,13 +6,18 @@ from fastapi import APIRouter, Query, Request
 
 from api.auth import Reader, log_access, masked, redactor, visible_levels
 from api.deps import ArchiveDep
+from api.schemas.records import SearchOut
 from catalog.base import RecordFilter
 from catalog.search import search_records
 
 router = APIRouter(tags=["search"])
 
 
-@router.get("/search", summary="全文检索（中文词语、姓名、身份证号），可精确筛选")
+@router.get(
+    "/search",
+    summary="全文检索（中文词语、姓名、身份证号），可精确筛选",
+    response_model=SearchOut,
+)
 def search(
     request: Request,
     archive: ArchiveDep,
