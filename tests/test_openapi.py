@@ -172,7 +172,9 @@ def test_responses_carry_only_documented_keys(tmp_path):
         (rejected,) = call("POST", "/api/records", files=empty)
         assert rejected["status"] == "rejected" and "doc_type" not in rejected  # as before
         call("POST", "/api/cases/{serial}/records", "/api/cases/AB-1234/records", files=empty)
-        batch = call("POST", "/api/intake", files=empty)["batch"]
+        submitted = call("POST", "/api/intake", files=empty)
+        assert set(submitted) == {"batch", "jobs"}  # no `rejected: null` added
+        batch = submitted["batch"]
         deadline = time.monotonic() + 60
         while True:
             progress = call("GET", "/api/intake/{batch}", f"/api/intake/{batch}")

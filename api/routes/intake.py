@@ -42,6 +42,7 @@ def _save(queue: IntakeQueue, batch: str, upload: UploadFile, user: str) -> dict
     "/intake",
     summary="批量上传：立即返回，后台排队识别（进度见 /api/intake/{batch}）",
     response_model=BatchSubmitted,
+    response_model_exclude_unset=True,
 )
 async def submit(
     request: Request, files: Annotated[list[UploadFile], File()], user: Ingester

@@ -13,9 +13,18 @@ class QueuedFile(ApiModel):
     filename: str = Field(description="文件名")
 
 
+class RefusedFile(ApiModel):
+    filename: str
+    error: str = Field(description="拒收的原因（给人看的说明）")
+    reason: str | None = Field(None, description="拒收原因代码")
+
+
 class BatchSubmitted(ApiModel):
-    batch: str = Field(description="上传批次编号，用于查询进度")
-    jobs: list[QueuedFile]
+    batch: str | None = Field(description="上传批次编号，用于查询进度；没有文件排队时为空")
+    jobs: list[QueuedFile] = Field(description="已排队的文件")
+    rejected: list[RefusedFile] | None = Field(
+        None, description="收件时即被拒收的文件（如无文件名、超过大小上限）；没有时不出现"
+    )
 
 
 class IntakeJob(ApiModel):
