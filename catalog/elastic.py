@@ -20,9 +20,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from catalog.base import RecordFilter
-from catalog.cjk import fold, from_index_text, query_terms
-from catalog.index import IndexDoc, IndexHit, IndexResult, IndexUnavailable
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.cjk import fold, from_index_text, query_terms
+from dangan.catalog.index import IndexDoc, IndexHit, IndexResult, IndexUnavailable
+
 from dangan.errors import ConfigError
 
 KEY_KINDS = ("person", "unit", "serial")

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from catalog.base import RecordFilter
-from catalog.cjk import to_index_text, to_match_expression
-from catalog.index import IndexDoc, IndexHit, IndexResult
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.cjk import to_index_text, to_match_expression
+from dangan.catalog.index import IndexDoc, IndexHit, IndexResult
 
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(

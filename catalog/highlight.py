@@ -9,7 +9,7 @@ import html
 import re
 from collections.abc import Callable
 
-from catalog.cjk import tokens
+from dangan.catalog.cjk import tokens
 
 # What may stand between two tokens of one term.
 _GAP = r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{0,3}"

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     import ocr.ocr_input  # noqa: F401
 
     if args.recognizer == "rapidocr":
-        from ocr import rapid
+        from dangan.ocr import rapid
 
         rapid.warm_up(args.threads)
     for line in sys.stdin:

@@ -21,14 +21,15 @@ import signal
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from dangan.access.store import Forbidden, Principal
-from dangan.pdf import TableSheet, tables_pdf
-from retention.procedure import (
+from dangan.retention.procedure import (
     RetentionError,
     get_batch,
     require,
     require_person,
 )
+
+from dangan.access.store import Forbidden, Principal
+from dangan.pdf import TableSheet, tables_pdf
 
 if TYPE_CHECKING:
     from dangan.archive import Archive

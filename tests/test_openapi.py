@@ -8,12 +8,12 @@ import time
 
 import pytest
 from conftest import login
+from dangan.api.app import create_app
+from dangan.catalog.record_json import record_json
 from fastapi.testclient import TestClient
 from records import file_record
 from test_disposal import PASSWORD, RECORDS, _add, _register_people
 
-from api.app import create_app
-from catalog.record_json import record_json
 from dangan.archive import Archive
 from dangan.config import Settings
 

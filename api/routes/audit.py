@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dangan.api.auth import Auditor, masked
+from dangan.api.deps import ArchiveDep
+from dangan.api.schemas.audit import AuditCheck, AuditEntries
+from dangan.api.templating import templates
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import Auditor, masked
-from api.deps import ArchiveDep
-from api.schemas.audit import AuditCheck, AuditEntries
-from api.templating import templates
 from dangan.audit import Verification
 
 api = APIRouter(tags=["audit"])

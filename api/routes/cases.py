@@ -6,19 +6,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from dangan.api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.routes.people import timeline_by_year
+from dangan.api.routes.records import ingest_upload
+from dangan.api.schemas.intake import CaseAttached
+from dangan.api.schemas.records import SearchOut
+from dangan.api.templating import templates
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.search import SearchResult, search_records
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
-from api.deps import ArchiveDep
-from api.routes.people import timeline_by_year
-from api.routes.records import ingest_upload
-from api.schemas.intake import CaseAttached
-from api.schemas.records import SearchOut
-from api.templating import templates
-from catalog.base import RecordFilter
-from catalog.search import SearchResult, search_records
 from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode
 

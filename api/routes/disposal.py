@@ -8,14 +8,10 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
-
-from api.auth import log_access, masked, require, visible_levels
-from api.deps import ArchiveDep
-from api.schemas import file_download
-from api.schemas.retention import (
+from dangan.api.auth import log_access, masked, require, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.schemas import file_download
+from dangan.api.schemas.retention import (
     Appraised,
     BatchList,
     BatchOut,
@@ -25,10 +21,14 @@ from api.schemas.retention import (
     HoldList,
     HoldPlaced,
 )
-from api.templating import templates
+from dangan.api.templating import templates
+from dangan.retention import destruction, procedure
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
 from dangan.access.store import Principal
 from dangan.errors import DanganError, NotFound
-from retention import destruction, procedure
 
 api = APIRouter(prefix="/retention", tags=["retention"])
 ui = APIRouter(include_in_schema=False)

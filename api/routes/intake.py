@@ -9,17 +9,17 @@ import tempfile
 from pathlib import Path, PurePath
 from typing import Annotated
 
+from dangan.api.auth import Ingester, masked
+from dangan.api.deps import ArchiveDep
+from dangan.api.schemas.intake import BatchProgress, BatchSubmitted, IntakeStats
+from dangan.api.templating import templates
+from dangan.ingest.intake import IntakeQueue
+from dangan.ingest.stats import intake_stats
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api.auth import Ingester, masked
-from api.deps import ArchiveDep
-from api.schemas.intake import BatchProgress, BatchSubmitted, IntakeStats
-from api.templating import templates
 from dangan.errors import NotFound
-from ingest.intake import IntakeQueue
-from ingest.stats import intake_stats
 
 api = APIRouter(tags=["intake"])
 ui = APIRouter(include_in_schema=False)

@@ -8,12 +8,7 @@ import tempfile
 from pathlib import Path, PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
-
-from api.auth import (
+from dangan.api.auth import (
     Downloader,
     Ingester,
     Reader,
@@ -23,19 +18,24 @@ from api.auth import (
     masked,
     sees_full_ids,
 )
-from api.deps import ArchiveDep, load_record
-from api.schemas import file_download
-from api.schemas.records import PageHits, RecordOut, SecurityOut, UploadResult
-from catalog.base import FileRef
-from catalog.blobs import BlobCorrupt
-from catalog.page_boxes import find_hits
-from catalog.record_json import record_json
+from dangan.api.deps import ArchiveDep, load_record
+from dangan.api.schemas import file_download
+from dangan.api.schemas.records import PageHits, RecordOut, SecurityOut, UploadResult
+from dangan.catalog.base import FileRef
+from dangan.catalog.blobs import BlobCorrupt
+from dangan.catalog.page_boxes import find_hits
+from dangan.catalog.record_json import record_json
+from dangan.ingest.pipeline import IngestResult, ingest_file
+from dangan.ingest.review import set_security_level
+from dangan.ingest.validate import MEDIA_TYPES
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
 from dangan.archive import Archive
 from dangan.errors import NotFound
 from dangan.identifiers import id_number_hidden_positions
-from ingest.pipeline import IngestResult, ingest_file
-from ingest.review import set_security_level
-from ingest.validate import MEDIA_TYPES
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["records"])

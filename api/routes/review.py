@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from dangan.api.auth import Reviewer, masked, visible_levels
+from dangan.api.deps import ArchiveDep, load_record
+from dangan.api.schemas.records import FiledRecord, ReviewQueueOut
+from dangan.ingest.review import confirm, review_queue
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-
-from api.auth import Reviewer, masked, visible_levels
-from api.deps import ArchiveDep, load_record
-from api.schemas.records import FiledRecord, ReviewQueueOut
-from ingest.review import confirm, review_queue
 
 router = APIRouter(tags=["review"])
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from dangan.api.auth import Filer, log_access, redactor, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.schemas import file_download
+from dangan.api.schemas.volumes import VolumeList
+from dangan.api.templating import templates
+from dangan.retention.volumes import box_labels_pdf, catalogue_pdf, get_volume, list_volumes
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-
-from api.auth import Filer, log_access, redactor, visible_levels
-from api.deps import ArchiveDep
-from api.schemas import file_download
-from api.schemas.volumes import VolumeList
-from api.templating import templates
-from retention.volumes import box_labels_pdf, catalogue_pdf, get_volume, list_volumes
 
 api = APIRouter(tags=["volumes"])
 ui = APIRouter(include_in_schema=False)

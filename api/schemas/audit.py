@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dangan.api.schemas import ApiModel
 from pydantic import Field
-
-from api.schemas import ApiModel
 
 
 class AuditEntry(ApiModel):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from dangan.api.schemas import ApiModel
+from dangan.api.schemas.records import UploadResult
 from pydantic import Field
-
-from api.schemas import ApiModel
-from api.schemas.records import UploadResult
 
 
 class QueuedFile(ApiModel):

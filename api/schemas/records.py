@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from dangan.api.schemas import ApiModel
+from dangan.catalog.base import Record
+from dangan.catalog.page_boxes import HitBox
+from dangan.catalog.record_json import filing_json
 from pydantic import Field
-
-from api.schemas import ApiModel
-from catalog.base import Record
-from catalog.page_boxes import HitBox
-from catalog.record_json import filing_json
 
 
 class Filing(ApiModel):

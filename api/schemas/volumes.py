@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from dangan.api.schemas import ApiModel
 from pydantic import Field
-
-from api.schemas import ApiModel
 
 
 class VolumeOut(ApiModel):
