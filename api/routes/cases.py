@@ -9,6 +9,8 @@ from dangan.api.auth import Ingester, Reader, log_access, masked, redactor, visi
 from dangan.api.deps import ArchiveDep
 from dangan.api.routes.people import timeline_by_year
 from dangan.api.routes.records import ingest_uploads
+from dangan.api.schemas.intake import CaseAttached
+from dangan.api.schemas.records import SearchOut
 from dangan.api.templating import templates
 from dangan.catalog.base import RecordFilter
 from dangan.catalog.search import SearchResult, search_records
@@ -52,6 +54,8 @@ def case_records(
     "/cases/{serial}/records",
     summary="办结即归：把扫描件归入一个业务流水号（可多个文件）",
     openapi_extra=uploads.OPENAPI,
+    response_model=CaseAttached,
+    response_model_exclude_unset=True,
 )
 async def attach(request: Request, serial: str, archive: ArchiveDep, user: Ingester) -> dict:
     case = normalise_serial(serial)
@@ -59,7 +63,7 @@ async def attach(request: Request, serial: str, archive: ArchiveDep, user: Inges
     return {"serial": case, "results": [masked(r.to_json(), user) for r in results]}
 
 
-@api.get("/cases/{serial}/records", summary="一个业务流水号的全部档案")
+@api.get("/cases/{serial}/records", summary="一个业务流水号的全部档案", response_model=SearchOut)
 def list_case(request: Request, serial: str, archive: ArchiveDep, user: Reader) -> dict:
     result = case_records(archive, serial, visible_levels(user), redactor(user))
     log_access(request, user, "case.view", serial.strip().upper(), total=result.total)

@@ -8,6 +8,7 @@ from itertools import groupby
 from dangan.api.auth import Reader, log_access, masked, redactor, sees_full_ids, visible_levels
 from dangan.api.deps import ArchiveDep
 from dangan.api.export import RECORD_COLUMNS, export_response, record_rows
+from dangan.api.schemas.records import SearchOut
 from dangan.api.templating import templates
 from dangan.catalog.base import RecordFilter
 from dangan.catalog.search import SearchResult, search_records
@@ -72,14 +73,22 @@ def timeline_by_year(result: SearchResult) -> list[tuple[str, list]]:
     return [(y, list(hits)) for y, hits in groupby(result.hits, key=year)]
 
 
-@api.get("/persons/{id_number}/records", summary="某参保人的全部档案（按公民身份号码）")
+@api.get(
+    "/persons/{id_number}/records",
+    summary="某参保人的全部档案（按公民身份号码）",
+    response_model=SearchOut,
+)
 def api_person(request: Request, id_number: str, archive: ArchiveDep, user: Reader) -> dict:
     result = person_records(archive, id_number, visible_levels(user), redactor(user))
     log_access(request, user, "person.view", id_number.upper(), total=result.total)
     return masked(result.to_json(), user)
 
 
-@api.get("/units/{code}/records", summary="某单位的全部档案（统一社会信用代码或单位编号）")
+@api.get(
+    "/units/{code}/records",
+    summary="某单位的全部档案（统一社会信用代码或单位编号）",
+    response_model=SearchOut,
+)
 def api_unit(request: Request, code: str, archive: ArchiveDep, user: Reader) -> dict:
     result = unit_records(archive, code, visible_levels(user), redactor(user))
     log_access(request, user, "unit.view", code.upper(), total=result.total)

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from dangan.api.auth import Reader, log_access, masked, redactor, visible_levels
 from dangan.api.deps import ArchiveDep, load_record
 from dangan.api.export import RECORD_COLUMNS, export_response, record_rows
+from dangan.api.schemas.records import SearchOut
 from dangan.api.templating import templates
 from dangan.catalog import saved_searches
 from dangan.catalog.base import RecordFilter
@@ -27,7 +28,11 @@ from dangan.identifiers import is_valid_id_number
 router = APIRouter(tags=["search"])
 
 
-@router.get("/search", summary="全文检索（中文词语、姓名、身份证号），可精确筛选")
+@router.get(
+    "/search",
+    summary="全文检索（中文词语、姓名、身份证号），可精确筛选",
+    response_model=SearchOut,
+)
 def search(
     request: Request,
     archive: ArchiveDep,
