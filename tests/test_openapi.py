@@ -173,7 +173,8 @@ def test_responses_carry_only_documented_keys(tmp_path):
         assert rejected["status"] == "rejected" and "doc_type" not in rejected  # as before
         call("POST", "/api/cases/{serial}/records", "/api/cases/AB-1234/records", files=empty)
         submitted = call("POST", "/api/intake", files=empty)
-        assert set(submitted) == {"batch", "jobs"}  # no `rejected: null` added
+        assert set(submitted) == {"batch", "jobs", "rejected"}  # refused at once: none here
+        assert submitted["rejected"] == []
         batch = submitted["batch"]
         deadline = time.monotonic() + 60
         while True:

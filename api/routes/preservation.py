@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dangan.api.auth import Filer
 from dangan.api.deps import ArchiveDep
+from dangan.api.schemas import file_download
+from dangan.api.schemas.preservation import CheckRuns
 from dangan.api.templating import templates
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,7 +21,11 @@ MEDIA = {
 }
 
 
-@api.get("/preservation/runs", summary="四性检测记录；alarms：每种检测最近一次不通过的")
+@api.get(
+    "/preservation/runs",
+    summary="四性检测记录；alarms：每种检测最近一次不通过的",
+    response_model=CheckRuns,
+)
 def runs(archive: ArchiveDep, user: Filer, limit: int = 20) -> dict:
     return _runs(archive, limit)
 
@@ -52,7 +58,12 @@ def _runs(archive, limit: int) -> dict:
     return {"runs": found, "alarms": alarms}
 
 
-@api.get("/preservation/runs/{run_id}/report.{fmt}", summary="检测报告（PDF 或 xlsx）")
+@api.get(
+    "/preservation/runs/{run_id}/report.{fmt}",
+    summary="检测报告（PDF 或 xlsx）",
+    response_class=Response,
+    responses=file_download("检测报告", *MEDIA.values()),
+)
 def run_report(run_id: int, fmt: str, archive: ArchiveDep, user: Filer) -> Response:
     from dangan.preservation.store import PreservationStore
 

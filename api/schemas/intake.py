@@ -21,8 +21,8 @@ class RefusedFile(ApiModel):
 class BatchSubmitted(ApiModel):
     batch: str | None = Field(description="上传批次编号，用于查询进度；没有文件排队时为空")
     jobs: list[QueuedFile] = Field(description="已排队的文件")
-    rejected: list[RefusedFile] | None = Field(
-        None, description="收件时即被拒收的文件（如无文件名、超过大小上限）；没有时不出现"
+    rejected: list[RefusedFile] = Field(
+        default_factory=list, description="收件时即被拒收的文件（如无文件名、超过大小上限）"
     )
 
 
