@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(session.router)
     app.include_router(accounts.ui)
     app.include_router(ui.router)
+    app.include_router(review.ui)
     app.include_router(people.ui)
     app.include_router(volumes.ui)
     app.include_router(intake.ui)

@@ -15,10 +15,13 @@ from fastapi.responses import HTMLResponse
 
 from api.auth import Ingester, masked
 from api.deps import ArchiveDep
+from api.desks import beijing
 from api.templating import templates
-from dangan.errors import NotFound
+from dangan.errors import NotFound, RejectedFile
 from ingest.intake import IntakeQueue
-from ingest.stats import intake_stats
+from ingest.pipeline import IngestResult
+from ingest.stats import intake_stats, record_outcome
+from ingest.validate import check_file
 
 api = APIRouter(tags=["intake"])
 ui = APIRouter(include_in_schema=False)
@@ -33,8 +36,27 @@ def _save(queue: IntakeQueue, batch: str, upload: UploadFile, user: str) -> dict
     tmp = tempfile.NamedTemporaryFile(dir=queue.inbox, prefix=".upload-", delete=False)
     with tmp:
         shutil.copyfileobj(upload.file, tmp, 1024 * 1024)
+    refused = refuse_at_once(queue, batch, name, Path(tmp.name), user)
+    if refused is not None:
+        return refused
     job_id = queue.submit(batch, name, Path(tmp.name), user)
     return {"id": job_id, "filename": name}
+
+
+def refuse_at_once(queue: IntakeQueue, batch: str, name: str, path: Path, user: str):
+    """The cheap checks (type by content, name, size, pages) run while the
+    clerk waits: a file that fails them is refused now, not after the OCR
+    jobs queued before it. Returns the refused job, or None to queue it."""
+    settings = queue.archive.settings
+    try:
+        check_file(path, max_bytes=settings.max_file_bytes, max_pages=settings.max_pages, name=name)
+    except RejectedFile as exc:
+        path.unlink(missing_ok=True)
+        result = IngestResult(file=name, status="rejected", error=exc.message, reason=exc.reason)
+        record_outcome(queue.archive, result)
+        job_id = queue.refuse(batch, name, result.to_json(), user)
+        return {"id": job_id, "filename": name, "status": "rejected", "error": exc.message}
+    return None
 
 
 @api.post("/intake", summary="批量上传：立即返回，后台排队识别（进度见 /api/intake/{batch}）")
@@ -85,3 +107,69 @@ def stats_page(request: Request, archive: ArchiveDep, user: Ingester, days: int 
     return templates.TemplateResponse(
         request, "stats.html", {"s": data, "days": days, "reasons": REJECT_REASONS}
     )
+
+
+# ---- the clerk's upload desk (HTML) ----
+
+RESULT_LABELS = {"rejected": "已拒收", "duplicate": "重复，未再次保存", "archived": "已归档"}
+
+
+def job_outcome(job: dict) -> tuple[str, str]:
+    """(进度, 结果) as the desk shows them: a record the machine was unsure of
+    is 待复核, not 已归档; a refused file is 已拒收, never 完成."""
+    if job.get("state") != "done":
+        return job.get("stage_label") or "排队中", ""
+    status = job.get("status") or ""
+    if status == "rejected":
+        return "已拒收", "已拒收"
+    if status == "archived" and job.get("needs_review"):
+        return "完成", "待复核"
+    return "完成", RESULT_LABELS.get(status, status)
+
+
+def _upload_page(request: Request, user, *, results=None, batch: str = ""):
+    queue = get_queue(request)
+    jobs = []
+    if batch:
+        jobs = queue.batch(batch)
+        if not jobs:
+            raise NotFound(f"没有编号为 {batch} 的上传批次。")
+        for job in jobs:
+            job["progress_label"], job["result_label"] = job_outcome(job)
+    history = queue.batches(30)
+    for row in history:
+        row["at"] = beijing(row["created_at"])
+    return templates.TemplateResponse(
+        request,
+        "upload.html",
+        {
+            "results": results,
+            "batch": batch,
+            "jobs": masked(jobs, user),
+            "batch_done": all(j["state"] == "done" for j in jobs),
+            "history": history,
+        },
+    )
+
+
+@ui.get("/upload", response_class=HTMLResponse)
+def upload_form(request: Request, user: Ingester, batch: str = ""):
+    return _upload_page(request, user, batch=batch)
+
+
+@ui.post("/upload", response_class=HTMLResponse)
+async def upload_submit(
+    request: Request,
+    archive: ArchiveDep,
+    user: Ingester,
+    files: Annotated[list[UploadFile], File()],
+):
+    from api.routes.records import ingest_upload
+
+    results = []
+    for upload in files:
+        result = await run_in_threadpool(ingest_upload, archive, upload)
+        row = masked(result.to_json(), user)
+        row["progress_label"], row["result_label"] = job_outcome({"state": "done", **row})
+        results.append(row)
+    return _upload_page(request, user, results=results)

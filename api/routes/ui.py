@@ -5,32 +5,26 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
 from api.auth import (
-    Ingester,
     Reader,
-    Reviewer,
     SecuritySetter,
     log_access,
-    masked,
     masked_record,
     redactor,
-    sees_full_ids,
     visible_levels,
 )
 from api.deps import ArchiveDep, load_record
-from api.routes.records import ingest_upload
 from api.templating import templates
 from catalog.base import SECURITY_LEVELS, RecordFilter
 from catalog.highlight import mark, term_pattern
 from catalog.search import search_records
 from dangan.errors import DanganError
 from dangan.identifiers import is_valid_id_number
-from ingest.review import confirm, review_queue, set_security_level
+from ingest.review import set_security_level
 
 router = APIRouter(include_in_schema=False)
 
@@ -144,66 +138,3 @@ def security_submit(
         return RedirectResponse(f"/records/{record_id}?error={quote(exc.message)}", status_code=303)
     message = f"密级已调整为“{SECURITY_LEVELS[record.security_level]}”。"
     return RedirectResponse(f"/records/{record_id}?done={quote(message)}", status_code=303)
-
-
-@router.get("/upload", response_class=HTMLResponse)
-def upload_form(request: Request, user: Ingester):
-    return templates.TemplateResponse(request, "upload.html", {"results": None})
-
-
-@router.post("/upload", response_class=HTMLResponse)
-async def upload_submit(
-    request: Request,
-    archive: ArchiveDep,
-    user: Ingester,
-    files: Annotated[list[UploadFile], File()],
-):
-    results = []
-    for upload in files:
-        result = await run_in_threadpool(ingest_upload, archive, upload)
-        results.append(masked(result.to_json(), user))
-    return templates.TemplateResponse(request, "upload.html", {"results": results})
-
-
-@router.get("/review", response_class=HTMLResponse)
-def review_page(
-    request: Request, archive: ArchiveDep, user: Reviewer, error: str = "", done: str = ""
-):
-    return templates.TemplateResponse(
-        request,
-        "review.html",
-        {
-            "items": [masked_record(r, user) for r in review_queue(archive, visible_levels(user))],
-            "full_ids": sees_full_ids(user),
-            "schedule": archive.schedule(),
-            "error": error,
-            "done": done,
-        },
-    )
-
-
-@router.post("/review/{record_id}")
-def review_submit(
-    record_id: str,
-    archive: ArchiveDep,
-    user: Reviewer,
-    doc_type: Annotated[str, Form()] = "",
-    business_date: Annotated[str, Form()] = "",
-    id_numbers: Annotated[str, Form()] = "",
-):
-    from urllib.parse import quote
-
-    try:
-        load_record(archive, record_id, user)  # refused above the caller's 密级
-        record = confirm(
-            archive,
-            record_id,
-            doc_type=doc_type or None,
-            business_date=business_date or None,
-            id_numbers=id_numbers.split() if id_numbers.strip() else None,
-            actor=user.name,
-        )
-    except DanganError as exc:
-        return RedirectResponse(f"/review?error={quote(exc.message)}", status_code=303)
-    message = f"{record.title} 已归档，档号 {record.archival_code}"
-    return RedirectResponse(f"/review?done={quote(message)}", status_code=303)

@@ -1,0 +1,185 @@
+"""Issue 13, the desks: the clerk's review queue and upload, the compliance
+officer's, head's and auditor's desks, the caseworker's viewer."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from conftest import login
+from fastapi.testclient import TestClient
+from records import file_record
+
+from api.app import create_app
+from catalog.base import FileRef
+from dangan.archive import Archive
+from dangan.config import Settings
+
+VALID_ID = "11010519491231002X"
+
+
+def _page_files(archive: Archive, rid: str, pages: int = 1) -> list[FileRef]:
+    files = []
+    for n in range(1, pages + 1):
+        info = archive.blobs.put_bytes(f"records/{rid}/pages/{n:04d}.jpg", _jpeg(n))
+        files.append(FileRef("page_image", info.key, info.sha256, info.size, "image/jpeg", n))
+    return files
+
+
+def _jpeg(n: int, size=(1240, 1754)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (250, 250 - n, 240)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
+
+
+def _seed_review(settings: Settings) -> None:
+    archive = Archive.open(settings)
+    try:
+        text = "参保人员信息变更登记表 姓名 张三 公民身份号码 " + VALID_ID
+        fields = {"id_numbers": [VALID_ID], "person_name": "张三", "unit_name": "某某公司"}
+        files = _page_files(archive, "nodate", 2)
+        file_record(archive, "nodate", "info_change", fields, pages=[text, "第二页"], files=files)
+        fields2 = {"business_date": "2024-03-01", "id_numbers": [VALID_ID]}
+        file_record(
+            archive, "lowconf", "info_change", fields2, pages=[text], confidence=0.3,
+            files=_page_files(archive, "lowconf"),
+        )  # fmt: skip
+        file_record(
+            archive, "lowconf2", "payment_proof", {"business_date": "2023-05-06"},
+            pages=["缴费凭证"], confidence=0.5, files=_page_files(archive, "lowconf2"),
+        )  # fmt: skip
+        archive.sync_index()
+    finally:
+        archive.close()
+
+
+# ---- 1. the clerk's review queue ----
+
+
+def test_a_record_waiting_for_review_has_no_invented_dates(settings):
+    _seed_review(settings)
+    archive = Archive.open(settings)
+    try:
+        record = archive.catalog.get("nodate")
+        assert record.status == "review"
+        assert record.formed_date is None and record.disposal_date is None
+        assert record.archival_prefix is None
+    finally:
+        archive.close()
+    with TestClient(create_app(settings)) as client:
+        login(client, "clerk")
+        page = client.get("/records/nodate").text
+        assert "到期" not in page
+        assert date.today().isoformat() not in page
+        queue = client.get("/review").text
+        assert "2037-01-01" not in queue and date.today().isoformat() not in queue
+
+
+def test_review_queue_shows_a_large_page_beside_every_field_and_keeps_edits_on_error(settings):
+    _seed_review(settings)
+    with TestClient(create_app(settings)) as client:
+        login(client, "clerk")
+        page = client.get("/review").text
+        item = page[page.index('id="r-nodate"') :]
+        item = item[: item.index("</section>")]
+        assert 'src="/api/records/nodate/pages/1/image"' in item
+        assert "/api/records/nodate/pages/2/image" in item  # pages turned beside the form
+        for name in ("doc_type", "business_date", "person_name", "id_numbers", "unit_name",
+                     "serial"):  # fmt: skip
+            assert f'name="{name}"' in item, name
+        assert "info_change" not in re.sub(r'value="[^"]*"', "", item)  # class names, not codes
+        assert "参保人员信息变更" in item
+        # an error: shown on the item, the clerk's edits kept
+        sent = {"doc_type": "info_change", "business_date": "2024-02-30", "person_name": "张三丰",
+                "id_numbers": VALID_ID, "unit_name": "另一公司", "serial": "LS2024001"}  # fmt: skip
+        response = client.post("/review/nodate", data=sent)
+        assert response.status_code == 422
+        item = response.text[response.text.index('id="r-nodate"') :]
+        item = item[: item.index("</section>")]
+        assert "业务日期“2024-02-30”格式不正确" in item
+        for value in ("张三丰", "另一公司", "LS2024001", "2024-02-30"):
+            assert f'value="{value}"' in item, value
+        # corrected: filed with the clerk's fields
+        sent["business_date"] = "2024-02-28"
+        done = client.post("/review/nodate", data=sent, follow_redirects=True)
+        assert "已归档，档号 Q001-YW·2024-" in done.text
+        record = client.app.state.archive.catalog.get("nodate")
+        assert record.fields["person_name"] == "张三丰"
+        assert record.fields["unit_name"] == "另一公司" and record.fields["serial"] == "LS2024001"
+
+
+def test_bulk_confirm_files_the_ticked_records_and_reports_the_others(settings):
+    _seed_review(settings)
+    archive_records = ("lowconf", "lowconf2", "nodate")
+    with TestClient(create_app(settings)) as client:
+        login(client, "clerk")
+        empty = client.post("/review/bulk", data={})
+        assert "未选择任何记录" in empty.text
+        page = client.post("/review/bulk", data={"ids": list(archive_records)})
+        assert "已确认归档 2 件" in page.text
+        item = page.text[page.text.index('id="r-nodate"') :]
+        assert "未识别到业务办理日期" in item[: item.index("</section>")]
+        catalog = client.app.state.archive.catalog
+        assert catalog.get("lowconf").status == "filed"
+        assert catalog.get("lowconf2").status == "filed"
+        assert catalog.get("nodate").status == "review"
+
+
+# ---- the clerk's upload desk ----
+
+
+def test_a_renamed_file_is_refused_at_upload_not_queued_behind_ocr(settings):
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (50, 50), "white").save(png, "PNG")
+    with TestClient(create_app(settings)) as client:
+        client.app.state.intake_worker.stop()  # nothing is processed: refusal is at upload
+        login(client, "clerk")
+        sent = client.post(
+            "/api/intake", files=[("files", ("scan.pdf", png.getvalue(), "application/pdf"))]
+        )
+        assert sent.status_code == 200
+        status = client.get(f"/api/intake/{sent.json()['batch']}").json()
+        (job,) = status["jobs"]
+        assert job["state"] == "done" and job["status"] == "rejected"
+        assert "扩展名" in job["error"]
+        assert client.app.state.intake.pending() == 0
+        stats = client.get("/api/stats/intake").json()
+        assert stats["days"][0]["rejected"] == 1
+
+
+def test_upload_history_reopens_a_batch_with_review_and_refused_labels(settings):
+    with TestClient(create_app(settings)) as client:
+        client.app.state.intake_worker.stop()
+        login(client, "clerk")
+        queue = client.app.state.intake
+        queue.refuse("b1", "bad.pdf", {"status": "rejected", "error": "文件损坏"}, "u_clerk")
+        queue.refuse(
+            "b1", "doubt.pdf",
+            {"status": "archived", "record_id": "x1", "needs_review": True,
+             "archival_code": None},
+            "u_clerk",
+        )  # fmt: skip
+        page = client.get("/upload").text
+        assert "历次上传" in page and "/upload?batch=b1" in page
+        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d<", page)  # Beijing time, not ISO
+        batch = client.get("/upload?batch=b1").text
+        rows = re.findall(r"<tr class=\"[^\"]*\" data-job=[^>]*>(.*?)</tr>", batch, re.S)
+        assert len(rows) == 2
+        bad, doubt = rows
+        assert "已拒收" in bad and "完成" not in bad
+        assert "待复核" in doubt and "已归档" not in doubt
+        assert client.get("/upload?batch=nope").status_code == 404
