@@ -219,6 +219,8 @@ class AuditLog:
         subject: str | None = None,
         limit: int = 100,
         before: int | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> list[dict]:
         """Newest first. `target` given as an ID number, and `subject` (an ID
         number or name, found in the target or anywhere in the detail), are
@@ -237,6 +239,13 @@ class AuditLog:
         if before:
             clauses.append("seq < ?")
             params.append(before)
+        # `since`/`until`: ISO UTC times, compared as text (entries store UTC ISO)
+        if since:
+            clauses.append("at >= ?")
+            params.append(since)
+        if until:
+            clauses.append("at < ?")
+            params.append(until)
         rows = self.catalog.connection().execute(
             f"SELECT seq, at, actor, action, target, detail FROM audit_log"
             f" WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT ?",

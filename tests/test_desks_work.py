@@ -183,3 +183,71 @@ def test_upload_history_reopens_a_batch_with_review_and_refused_labels(settings)
         assert "已拒收" in bad and "完成" not in bad
         assert "待复核" in doubt and "已归档" not in doubt
         assert client.get("/upload?batch=nope").status_code == 404
+
+
+# ---- the auditor's desk ----
+
+
+def test_audit_log_filters_by_name_action_record_and_dates_pages_exports_and_checks_on_demand(
+    settings,
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    _seed_review(settings)
+    with TestClient(create_app(settings)) as client:
+        login(client, "clerk", username="wang")
+        client.app.state.accounts  # noqa: B018
+        client.post("/review/bulk", data={"ids": ["lowconf"]})
+        code = client.app.state.archive.catalog.get("lowconf").archival_code
+        archive = client.app.state.archive
+        for n in range(230):
+            archive.audit.append("wang", "record.view", "lowconf", page=n % 3 + 1, via="ui")
+        login(client, "auditor", username="shen")
+        calls = []
+        real = archive.audit.verify
+        archive.audit.verify = lambda: calls.append(1) or real()
+        page = client.get("/audit")
+        assert page.status_code == 200 and calls == []  # no chain check on a page load
+        assert "校验哈希链" in page.text
+        assert "record.view" not in page.text.replace('value="record.view"', "")
+        assert "查阅档案" in page.text and "wang" in page.text
+        assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>", page.text)
+        assert "T" not in re.findall(r"<td>(\d{4}-\d\d-\d\d[^<]*)</td>", page.text)[0]
+        assert "{" not in page.text.split("<tbody>")[1].split("</tbody>")[0]  # no JSON
+        checked = client.get("/audit?check=1")
+        assert calls == [1] and "哈希链校验通过" in checked.text
+        # paged past 200
+        first = re.findall(r"<tr><td>(\d+)</td>", page.text)
+        assert len(first) == 100
+        more = re.search(r'href="/audit\?before=(\d+)"', page.text)
+        seen = set(first)
+        before = more.group(1)
+        while before:
+            nxt = client.get(f"/audit?before={before}").text
+            seqs = re.findall(r"<tr><td>(\d+)</td>", nxt)
+            assert not seen & set(seqs)
+            seen |= set(seqs)
+            m = re.search(r'href="/audit\?before=(\d+)"', nxt)
+            before = m.group(1) if m else None
+        assert len(seen) > 230
+        # by 档号, by Chinese action, by person's name (display name = login here), by dates
+        by_code = client.get("/audit", params={"record": code, "action": "record.confirm"})
+        rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", by_code.text, re.S)
+        assert len(rows) == 1 and "复核归档" in rows[0] and code in rows[0]
+        today = date.today().isoformat()
+        assert "没有符合条件" in client.get("/audit?date_to=2000-01-01").text
+        dated = client.get("/audit", params={"date_from": today, "actor": "wang"}).text
+        assert len(re.findall(r"<tr><td>\d+</td>", dated)) == 100
+        bad = client.get("/audit?date_from=2026-13-01")
+        assert bad.status_code == 200 and "日期格式不正确" in bad.text
+        # exported
+        xlsx = client.get("/audit", params={"actor": "wang", "export": "xlsx"})
+        assert xlsx.status_code == 200
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        assert sheet.cell(1, 4).value == "操作"
+        views = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[3] == "查阅档案"]
+        assert len(views) == 230 and all(v[2] == "wang" for v in views)
+        csv_text = client.get("/audit", params={"record": code, "export": "csv"}).content
+        assert csv_text.startswith("\ufeff序号".encode())
