@@ -15,6 +15,7 @@ from api.routes import (
     accounts,
     audit,
     cases,
+    compliance_desk,
     disposal,
     intake,
     people,
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases.ui)
     app.include_router(audit.ui)
     app.include_router(disposal.ui)
+    app.include_router(compliance_desk.ui)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_security(app, settings)
     app.state.settings = settings

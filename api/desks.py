@@ -94,8 +94,9 @@ def table_response(title: str, headers: list[str], rows: list[list], fmt: str, f
             sheet.column_dimensions[column[0].column_letter].width = min(60, width + 2)
         out = io.BytesIO()
         book.save(out)
-        body, media = out.getvalue(), (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, media = (
+            out.getvalue(),
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )
     else:
         text = io.StringIO()

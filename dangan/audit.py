@@ -76,6 +76,8 @@ ACTIONS = {
     "register.download": "下载销毁清册或销毁证明",
     "volumes.catalogue": "打印卷内目录",
     "volumes.labels": "打印盒脊标签",
+    "batch.return": "退回鉴定批次",
+    "batch.reject": "否决销毁批次",
 }
 
 # Actions whose target names a person; detail fields that hold names, ID

@@ -177,8 +177,14 @@ def test_compliance_officer_takes_a_batch_to_approval_by_the_agency_head(server,
 
     login(driver, server, "chen")
     driver.get(server.url + "/compliance")
+    assert not driver.find_elements(By.CSS_SELECTOR, "form.approve")  # not before the items
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, "a.open-batch"))
+    assert driver.find_elements(By.CSS_SELECTOR, ".batch-items tbody tr a[href^='/records/']")
+    shot(driver, "compliance-batch-items-for-head")
+    driver.execute_script("window.confirm = () => true;")  # the approval asks first
     _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.approve button[type=submit]"))
     assert "已审批" in _flash(driver)
+    driver.get(server.url + "/compliance")
     batch = driver.find_element(By.CSS_SELECTOR, ".batch")
     assert batch.get_attribute("data-status") == "approved"
     shot(driver, "compliance-batch-approved")

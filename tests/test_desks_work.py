@@ -251,3 +251,169 @@ def test_audit_log_filters_by_name_action_record_and_dates_pages_exports_and_che
         assert len(views) == 230 and all(v[2] == "wang" for v in views)
         csv_text = client.get("/audit", params={"record": code, "export": "csv"}).content
         assert csv_text.startswith("\ufeff序号".encode())
+
+
+# ---- compliance officer and agency head ----
+
+
+def _seed_due(settings: Settings) -> None:
+    from test_disposal import RECORDS, _add
+
+    archive = Archive.open(settings)
+    try:
+        for rid in RECORDS:
+            _add(archive, rid)
+        archive.sync_index()
+    finally:
+        archive.close()
+
+
+def test_head_sees_the_items_then_returns_or_rejects_a_batch_with_a_reason(settings):
+    from retention import procedure
+
+    _seed_due(settings)
+    with TestClient(create_app(settings)) as client:
+        login(client, "compliance", username="zhou")
+        desk = client.get("/compliance?as_of=2026-01-01").text
+        assert 'type="date" name="as_of" value="2026-01-01"' in desk  # a date picker
+        bad = client.get("/compliance?as_of=2026-13-01")
+        assert bad.status_code == 200 and "格式不正确" in bad.text
+        archive = client.app.state.archive
+        code = archive.catalog.get("r1").archival_code
+        held = client.post(
+            "/compliance/holds",
+            data={"kind": "petition", "reason": "信访", "owner": "周", "record_ids": code},
+            follow_redirects=True,
+        )
+        assert "已冻结 1 件档案" in held.text
+        client.post("/compliance/batches", data={"as_of": "2026-01-01"})
+        (batch,) = procedure.list_batches(archive)
+        bid = batch["id"]
+        # per-record appraisal by ticking items (ids or 档号), not typing ids
+        page = client.get(f"/compliance/batches/{bid}").text
+        assert 'name="record_ids" value="p2"' in page and 'type="checkbox"' in page
+        p1_code = archive.catalog.get("p1").archival_code
+        ten = client.post(
+            f"/compliance/batches/{bid}/appraise",
+            data={"decision": "keep", "reason": "仍有查考价值", "extend_years": "十",
+                  "record_ids": ["p2"], "back": "batch"},
+            follow_redirects=True,
+        )  # fmt: skip
+        assert ten.status_code == 200 and "阿拉伯数字" in ten.text
+        done = client.post(
+            f"/compliance/batches/{bid}/appraise",
+            data={"decision": "keep", "reason": "仍有查考价值", "extend_years": "10",
+                  "record_ids": ["p2", p1_code], "back": "batch"},
+            follow_redirects=True,
+        )  # fmt: skip
+        assert f"/compliance/batches/{bid}" in str(done.url) and "2 件的鉴定意见" in done.text
+        client.post(
+            f"/compliance/batches/{bid}/appraise",
+            data={"decision": "destroy", "reason": "无保存价值"},
+        )
+
+        login(client, "head", username="chen")
+        page = client.get(f"/compliance/batches/{bid}").text
+        items = procedure.get_batch(archive, bid)["items"]
+        for item in items:  # every item, with a link, before approving
+            assert f'href="/records/{item["record_id"]}"' in page
+            assert item["archival_code"] in page
+        assert "payment_proof" not in page and "缴费" in page  # class names
+        assert "form" in page and 'class="confirm approve"' in page
+        assert 'name="record_ids"' not in page  # not the head's to appraise
+        empty = client.post(f"/compliance/batches/{bid}/return", data={"reason": " "},
+                            follow_redirects=True)  # fmt: skip
+        assert "必须写明理由" in empty.text
+        back = client.post(
+            f"/compliance/batches/{bid}/return", data={"reason": "p1 的理由不充分"},
+            follow_redirects=True,
+        )  # fmt: skip
+        assert "已退回" in back.text and "p1 的理由不充分" in back.text
+        assert procedure.get_batch(archive, bid)["status"] == "returned"
+        (entry,) = archive.audit.entries(action="batch.return")
+        assert entry["actor"] == "chen" and entry["detail"]["reason"] == "p1 的理由不充分"
+        refused = client.post(f"/compliance/batches/{bid}/approve", data={}, follow_redirects=True)
+        assert "已退回重新鉴定" in refused.text or "退回" in refused.text
+        assert procedure.get_batch(archive, bid)["status"] == "returned"
+
+        login(client, "compliance", username="zhou")
+        client.post(
+            f"/compliance/batches/{bid}/appraise",
+            data={"decision": "destroy", "reason": "复议后销毁", "record_ids": ["p1"],
+                  "back": "batch"},
+        )  # fmt: skip
+        assert procedure.get_batch(archive, bid)["status"] == "appraisal"
+
+        login(client, "head", username="chen")
+        client.post(f"/compliance/batches/{bid}/reject", data={"reason": "暂缓销毁"})
+        assert procedure.get_batch(archive, bid)["status"] == "rejected"
+        assert archive.audit.entries(action="batch.reject")
+        # its records are back on the due list, and nothing can be destroyed
+        due = procedure.due_records(archive, date(2026, 1, 1))
+        assert {d.record_id for d in due if d.batch_id is None} >= {"b1"}
+        login(client, "compliance", username="zhou")
+        page = client.get("/compliance").text
+        assert "未同意销毁" in page and "暂缓销毁" in page
+        from retention import destruction
+
+        with pytest.raises(procedure.RetentionError, match="尚未经机构负责人审批"):
+            destruction.execute(archive, _person("zhou"), bid, [("a", "b"), ("c", "d")], "粉碎")
+
+
+def _person(name: str):
+    from dangan.access.store import Principal
+
+    return Principal(name=name, display_name=name, roles=frozenset({"compliance"}))
+
+
+def test_register_and_certificate_carry_names_classes_beijing_time_and_signature_lines(settings):
+    import io
+
+    import pypdfium2 as pdfium
+
+    from retention import procedure
+
+    def text(data: bytes) -> str:
+        doc = pdfium.PdfDocument(io.BytesIO(data))
+        try:
+            return "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+        finally:
+            doc.close()
+
+    _seed_due(settings)
+    with TestClient(create_app(settings)) as client:
+        accounts = client.app.state.accounts
+        accounts.add_user("wu", "吴监销", {"caseworker"}, "test-password-1234")
+        accounts.add_user("lin", "林监销", {"caseworker"}, "test-password-1234")
+        accounts.add_user("zhou", "周鉴定", {"compliance"}, "test-password-1234")
+        accounts.add_user("chen", "陈负责", {"head"}, "test-password-1234")
+        login(client, "compliance", username="zhou")
+        archive = client.app.state.archive
+        client.post("/compliance/batches", data={"as_of": "2026-01-01"})
+        (batch,) = procedure.list_batches(archive)
+        bid = batch["id"]
+        client.post(f"/compliance/batches/{bid}/appraise", data={"decision": "destroy",
+                    "reason": "保管期满"})  # fmt: skip
+        login(client, "head", username="chen")
+        client.post(f"/compliance/batches/{bid}/approve", data={"note": "同意"})
+        login(client, "compliance", username="zhou")
+        register = text(client.get(f"/api/retention/batches/{bid}/register.pdf").content)
+        for expected in ("周鉴定", "陈负责（chen）", "缴费", "鉴定小组", "监销人一", "监销人二",
+                         "签字"):  # fmt: skip
+            assert expected in register, expected
+        assert "payment_proof" not in register and "T0" not in register
+        assert re.search(r"审批时间：\d{4}-\d\d-\d\d \d\d:\d\d", register)
+        csv_text = client.get(f"/api/retention/batches/{bid}/register.csv").content.decode()
+        assert "payment_proof" not in csv_text and "周鉴定" in csv_text
+        done = client.post(
+            f"/compliance/batches/{bid}/execute",
+            data={"supervisor1": "wu", "password1": "test-password-1234",
+                  "supervisor2": "lin", "password2": "test-password-1234", "method": "粉碎"},
+            follow_redirects=True,
+        )  # fmt: skip
+        assert "销毁完毕" in done.text
+        cert = text(client.get(f"/api/retention/batches/{bid}/certificate.pdf").content)
+        for expected in ("吴监销（wu）", "林监销（lin）", "陈负责（chen）", "周鉴定", "监销人一",
+                         "监销人二", "签字", "北京时间"):  # fmt: skip
+            assert expected in cert, expected
+        assert "UTC" not in cert and "payment_proof" not in cert
