@@ -71,6 +71,7 @@ ACTIONS = {
     # reads of page content (one entry per person, record, page and view
     # within api/auth.py READ_LOG_WINDOW_S; every page read is in the log)
     "page.image": "查看页面图像",
+    "page.thumb": "查看页面缩略图",
     "page.hits": "查看页面命中位置",
     "page.ocr_image": "查看识别底图",
     "register.download": "下载销毁清册或销毁证明",

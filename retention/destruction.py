@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from catalog.thumbs import thumb_key
 from dangan.access.store import Forbidden, Principal
 from dangan.pdf import TableSheet, tables_pdf
 from retention.procedure import (
@@ -184,6 +185,8 @@ def _remove_record(archive: Archive, actor: Principal, batch_id: int, record_id:
             keys: list[str] = []
         else:
             keys = [f.key for f in record.files]
+            # thumbnails made from its page images go with them
+            keys += [thumb_key(f.key) for f in record.files if f.role == "page_image"]
             conn.execute(
                 "INSERT INTO tombstones (record_id, archival_code, title, doc_type,"
                 " formed_date, retention, disposal_date, pages, batch_id, destroyed_at)"

@@ -417,3 +417,63 @@ def test_register_and_certificate_carry_names_classes_beijing_time_and_signature
                          "监销人二", "签字", "北京时间"):  # fmt: skip
             assert expected in cert, expected
         assert "UTC" not in cert and "payment_proof" not in cert
+
+
+# ---- the caseworker's viewer ----
+
+
+def _seed_pages(settings: Settings, rid: str = "v1", pages: int = 3) -> None:
+    archive = Archive.open(settings)
+    try:
+        fields = {"business_date": "2024-03-01", "id_numbers": [VALID_ID], "person_name": "张三"}
+        texts = [f"第{n}页 医疗费用报销 张三" for n in range(1, pages + 1)]
+        file_record(
+            archive, rid, "reimbursement", fields, pages=texts,
+            files=_page_files(archive, rid, pages),
+        )  # fmt: skip
+        archive.sync_index()
+    finally:
+        archive.close()
+
+
+def test_viewer_puts_the_page_first_with_metadata_beside_and_no_codes(settings):
+    _seed_pages(settings)
+    with TestClient(create_app(settings)) as client:
+        login(client, "caseworker")
+        page = client.get("/records/v1?page=2").text
+        assert page.index('id="page-image"') < page.index('class="reader-side"')
+        assert 'data-page="2"' in page and 'data-pages="3"' in page
+        assert 'src="/api/records/v1/pages/2/image"' in page
+        assert 'href="/records/v1?page=3"' in page and 'data-turn="1"' in page
+        assert "reimbursement" not in page and "医疗费用" in page  # class name
+        assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", page)  # no ISO times
+        assert 'src="/static/viewer.js"' in page and "<script>" not in page
+
+
+def test_thumbnails_are_small_cached_and_still_audited(settings):
+    import io
+
+    from PIL import Image
+
+    _seed_pages(settings)
+    with TestClient(create_app(settings)) as client:
+        login(client, "caseworker", username="li")
+        full = client.get("/api/records/v1/pages/1/image")
+        assert full.headers["cache-control"].startswith("private")
+        thumb = client.get("/api/records/v1/pages/1/thumb")
+        assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(thumb.content)).width == 200
+        assert len(thumb.content) < len(full.content) / 4
+        assert "private" in thumb.headers["cache-control"]
+        assert "max-age" in thumb.headers["cache-control"]
+        etag = thumb.headers["etag"]
+        archive = client.app.state.archive
+        assert archive.blobs.exists("records/v1/pages/0001.jpg.thumb200.jpg")  # made once
+        again = client.get("/api/records/v1/pages/1/thumb", headers={"If-None-Match": etag})
+        assert again.status_code == 304
+        reads = archive.audit.entries(action="page.thumb", actor="li")
+        assert reads and reads[0]["target"] == "v1"
+        # a reader not cleared for the record gets no thumbnail
+        archive.catalog.connection()
+        login(client, "secadmin", username="sec")
+        assert client.get("/api/records/v1/pages/1/thumb").status_code == 403

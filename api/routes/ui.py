@@ -18,6 +18,7 @@ from api.auth import (
     visible_levels,
 )
 from api.deps import ArchiveDep, load_record
+from api.desks import beijing
 from api.templating import templates
 from catalog.base import SECURITY_LEVELS, RecordFilter
 from catalog.highlight import mark, term_pattern
@@ -105,10 +106,20 @@ def viewer(
     hit_pages = [p.page_no for p in record.pages if pattern and pattern.search(p.text)]
     record = masked_record(record, user)  # masked before any markup is added
     text = next((p.text for p in record.pages if p.page_no == page), "")
+    row = archive.schedule().by_code.get(record.doc_type) if record.doc_type else None
+    keep = {"q": q} if q else {}
+
+    def page_url(n: int) -> str:
+        n = min(max(1, n), max(1, record.page_count))
+        return f"/records/{record_id}?" + urlencode({**keep, "page": n})
+
     return templates.TemplateResponse(
         request,
         "record.html",
         {
+            "page_url": page_url,
+            "class_name": row.material if row else None,
+            "created_at": beijing(record.created_at),
             "record": record,
             "fields": record.fields,
             "q": q,
