@@ -80,7 +80,7 @@ def forged(scope, headers: Headers) -> bool:
     return cookie
 
 
-PAGE_IMAGES = re.compile(r"^/api/records/[^/]+/pages/\d+/(image|thumb)$")
+PAGE_IMAGES = re.compile(r"^/(api|embed/[^/]+)/records/[^/]+/pages/\d+/(image|thumb)$")
 
 
 class SecurityMiddleware:

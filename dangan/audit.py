@@ -53,6 +53,7 @@ ACTIONS = {
     "person.view": "查阅参保人档案",
     "unit.view": "查阅单位档案",
     "case.view": "查阅业务档案",
+    "case.ticket": "签发嵌入查看链接",
     "record.confirm": "复核归档",
     "export": "导出",
     "login": "登录",

@@ -477,3 +477,67 @@ def test_thumbnails_are_small_cached_and_still_audited(settings):
         archive.catalog.connection()
         login(client, "secadmin", username="sec")
         assert client.get("/api/records/v1/pages/1/thumb").status_code == 403
+
+
+# ---- the business system's embedded case view ----
+
+
+def test_embedded_case_view_on_another_host_works_with_a_case_scoped_ticket(settings):
+    from dangan.access import tickets
+
+    _seed_pages(settings, "c1", 2)
+    _seed_pages(settings, "other", 1)
+    archive = Archive.open(settings)
+    try:
+        for rid, serial in (("c1", "BX2026-0815"), ("other", "BX2026-0001")):
+            archive.catalog.link_case(rid, serial)
+        archive.sync_index()
+    finally:
+        archive.close()
+    framed = Settings.from_env(
+        {"DANGAN_HOME": str(settings.home), "DANGAN_FRAME_ANCESTORS": "https://ywxt.example"}
+    )
+    with TestClient(create_app(framed)) as client:
+        _, token = client.app.state.accounts.issue_token("业务经办系统", "system", "admin")
+        auth = {"authorization": f"Bearer {token}"}
+        issued = client.post("/api/cases/bx2026-0815/ticket", json={"minutes": 5}, headers=auth)
+        assert issued.status_code == 200, issued.text
+        url = issued.json()["url"]
+        # a person's session may not ask for tickets
+        login(client, "caseworker", username="li")
+        assert client.post("/api/cases/BX2026-0815/ticket", json={}).status_code == 403
+        # the frame on another host: no cookie at all
+        frame = TestClient(client.app)
+        case = frame.get(url)
+        assert case.status_code == 200, case.text
+        assert "frame-ancestors https://ywxt.example" in case.headers["content-security-policy"]
+        assert "<nav" not in case.text and "登录" not in case.text
+        assert f'href="{url}/records/c1"' in case.text and "/records/other" not in case.text
+        assert f'src="{url}/records/c1/pages/1/thumb"' in case.text
+        record = frame.get(f"{url}/records/c1?page=2")
+        assert record.status_code == 200 and "<header" not in record.text
+        assert f'data-links="{url}"' in record.text
+        assert f'src="{url}/records/c1/pages/2/image"' in record.text
+        assert f'href="{url}/records/c1?page=1"' in record.text  # turning pages keeps the ticket
+        assert frame.get(f"{url}/records/c1/pages/2/image").status_code == 200
+        assert frame.get(f"{url}/records/c1/pages/1/thumb").status_code == 200
+        # the ticket's scope: that case only
+        assert frame.get(f"{url}/records/other").status_code == 403
+        assert frame.get(f"{url}/records/other/pages/1/image").status_code == 403
+        # forged or expired tickets are refused; the reads are audited as the token's
+        assert frame.get(url[:-3] + "abc").status_code == 403
+        key = client.app.state.archive.audit.keys.ticket_key()
+        old = tickets.encode(key, tickets.Ticket(1, "BX2026-0815", 1))
+        assert "已过期" in frame.get(f"/embed/{old}").text
+        views = client.app.state.archive.audit.entries(action="record.view", target="c1")
+        assert views and views[0]["actor"].startswith("token:")
+        assert views[0]["detail"]["via"] == "embed"
+        # the session's embedded view keeps embed=1 when a record is opened
+        session_case = client.get("/cases/BX2026-0815?embed=1").text
+        assert 'href="/records/c1?embed=1"' in session_case
+        opened = client.get("/records/c1?embed=1").text
+        assert "<header" not in opened and 'href="/records/c1?embed=1&amp;page=2"' in opened
+        # revoking the token ends its tickets
+        (tok,) = client.app.state.accounts.list_tokens()
+        client.app.state.accounts.revoke_token(tok["id"])
+        assert frame.get(url).status_code == 403

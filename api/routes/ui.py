@@ -98,20 +98,43 @@ def viewer(
     page: int = 1,
     done: str = "",
     error: str = "",
+    embed: int = 0,
 ):
     record = load_record(archive, record_id, user)
+    return record_page(request, archive, user, record, q=q, page=page, done=done, error=error,
+                       embed=bool(embed))  # fmt: skip
+
+
+def record_page(
+    request: Request,
+    archive,
+    user,
+    record,
+    *,
+    q: str = "",
+    page: int = 1,
+    done: str = "",
+    error: str = "",
+    embed: bool = False,
+    link_base: str = "",
+    api_base: str = "/api",
+):
+    """The viewer. `embed`: inside the business system's frame, no navigation;
+    `link_base`/`api_base` prefix the links and images (an embed ticket's)."""
     page = min(max(1, page), max(1, record.page_count))
-    log_access(request, user, "record.view", record_id, page=page, via="ui")
+    log_access(request, user, "record.view", record.id, page=page, via="embed" if embed else "ui")
     pattern = term_pattern(q) if q else None
     hit_pages = [p.page_no for p in record.pages if pattern and pattern.search(p.text)]
     record = masked_record(record, user)  # masked before any markup is added
     text = next((p.text for p in record.pages if p.page_no == page), "")
     row = archive.schedule().by_code.get(record.doc_type) if record.doc_type else None
     keep = {"q": q} if q else {}
+    if embed and not link_base:
+        keep["embed"] = 1  # the session's embedded view stays embedded
 
     def page_url(n: int) -> str:
         n = min(max(1, n), max(1, record.page_count))
-        return f"/records/{record_id}?" + urlencode({**keep, "page": n})
+        return f"{link_base}/records/{record.id}?" + urlencode({**keep, "page": n})
 
     return templates.TemplateResponse(
         request,
@@ -129,6 +152,9 @@ def viewer(
             "levels": SECURITY_LEVELS,
             "done": done,
             "error": error,
+            "embed": embed,
+            "link_base": link_base,
+            "api_base": api_base,
         },
     )
 

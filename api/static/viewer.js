@@ -13,6 +13,9 @@
   const record = reader.dataset.record;
   const query = reader.dataset.q || "";
   let page = Number(reader.dataset.page) || 1;
+  // an embed ticket's own paths, or the session's /api and /records
+  const api = (reader.dataset.api || "/api") + "/records/" + encodeURIComponent(record);
+  const links = (reader.dataset.links || "") + "/records/" + encodeURIComponent(record);
   const view = { zoom: 1, x: 0, y: 0, rot: 0 };
 
   function base() {
@@ -108,7 +111,7 @@
   function pageUrl(n) {
     const params = new URLSearchParams(location.search);
     params.set("page", String(n));
-    return `/records/${encodeURIComponent(record)}?${params}`;
+    return `${links}?${params}`;
   }
 
   async function turn(n) {
@@ -116,8 +119,8 @@
     if (n === page) return;
     page = n;
     const url = pageUrl(n);
-    img.src = `/api/records/${encodeURIComponent(record)}/pages/${n}/image`;
-    img.dataset.ocrSrc = `/api/records/${encodeURIComponent(record)}/pages/${n}/ocr-image`;
+    img.src = `${api}/pages/${n}/image`;
+    img.dataset.ocrSrc = `${api}/pages/${n}/ocr-image`;
     img.alt = `第 ${n} 页图像`;
     document.getElementById("page-no").textContent = `第 ${n} / ${pages} 页`;
     document.querySelectorAll(".pages a[data-page]").forEach((a) => {
@@ -170,7 +173,7 @@
   if (toggle) {
     toggle.addEventListener("click", () => {
       const on = toggle.getAttribute("aria-pressed") !== "true";
-      img.src = on ? img.dataset.ocrSrc : `/api/records/${encodeURIComponent(record)}/pages/${page}/image`;
+      img.src = on ? img.dataset.ocrSrc : `${api}/pages/${page}/image`;
       toggle.setAttribute("aria-pressed", on ? "true" : "false");
       toggle.textContent = on ? "原始图像" : "识别底图";
     });
@@ -199,7 +202,7 @@
   function showHits(n) {
     if (!layer || !query) return;
     say("正在标出检索词……");
-    const url = `/api/records/${encodeURIComponent(record)}/pages/${n}/hits?` + new URLSearchParams({ q: query });
+    const url = `${api}/pages/${n}/hits?` + new URLSearchParams({ q: query });
     fetch(url, { credentials: "same-origin" })
       .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
       .then((data) => {
