@@ -541,3 +541,52 @@ def test_embedded_case_view_on_another_host_works_with_a_case_scoped_ticket(sett
         (tok,) = client.app.state.accounts.list_tokens()
         client.app.state.accounts.revoke_token(tok["id"])
         assert frame.get(url).status_code == 403
+
+
+# ---- boxing (装盒) ----
+
+
+def test_boxing_capacity_box_numbers_items_spine_strips_and_catalogue_columns(settings):
+    import io
+
+    import pypdfium2 as pdfium
+
+    archive = Archive.open(settings)
+    try:
+        for i in range(5):
+            fields = {"business_date": f"2024-0{i + 1}-10", "person_name": f"职工{i}",
+                      "serial": f"LS2024-00{i}"}  # fmt: skip
+            file_record(archive, f"e{i}", "employee_enrol", fields, title="参保登记表")
+    finally:
+        archive.close()
+    with TestClient(create_app(settings)) as client:
+        login(client, "clerk")
+        page = client.get("/volumes?box_size=2&spine_mm=30").text
+        assert 'name="box_size" value="2"' in page
+        assert "第 1–3 盒（3 盒）" in page  # 5 件, 2 per box
+        assert 'href="/records/e4"' in page and "职工4参保登记表" in page and "LS2024-004" in page
+        bad = client.get("/volumes?box_size=十").text
+        assert "应为 1–500 的整数" in bad
+        labels = client.get("/api/volumes/labels.pdf?box_size=2&spine_mm=30").content
+        doc = pdfium.PdfDocument(io.BytesIO(labels))
+        try:
+            text = doc[0].get_textpage().get_text_range()
+            width_pt = doc[0].get_width()
+        finally:
+            doc.close()
+        assert "0001—0002" in text and "0005—0005" in text and "盒号" in text
+        assert width_pt < 600  # A4 portrait, strips side by side
+        cat = client.get(
+            "/api/volumes/catalogue.pdf",
+            params={"prefix": "Q001-YW·2024-D100-GL", "box_size": 2},
+        ).content
+        doc = pdfium.PdfDocument(io.BytesIO(cat))
+        try:
+            first = doc[0].get_textpage().get_text_range()
+            pages = len(doc)
+        finally:
+            doc.close()
+        for column in ("文号", "密级", "题名", "责任者"):
+            assert column in first, column
+        assert "职工0参保登记表" in first and "LS2024-000" in first and "内部" in first
+        assert pages == 3
