@@ -58,7 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.intake, app.state.archive.settings.intake_workers
         )
         app.state.intake_worker.start()
-        app.state.webhooks = delivery_worker(Webhooks(app.state.archive.catalog))
+        app.state.webhooks = delivery_worker(
+            Webhooks(app.state.archive.catalog, allow=app.state.archive.settings.webhook_allow)
+        )
         app.state.webhooks.start()
         app.state.index_catch_up = index_catch_up(app.state.archive)
         app.state.index_catch_up.start()

@@ -11,7 +11,13 @@ from functools import cache
 
 import opencc
 
+from dangan.errors import BadQuery
 from dangan.text import fold_width
+
+# Bounds on what one query may ask (every backend, every role): the work a
+# query causes grows with its length and number of terms.
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TERMS = 16
 
 _TOKEN = re.compile(r"[0-9a-zA-Z]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -31,12 +37,28 @@ def tokens(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(fold(text))]
 
 
+def check_query(query: str) -> list[str]:
+    """The query's whitespace-separated terms, or BadQuery when the query is
+    longer than MAX_QUERY_CHARS or has more than MAX_QUERY_TERMS terms."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadQuery(
+            f"检索词过长（{len(query)} 个字符），最多 {MAX_QUERY_CHARS} 个字符。"
+            "请只输入关键的词语、姓名或证件号码。"
+        )
+    terms = query.split()
+    if len(terms) > MAX_QUERY_TERMS:
+        raise BadQuery(
+            f"检索词过多（{len(terms)} 个），最多 {MAX_QUERY_TERMS} 个，请减少检索词后重试。"
+        )
+    return terms
+
+
 def query_terms(query: str) -> list[tuple[str, bool]]:
     """Whitespace-separated terms of a user query, folded, each with whether it
     ends in '*' (a prefix query on a Latin/digit term). Terms without a
-    searchable token are dropped."""
+    searchable token are dropped. BadQuery when the query is out of bounds."""
     out = []
-    for term in query.split():
+    for term in check_query(query):
         prefix = term.endswith("*")
         toks = tokens(term)
         if toks:

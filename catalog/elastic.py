@@ -98,11 +98,14 @@ def _phrase(field: str, phrase: str, prefix: bool) -> dict:
 
 
 class ElasticIndex:
-    def __init__(self, url: str, name: str = "dangan-records", client=None):
+    def __init__(
+        self, url: str, name: str = "dangan-records", client=None, time_limit: float = 10.0
+    ):
         from elasticsearch import Elasticsearch
 
         self.name = name
         self.url = url
+        self.time_limit = time_limit  # seconds one search may run (DANGAN_SEARCH_TIMEOUT)
         self.client = client or Elasticsearch(url, request_timeout=30, retry_on_timeout=True)
         self._prepare()
 
@@ -219,14 +222,20 @@ class ElasticIndex:
                 ],
             }
         with _unavailable():
-            res = self.client.search(
+            # the server stops the search at `timeout`; the client gives up a little later
+            res = self.client.options(request_timeout=self.time_limit + 5).search(
                 index=self.name,
                 **body,
                 from_=offset,
                 size=limit,
                 track_total_hits=True,
                 source=False,
+                timeout=f"{int(self.time_limit * 1000)}ms",
             )
+        if res.get("timed_out"):
+            from catalog.fts import timeout_error
+
+            raise timeout_error(self.time_limit)
         hits = []
         for h in res["hits"]["hits"]:
             matched = h.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from catalog.base import RecordFilter
 from catalog.cjk import to_index_text, to_match_expression
 from catalog.index import IndexDoc, IndexHit, IndexResult
+from dangan.errors import SearchTimeout
+
+DEFAULT_TIME_LIMIT = 10.0  # seconds one search may run (DANGAN_SEARCH_TIMEOUT)
+_PROGRESS_STEPS = 20_000  # SQLite VM instructions between deadline checks
 
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(
@@ -74,9 +80,33 @@ def _filter_sql(filters: RecordFilter | None) -> tuple[str, list]:
     return (" AND ".join(clauses) or "1=1"), params
 
 
+def timeout_error(seconds: float) -> SearchTimeout:
+    return SearchTimeout(
+        f"检索超过 {seconds:g} 秒仍未完成，已中止。请使用更具体的检索词，"
+        "或加上类别、日期等筛选条件后重试。"
+    )
+
+
+@contextmanager
+def _deadline(conn: sqlite3.Connection, seconds: float) -> Iterator[None]:
+    """Interrupt every statement run inside after `seconds` (SQLite progress
+    handler), turning the interruption into SearchTimeout."""
+    stop = time.monotonic() + seconds
+    conn.set_progress_handler(lambda: time.monotonic() > stop, _PROGRESS_STEPS)
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "interrupt" in str(exc).lower():
+            raise timeout_error(seconds) from exc
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
 class FtsIndex:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, time_limit: float = DEFAULT_TIME_LIMIT):
         self.path = Path(path)
+        self.time_limit = time_limit
         self._local = threading.local()
         conn = self._conn()
         columns = [r[1] for r in conn.execute("PRAGMA table_info(docs)")]
@@ -173,9 +203,20 @@ class FtsIndex:
         limit: int = 20,
         offset: int = 0,
     ) -> IndexResult:
-        where, params = _filter_sql(filters)
+        expression = to_match_expression(query)  # BadQuery before any work
         conn = self._conn()
-        expression = to_match_expression(query)
+        with _deadline(conn, self.time_limit):
+            return self._search(conn, expression, filters, limit, offset)
+
+    def _search(
+        self,
+        conn: sqlite3.Connection,
+        expression: str | None,
+        filters: RecordFilter | None,
+        limit: int,
+        offset: int,
+    ) -> IndexResult:
+        where, params = _filter_sql(filters)
         if expression is None:
             if filters is None or filters.is_empty():
                 return IndexResult(total=0, hits=[])

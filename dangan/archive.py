@@ -79,10 +79,12 @@ def open_index(settings: Settings) -> SearchIndex:
     """Elasticsearch when DANGAN_SEARCH_URL is set (checked now), else the
     embedded SQLite FTS5 index."""
     if not settings.search_url:
-        return FtsIndex(settings.index_path)
+        return FtsIndex(settings.index_path, time_limit=settings.search_timeout)
     from catalog.elastic import ElasticIndex
 
-    return ElasticIndex(settings.search_url, settings.search_index)
+    return ElasticIndex(
+        settings.search_url, settings.search_index, time_limit=settings.search_timeout
+    )
 
 
 @dataclass
@@ -109,6 +111,7 @@ class Archive:
                 page_timeout=settings.ocr_timeout,
                 preprocess=settings.ocr_preprocess,
                 recognizer=settings.ocr_engine,
+                work_root=settings.work_root,
             ),
         )
         if getattr(archive.index, "rebuilt", False):

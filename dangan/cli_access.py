@@ -146,7 +146,7 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
 def _webhooks(archive):
     from dangan.events import Webhooks
 
-    return Webhooks(archive.catalog)
+    return Webhooks(archive.catalog, allow=archive.settings.webhook_allow)
 
 
 def cmd_webhooks_add(args: argparse.Namespace) -> int:

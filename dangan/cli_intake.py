@@ -6,11 +6,11 @@ import argparse
 import secrets
 import shutil
 import signal
-import tempfile
 import threading
 import time
 from pathlib import Path
 
+from dangan import workdirs
 from dangan.cli_common import open_archive, print_json
 
 
@@ -24,7 +24,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         batch = args.batch or secrets.token_hex(6)
         jobs = []
         for path in expand_paths([Path(p) for p in args.paths]):
-            tmp = Path(tempfile.mkstemp(dir=queue.inbox, prefix=".submit-")[1])
+            tmp = workdirs.make_file(archive.settings.work_root, "submit")
             shutil.copyfile(path, tmp)
             jobs.append({"id": queue.submit(batch, path.name, tmp, "cli"), "file": str(path)})
     if args.json:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dangan.errors import ConfigError
 from dangan.ocr_steps import DEFAULT_STEPS, Steps, parse_steps, steps_text
+from dangan.webhook_url import Allow
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "dangan"
 
@@ -86,6 +87,15 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "DANGAN_AUDIT_LOCK_DAYS": (
         "Days the audit anchors in bucket <DANGAN_S3_BUCKET>-audit are kept under COMPLIANCE lock.",
         "3650",
+    ),
+    "DANGAN_SEARCH_TIMEOUT": (
+        "Seconds one search may run (either backend) before it is stopped with a message.",
+        "10",
+    ),
+    "DANGAN_WEBHOOK_ALLOW": (
+        "Internal webhook targets allowed, comma-separated networks (CIDR) or host names,"
+        " e.g. 10.20.0.0/16,ywxt.yb.local; unset: webhooks only to public addresses.",
+        "(unset)",
     ),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
@@ -193,6 +203,15 @@ def _index_name(name: str) -> str:
     return name
 
 
+def _allow(env: dict[str, str]) -> Allow:
+    try:
+        return Allow.parse(env.get("DANGAN_WEBHOOK_ALLOW"))
+    except ValueError as exc:
+        raise ConfigError(
+            f"DANGAN_WEBHOOK_ALLOW 中的“{exc}”既不是网段（如 10.20.0.0/16）也不是主机名。"
+        ) from exc
+
+
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -274,6 +293,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     secure_cookies: str = "auto"
     frame_ancestors: tuple[str, ...] = ()
+
+    search_timeout: int = 10
+    webhook_allow: Allow = field(default_factory=Allow)
 
     @property
     def keys_path(self) -> Path:
@@ -368,6 +390,8 @@ class Settings:
             trusted_proxies=_networks(env, "DANGAN_TRUSTED_PROXIES"),
             secure_cookies=_choice(env, "DANGAN_SECURE_COOKIES", ("auto", "always"), "auto"),
             frame_ancestors=_origins(env, "DANGAN_FRAME_ANCESTORS"),
+            search_timeout=_int(env, "DANGAN_SEARCH_TIMEOUT", 10),
+            webhook_allow=_allow(env),
         )
 
     def ensure_dirs(self) -> None:

@@ -24,6 +24,7 @@ class ExitCode(IntEnum):
     PROCEDURE = 11
     TRANSFER = 12
     INVALID_INPUT = 13  # a value given on the command line is not valid (ID number, URL…)
+    DISK_FULL = 14  # no space left on the device (ENOSPC)
     INTERRUPTED = 130
 
 
@@ -66,3 +67,52 @@ class NotFound(DanganError):
     exit_code = ExitCode.NOT_FOUND
     http_status = 404
     code = "not_found"
+
+
+class BadQuery(DanganError):
+    """A search query too long or with too many terms to be answered safely."""
+
+    exit_code = ExitCode.INVALID_INPUT
+    http_status = 400
+    code = "bad_query"
+
+
+class SearchTimeout(DanganError):
+    """A search that ran past the time it may take; it was stopped."""
+
+    exit_code = ExitCode.FAILED
+    http_status = 503
+    code = "search_timeout"
+
+
+class DiskFull(DanganError):
+    """The data directory (or a temporary folder) has no space left (ENOSPC)."""
+
+    exit_code = ExitCode.DISK_FULL
+    http_status = 507
+    code = "disk_full"
+
+    def __init__(self, message: str = ""):
+        super().__init__(
+            message
+            or "磁盘空间已满，文件未保存、未归档（没有留下不完整的文件）。"
+            "请联系管理员清理或扩充存储空间后重新上传。"
+        )
+
+
+_ENOSPC_TEXT = ("No space left on device", "[Errno 28]")
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether `exc` (or what caused it) is ENOSPC, or a child process reported it."""
+    import errno
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        if any(t in str(exc) for t in _ENOSPC_TEXT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import secrets
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
+from dangan import webhook_url
 from dangan.errors import DanganError, ExitCode
 from dangan.periodic import Periodic
+from dangan.webhook_url import AddressRefused, Allow
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,19 @@ def sign(secret: str, body: bytes) -> str:
 
 
 class Webhooks:
-    def __init__(self, catalog, base_delay_s: float = BASE_DELAY_S):
+    def __init__(self, catalog, base_delay_s: float = BASE_DELAY_S, allow: Allow | None = None):
         self.catalog = catalog
         self.base_delay_s = base_delay_s
+        self.allow = allow or Allow()  # DANGAN_WEBHOOK_ALLOW: intranet targets let through
 
     def add(self, url: str, events: list[str]) -> tuple[int, str]:
         """Register `url` for `events` from now on; returns (id, signing secret)."""
         if not url.startswith(("http://", "https://")):
             raise WebhookError(f"回调地址“{url}”必须以 http:// 或 https:// 开头。")
+        try:
+            webhook_url.check(url, self.allow)
+        except AddressRefused as exc:
+            raise WebhookError(exc.message) from None
         unknown = [e for e in events if e not in EVENT_KINDS]
         if not events or unknown:
             raise WebhookError(
@@ -125,7 +131,9 @@ class Webhooks:
                 },
                 ensure_ascii=False,
             ).encode()
-            error = _post(row["url"], body, row["kind"], row["event_seq"], row["secret"])
+            error = _post(
+                row["url"], body, row["kind"], row["event_seq"], row["secret"], self.allow
+            )
             attempts = row["attempts"] + 1
             with self.catalog.transaction() as conn:
                 if error is None:
@@ -147,27 +155,23 @@ class Webhooks:
         return counts
 
 
-def _post(url: str, body: bytes, kind: str, seq: int, secret: str) -> str | None:
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "X-Dangan-Event": kind,
-            "X-Dangan-Delivery": str(seq),
-            "X-Dangan-Signature": sign(secret, body),
-        },
-    )
+def _post(url: str, body: bytes, kind: str, seq: int, secret: str, allow: Allow) -> str | None:
+    """One attempt; None when taken, else what went wrong. The address is
+    checked again now (DNS may have changed since registration) and the
+    connection goes to the address checked; redirects are not followed."""
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Dangan-Event": kind,
+        "X-Dangan-Delivery": str(seq),
+        "X-Dangan-Signature": sign(secret, body),
+    }
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-            if 200 <= response.status < 300:
-                return None
-            return f"HTTP {response.status}"
-    except urllib.error.HTTPError as exc:
-        return f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
+        status = webhook_url.post(url, body, headers, allow, TIMEOUT_S)
+    except AddressRefused as exc:
+        return exc.message
+    except (OSError, http.client.HTTPException) as exc:
         return f"{type(exc).__name__}: {exc}"
+    return None if 200 <= status < 300 else f"HTTP {status}"
 
 
 def delivery_worker(webhooks: Webhooks, interval: float = 5) -> Periodic:

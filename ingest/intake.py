@@ -34,7 +34,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from dangan import workdirs
 from dangan.archive import Archive
+from dangan.errors import DiskFull, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -324,16 +326,16 @@ def process_job(queue: IntakeQueue, job: Job, worker: str) -> None:
     message for the clerk (the file is not archived) instead of leaving it hanging."""
     try:
         run_job(queue, job, worker)
-    except Exception:
+    except Exception as exc:
         log.exception("intake job %s failed", job.id)
+        if is_disk_full(exc):
+            error, reason = DiskFull().message, DiskFull.code
+        else:
+            error = "处理文件时发生内部错误，文件未归档。请将此文件交给系统管理员检查。"
+            reason = "internal_error"
         queue.finish(
             job.id,
-            {
-                "file": job.filename,
-                "status": "rejected",
-                "error": "处理文件时发生内部错误，文件未归档。请将此文件交给系统管理员检查。",
-                "reason": "internal_error",
-            },
+            {"file": job.filename, "status": "rejected", "error": error, "reason": reason},
             worker,
         )
 
@@ -349,9 +351,7 @@ def _local_copy(queue: IntakeQueue, job: Job) -> Iterator[Path | None]:
     if not queue.archive.blobs.exists(key):
         yield None
         return
-    work = queue.archive.settings.work_root
-    work.mkdir(parents=True, exist_ok=True)
-    copy = work / f"inbox-{job.id}-{secrets.token_hex(4)}.bin"
+    copy = workdirs.make_file(queue.archive.settings.work_root, "inbox", ".bin")
     try:
         with queue.archive.blobs.open(key) as src, open(copy, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
@@ -394,9 +394,17 @@ def _ingest(queue: IntakeQueue, job: Job, path: Path | None, ingest_file, report
     return result
 
 
+def longest_job_s(queue: IntakeQueue) -> float:
+    """The longest one job may run: every page at its OCR time limit, and an hour."""
+    settings = queue.archive.settings
+    return settings.max_pages * settings.ocr_timeout + 3600.0
+
+
 class InboxSweeper:
-    """`IntakeQueue.sweep_inbox` at start and every `every_s` seconds after,
-    called from a worker's idle moments."""
+    """`IntakeQueue.sweep_inbox` and the work-root sweep (dangan/workdirs.py:
+    folders of killed workers and servers, holding page images and OCR text)
+    at start and every `every_s` seconds after, called from a worker's idle
+    moments."""
 
     def __init__(self, queue: IntakeQueue, every_s: float = INBOX_SWEEP_S):
         self.queue = queue
@@ -414,6 +422,10 @@ class InboxSweeper:
                 self._suspects = self.queue.sweep_inbox(self._suspects)
             except Exception:  # a database or object store that blinked: next time
                 log.exception("intake: inbox sweep failed")
+            try:
+                workdirs.sweep(self.queue.archive.settings.work_root, longest_job_s(self.queue))
+            except OSError:
+                log.exception("intake: work folder sweep failed")
 
 
 class ThreadWorker:
@@ -430,6 +442,7 @@ class ThreadWorker:
         self._workers: list[threading.Thread] = []
 
     def start(self) -> None:
+        self.sweeper.maybe()  # what killed predecessors left, before new work
         for n in range(self.threads):
             t = threading.Thread(target=self._loop, name=f"intake-{n}", daemon=True)
             t.start()

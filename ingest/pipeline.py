@@ -15,7 +15,6 @@ import os
 import secrets
 import shutil
 import signal
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -24,8 +23,9 @@ from pathlib import Path
 from catalog.base import DuplicateRecord, FileRef, PageText, Record
 from catalog.blobs import sha256_file
 from catalog.record_json import filing_json
+from dangan import workdirs
 from dangan.archive import Archive
-from dangan.errors import DanganError, RejectedFile
+from dangan.errors import DanganError, DiskFull, RejectedFile, is_disk_full
 from ingest.stats import record_outcome
 from ingest.titles import guess_title
 from ingest.validate import CheckedFile, check_file
@@ -133,7 +133,12 @@ def _ingest_file(
     existing = archive.catalog.find_by_sha256(sha)
     if existing is not None:
         return _duplicate(display, existing.id, existing.page_count, sha)
-    work = Path(tempfile.mkdtemp(prefix=f"{sha[:12]}-", dir=settings.work_root))
+    try:
+        work = workdirs.make_dir(settings.work_root, "ingest")
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        return _disk_full(archive, display, sha, exc)
     try:
         progress("ocr", checked.pages)
         record = _build_record(archive, checked, name, sha, work, progress, case)
@@ -153,11 +158,15 @@ def _ingest_file(
             filing=filing_json(record),
         )
     except DanganError as exc:
+        if isinstance(exc, DiskFull):
+            return _disk_full(archive, display, sha, exc)
         log.warning("failed %s: %s", display, exc.message)
         return IngestResult(
             file=display, status="rejected", error=exc.message, reason=exc.code, sha256=sha
         )
     except Exception as exc:  # one bad file must not stop the batch
+        if is_disk_full(exc):
+            return _disk_full(archive, display, sha, exc)
         log.exception("unexpected failure on %s", display)
         return IngestResult(
             file=display,
@@ -168,6 +177,22 @@ def _ingest_file(
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _disk_full(archive: Archive, display: str, sha: str, exc: Exception) -> IngestResult:
+    """ENOSPC somewhere on the way: say so, and take back the objects already
+    written for this file (no record holds them), so nothing half-stored stays."""
+    log.error("disk full while ingesting %s: %s", display, exc)
+    try:
+        if archive.catalog.find_by_sha256(sha) is None:
+            for key in list(archive.blobs.list(f"records/{sha[:2]}/{sha}/")):
+                archive.blobs.delete(key)
+    except Exception:  # the clean-up must not hide the message
+        log.exception("could not remove the partial objects of %s", display)
+    full = DiskFull()
+    return IngestResult(
+        file=display, status="rejected", error=full.message, reason=full.code, sha256=sha
+    )
 
 
 def _duplicate(display: str, record_id: str, pages: int, sha: str) -> IngestResult:

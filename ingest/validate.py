@@ -30,6 +30,13 @@ EXTENSIONS = {
     ".tif": "tiff",
     ".tiff": "tiff",
 }
+# Bounds checked from headers before anything is decoded or rendered (a small
+# file can describe an enormous image or page: decoding it would take minutes
+# and gigabytes). A0 at 200 dpi or A3 at 600 dpi stays within the pixel bound.
+MAX_IMAGE_PIXELS = 90_000_000
+MAX_PAGE_MM = (860.0, 1220.0)  # short and long side: A0 (841 × 1189 mm) and a margin
+_PT_MM = 25.4 / 72
+
 KIND_NAMES = {"pdf": "PDF 文档", "png": "PNG 图像", "jpeg": "JPEG 图像", "tiff": "TIFF 图像"}
 SUPPORTED_HINT = "支持的格式：PDF、TIFF（可多页）、JPEG、PNG。"
 
@@ -115,19 +122,34 @@ def check_file(
             "mislabelled",
         )
     if kind == "pdf":
-        pages, has_text = _check_pdf(path, name)
+        pages, has_text = _check_pdf(path, name, max_pages)
     else:
-        pages = _check_image(path, name, kind)
+        pages = _check_image(path, name, kind, max_pages)
         has_text = False
-    if pages > max_pages:
-        raise RejectedFile(
-            f"文件“{name}”有 {pages} 页，超过单个文件上限 {max_pages} 页。请按业务拆分后重新上传。",
-            "too_many_pages",
-        )
     return CheckedFile(path=path, kind=kind, pages=pages, size=size, has_text=has_text)
 
 
-def _check_pdf(path: Path, name: str) -> tuple[int, bool]:
+def _too_many_pages(name: str, pages: int, max_pages: int) -> RejectedFile:
+    return RejectedFile(
+        f"文件“{name}”有 {pages} 页，超过单个文件上限 {max_pages} 页。请按业务拆分后重新上传。",
+        "too_many_pages",
+    )
+
+
+def _too_many_pixels(name: str, where: str, width: int, height: int) -> RejectedFile:
+    return RejectedFile(
+        f"文件“{name}”{where}的图像为 {width}×{height} 像素（约 {_pixels(width * height)}），"
+        f"超过上限 {MAX_IMAGE_PIXELS // 10_000} 万像素，可能已损坏或并非扫描件。"
+        "请检查后按 200–300 dpi 重新扫描。",
+        "oversized_image",
+    )
+
+
+def _pixels(count: int) -> str:
+    return f"{count / 1e8:.1f} 亿像素" if count >= 100_000_000 else f"{count // 10_000} 万像素"
+
+
+def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, bool]:
     import pikepdf
     import pypdfium2 as pdfium
 
@@ -135,9 +157,20 @@ def _check_pdf(path: Path, name: str) -> tuple[int, bool]:
         with pikepdf.open(path) as pdf:
             if pdf.is_encrypted:
                 raise _encrypted(name)
+            # page count, page sizes and image sizes from the objects alone:
+            # nothing is decoded or rendered before these pass
+            if len(pdf.pages) > max_pages:
+                raise _too_many_pages(name, len(pdf.pages), max_pages)
+            seen: set[tuple[int, int]] = set()
+            for number, page in enumerate(pdf.pages, start=1):
+                _check_page_size(page, name, number)
+                for image in _page_images(page.obj.get("/Resources"), seen):
+                    width, height = _int(image.get("/Width")), _int(image.get("/Height"))
+                    if width * height > MAX_IMAGE_PIXELS:
+                        raise _too_many_pixels(name, f"第 {number} 页", width, height)
     except pikepdf.PasswordError as exc:
         raise _encrypted(name) from exc
-    except pikepdf.PdfError as exc:
+    except (pikepdf.PdfError, TypeError, ValueError, KeyError, AttributeError) as exc:
         raise _corrupt(name) from exc
     try:
         doc = pdfium.PdfDocument(str(path))
@@ -149,6 +182,8 @@ def _check_pdf(path: Path, name: str) -> tuple[int, bool]:
         pages = len(doc)
         if pages == 0:
             raise _corrupt(name)
+        if pages > max_pages:
+            raise _too_many_pages(name, pages, max_pages)
         has_text = True
         for index in range(pages):
             page = doc[index]
@@ -168,6 +203,47 @@ def _check_pdf(path: Path, name: str) -> tuple[int, bool]:
         doc.close()
 
 
+def _int(value) -> int:
+    return int(value) if value is not None else 0
+
+
+def _check_page_size(page, name: str, number: int) -> None:
+    """The page's MediaBox (times /UserUnit) within MAX_PAGE_MM."""
+    box = [float(v) for v in page.mediabox]  # inherited from the page tree where not set
+    unit = float(page.obj.get("/UserUnit", 1))
+    sides = sorted((abs(box[2] - box[0]) * unit * _PT_MM, abs(box[3] - box[1]) * unit * _PT_MM))
+    if sides[0] > MAX_PAGE_MM[0] or sides[1] > MAX_PAGE_MM[1]:
+        raise RejectedFile(
+            f"文件“{name}”第 {number} 页的尺寸为 {sides[0]:.0f}×{sides[1]:.0f} 毫米，"
+            f"超过上限（A0 幅面，{MAX_PAGE_MM[0]:.0f}×{MAX_PAGE_MM[1]:.0f} 毫米），"
+            "可能已损坏或并非扫描件。请检查后重新扫描或重新导出。",
+            "oversized_page",
+        )
+
+
+def _page_images(resources, seen: set[tuple[int, int]]):
+    """Image XObjects reachable from a resource dictionary, forms followed,
+    each object once (read from their dictionaries, never decoded)."""
+    if resources is None:
+        return
+    xobjects = resources.get("/XObject")
+    if xobjects is None:
+        return
+    for key in xobjects.keys():
+        obj = xobjects.get(key)
+        if obj is None:
+            continue
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        subtype = obj.get("/Subtype")
+        if subtype == "/Image":
+            yield obj
+        elif subtype == "/Form":
+            yield from _page_images(obj.get("/Resources"), seen)
+
+
 def _encrypted(name: str) -> RejectedFile:
     return RejectedFile(
         f"文件“{name}”已加密（设有密码或权限保护），无法长期保存和检索。"
@@ -183,7 +259,7 @@ def _corrupt(name: str) -> RejectedFile:
     )
 
 
-def _check_image(path: Path, name: str, kind: str) -> int:
+def _check_image(path: Path, name: str, kind: str, max_pages: int) -> int:
     from PIL import Image
 
     try:
@@ -191,10 +267,14 @@ def _check_image(path: Path, name: str, kind: str) -> int:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 frames = getattr(img, "n_frames", 1)
+                if frames > max_pages:
+                    raise _too_many_pages(name, frames, max_pages)
                 for index in range(frames):
                     img.seek(index)
+                    width, height = img.size  # from the header: nothing decoded yet
+                    if width * height > MAX_IMAGE_PIXELS:
+                        raise _too_many_pixels(name, f"第 {index + 1} 页", width, height)
                     img.load()
-                    width, height = img.size
                     if width < 200 or height < 200:
                         raise RejectedFile(
                             f"文件“{name}”第 {index + 1} 页的图像只有 {width}×{height} 像素，"
@@ -206,7 +286,8 @@ def _check_image(path: Path, name: str, kind: str) -> int:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise RejectedFile(
-            f"文件“{name}”的图像尺寸异常巨大，可能已损坏或并非扫描件。请检查后重新扫描。",
+            f"文件“{name}”的图像尺寸异常巨大（超过 {MAX_IMAGE_PIXELS // 10_000} 万像素），"
+            "可能已损坏或并非扫描件。请检查后按 200–300 dpi 重新扫描。",
             "oversized_image",
         ) from exc
     except (OSError, SyntaxError, ValueError) as exc:

@@ -25,8 +25,10 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 
@@ -79,8 +81,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="dangan OCR process (started by ocr/pool.py)")
     parser.add_argument("--recognizer", default="tesseract")
     parser.add_argument("--threads", type=int, default=0, help="ONNX threads to warm up")
+    parser.add_argument("--work-root", help="folder for this process's temporary files")
     args = parser.parse_args(argv)
+    work = _own_tempdir(args.work_root) if args.work_root else None
+    try:
+        return _serve(args)
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
 
+
+def _own_tempdir(root: str) -> str:
+    """OCRmyPDF's, Ghostscript's and Tesseract's temporary files (page images,
+    recognised text) in a folder of this process under the work root, which
+    the workers sweep once this process is gone (dangan/workdirs.py)."""
+    from pathlib import Path
+
+    from dangan import workdirs
+
+    work = str(workdirs.make_dir(Path(root), "ocr"))
+    tempfile.tempdir = work
+    os.environ["TMPDIR"] = work
+    return work
+
+
+def _serve(args: argparse.Namespace) -> int:
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
     # errors to standard error; OCRmyPDF's warnings too, but only into the reply

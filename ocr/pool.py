@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from dangan.errors import OcrFailed
 
@@ -43,6 +45,7 @@ class OcrChild:
             start_new_session=True,  # its own group: a kill reaches Ghostscript and Tesseract
         )
         self.jobs = 0
+        self.work_root = _work_root(args)
 
     @property
     def alive(self) -> bool:
@@ -86,6 +89,11 @@ class OcrChild:
                 pass
         self.proc.wait()
         self._close_pipes()
+        if self.work_root is not None:  # its temporary files (page images, text) go now
+            from dangan import workdirs
+
+            for entry in self.work_root.glob(workdirs.owner_prefix("ocr", self.proc.pid) + "*"):
+                shutil.rmtree(entry, ignore_errors=True)
 
     def close(self, grace: float = 5) -> None:
         """Let it finish (its input closes) and end; killed after `grace` seconds."""
@@ -105,6 +113,12 @@ class OcrChild:
                 pipe.close()
             except OSError:
                 pass
+
+
+def _work_root(args: list[str]) -> Path | None:
+    if "--work-root" in args:
+        return Path(args[args.index("--work-root") + 1])
+    return None
 
 
 def _close_all(children: list[OcrChild]) -> None:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from dangan.errors import OcrFailed
+from dangan.errors import DiskFull, OcrFailed, is_disk_full
 from dangan.ocr_steps import Step, parse_steps
 from dangan.text import normalize_text
 from ocr import results
@@ -62,6 +62,7 @@ class OcrmypdfEngine:
         page_timeout: int = 180,
         preprocess: Iterable[str] = (),
         recognizer: str = "tesseract",
+        work_root: Path | None = None,
     ):
         if recognizer not in RECOGNIZERS:
             raise ValueError(f"unknown recognizer {recognizer!r}")
@@ -70,6 +71,7 @@ class OcrmypdfEngine:
         self.jobs = jobs
         self.page_timeout = page_timeout
         self.preprocess = parse_steps(preprocess, "OCR 预处理步骤")
+        self.work_root = work_root  # the OCR processes' temporary folders go under it
         self._children: ChildPool | None = None  # OCR processes, started on first use
         self._pool_lock = threading.Lock()
 
@@ -122,6 +124,8 @@ class OcrmypdfEngine:
         with self._pool_lock:
             if self._children is None:
                 args = ["--recognizer", self.name, "--threads", str(self.jobs)]
+                if self.work_root is not None:
+                    args += ["--work-root", str(self.work_root)]
                 self._children = ChildPool(args)
             return self._children
 
@@ -172,6 +176,8 @@ class OcrmypdfEngine:
         if not reply["ok"] or not output.exists():
             log.error("ocrmypdf exit %s: %s", reply["code"], reply.get("detail"))
             detail = " ".join(reply.get("detail") or [])
+            if is_disk_full(OSError(detail)):
+                raise DiskFull()
             raise OcrFailed(f"文字识别失败（OCRmyPDF 退出码 {reply['code']}）：{detail[:300]}")
         found = results.read(seen)
         if found.turns:

@@ -19,7 +19,7 @@ import hashlib
 import json
 import shutil
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode
@@ -32,6 +32,36 @@ class TransferError(DanganError):
     exit_code = ExitCode.TRANSFER
     http_status = 422
     code = "transfer"
+
+
+def inside(root: Path, name: object) -> Path:
+    """`root / name` for a name read from the package (manifest, package.json,
+    metadata), refused unless it stays inside the package: no absolute path,
+    no `..`, no symbolic link on the way (a link could point anywhere on this
+    server). TransferError names the entry."""
+    text = name if isinstance(name, str) else repr(name)
+    parts = PurePosixPath(text).parts if isinstance(name, str) else ()
+    if (
+        not parts
+        or PurePosixPath(text).is_absolute()
+        or "\\" in text
+        or "\x00" in text
+        or any(p in ("..", ".") for p in parts)
+        or (len(parts[0]) >= 2 and parts[0][1] == ":")
+    ):
+        raise TransferError(
+            f"移交包中的条目“{text}”不是包内的相对路径（绝对路径或含“..”），未导入。"
+        )
+    target = root
+    for part in parts:
+        target = target / part
+        if target.is_symlink():
+            raise TransferError(f"移交包中的条目“{text}”是符号链接，可能指向包外的文件，未导入。")
+    try:
+        target.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise TransferError(f"移交包中的条目“{text}”指向包外，未导入。") from None
+    return target
 
 
 def _sha(path: Path) -> str:
@@ -125,11 +155,17 @@ def verify_package(path: Path) -> list[str]:
             continue
         digest, _, name = line.partition("  ")
         listed.add(name)
-        target = path / name
+        try:
+            target = inside(path, name)
+        except TransferError as exc:
+            problems.append(exc.message)
+            continue
         if not target.is_file():
             problems.append(f"缺少文件 {name}。")
         elif _sha(target) != digest:
             problems.append(f"文件 {name} 的 SHA-256 与清单不符（被改动或损坏）。")
+    for link in sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_symlink()):
+        problems.append(f"移交包中的条目“{link}”是符号链接，可能指向包外的文件，未导入。")
     for extra in sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()):
         if extra != MANIFEST and extra not in listed:
             problems.append(f"清单外的文件 {extra}。")
@@ -139,12 +175,14 @@ def verify_package(path: Path) -> list[str]:
     if package.get("format") != FORMAT:
         return [f"不认识的包格式 {package.get('format')!r}。"]
     for item in package["records"]:
-        meta = json.loads(
-            (path / "records" / item["record_id"] / "metadata.json").read_text(encoding="utf-8")
-        )
-        for role, info in meta["files"].items():
-            if _sha(path / "records" / item["record_id"] / info["name"]) != info["sha256"]:
-                problems.append(f"档案 {item['record_id']} 的 {role} 与其元数据不符。")
+        try:
+            folder = inside(path / "records", item["record_id"])
+            meta = json.loads(inside(folder, "metadata.json").read_text(encoding="utf-8"))
+            for role, info in meta["files"].items():
+                if _sha(inside(folder, info["name"])) != info["sha256"]:
+                    problems.append(f"档案 {item['record_id']} 的 {role} 与其元数据不符。")
+        except TransferError as exc:
+            problems.append(exc.message)
     return problems
 
 
@@ -161,9 +199,9 @@ def import_package(archive: Archive, path: Path, actor: str) -> list[dict]:
     package = json.loads((Path(path) / "package.json").read_text(encoding="utf-8"))
     results = []
     for item in package["records"]:
-        folder = Path(path) / "records" / item["record_id"]
-        meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-        original = folder / meta["files"]["original"]["name"]
+        folder = inside(Path(path) / "records", item["record_id"])
+        meta = json.loads(inside(folder, "metadata.json").read_text(encoding="utf-8"))
+        original = inside(folder, meta["files"]["original"]["name"])
         result = ingest_file(archive, original, name=meta["filename"])
         if result.status == "rejected":
             results.append(

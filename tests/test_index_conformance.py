@@ -166,3 +166,15 @@ def test_an_embedded_index_of_the_old_layout_is_rebuilt_from_the_catalog(tmp_pat
     assert index.rebuilt and index.count() == 0
     index.close()
     assert not FtsIndex(settings.index_path).rebuilt
+
+
+def test_overlong_or_overwide_queries_are_refused_in_chinese_before_any_work(index):
+    from dangan.errors import BadQuery
+
+    with pytest.raises(BadQuery, match="最多 200 个字符"):
+        index.search("医" * 201)
+    with pytest.raises(BadQuery, match="最多 16 个"):
+        index.search(" ".join(["医保"] * 17))
+    # at the bounds a query is answered
+    assert index.search(" ".join(["医保"] * 16)).total == 3
+    assert index.search("医" * 200).total == 0

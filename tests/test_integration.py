@@ -20,7 +20,10 @@ from dangan.access.store import SqliteAccountStore
 from dangan.archive import Archive
 from dangan.config import Settings
 from dangan.events import MAX_ATTEMPTS, WebhookError, Webhooks
+from dangan.webhook_url import Allow
 from retention.filing import apply_filing
+
+LOOPBACK = Allow.parse("127.0.0.1")  # the test receiver: allowed explicitly (DANGAN_WEBHOOK_ALLOW)
 
 
 class Receiver:
@@ -80,7 +83,7 @@ def test_filed_records_reach_the_webhook_signed_and_retried_until_taken(tmp_path
     receiver = Receiver(fail=2)
     try:
         _file(archive, "before")  # before registration: not sent
-        hooks = Webhooks(archive.catalog, base_delay_s=10)
+        hooks = Webhooks(archive.catalog, base_delay_s=10, allow=LOOPBACK)
         hook_id, secret = hooks.add(receiver.url, ["record.filed"])
         _file(archive, "r1")
         _file(archive, "r2", status_conf=0.1)  # review, not filed: no event
@@ -116,7 +119,7 @@ def test_a_receiver_that_never_answers_is_given_up_after_the_last_attempt(tmp_pa
     archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")}))
     receiver = Receiver(fail=10**6)
     try:
-        hooks = Webhooks(archive.catalog, base_delay_s=1)
+        hooks = Webhooks(archive.catalog, base_delay_s=1, allow=LOOPBACK)
         hooks.add(receiver.url, ["record.filed"])
         _file(archive, "r1")
         moment = datetime.now(UTC)

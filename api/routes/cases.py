@@ -5,17 +5,16 @@ embedded in the business system's screen."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from api import uploads
 from api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
 from api.deps import ArchiveDep, load_record
 from api.routes.people import timeline_by_year
-from api.routes.records import ingest_upload
+from api.routes.records import ingest_uploads
 from api.templating import templates
 from catalog.base import RecordFilter
 from catalog.search import SearchResult, search_records
@@ -54,16 +53,15 @@ def case_records(
     )
 
 
-@api.post("/cases/{serial}/records", summary="办结即归：把扫描件归入一个业务流水号（可多个文件）")
-async def attach(
-    serial: str, archive: ArchiveDep, files: Annotated[list[UploadFile], File()], user: Ingester
-) -> dict:
+@api.post(
+    "/cases/{serial}/records",
+    summary="办结即归：把扫描件归入一个业务流水号（可多个文件）",
+    openapi_extra=uploads.OPENAPI,
+)
+async def attach(request: Request, serial: str, archive: ArchiveDep, user: Ingester) -> dict:
     case = normalise_serial(serial)
-    results = []
-    for upload in files:
-        result = await run_in_threadpool(ingest_upload, archive, upload, case)
-        results.append(masked(result.to_json(), user))
-    return {"serial": case, "results": results}
+    results = await ingest_uploads(request, archive, case)
+    return {"serial": case, "results": [masked(r.to_json(), user) for r in results]}
 
 
 @api.get("/cases/{serial}/records", summary="一个业务流水号的全部档案")

@@ -3,16 +3,15 @@ intake statistics."""
 
 from __future__ import annotations
 
+import errno
 import secrets
-import shutil
-import tempfile
-from pathlib import Path, PurePath
-from typing import Annotated
+from pathlib import Path
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
+from api import uploads
 from api.auth import Ingester, masked
 from api.deps import ArchiveDep
 from api.desks import beijing
@@ -31,22 +30,35 @@ def get_queue(request: Request) -> IntakeQueue:
     return request.app.state.intake
 
 
-def _save(queue: IntakeQueue, batch: str, upload: UploadFile, user: str) -> dict:
-    name = PurePath(upload.filename or "upload").name
-    tmp = tempfile.NamedTemporaryFile(dir=queue.inbox, prefix=".upload-", delete=False)
-    with tmp:
-        shutil.copyfileobj(upload.file, tmp, 1024 * 1024)
-    refused = refuse_at_once(queue, batch, name, Path(tmp.name), user)
-    if refused is not None:
-        return refused
-    job_id = queue.submit(batch, name, Path(tmp.name), user)
-    return {"id": job_id, "filename": name}
+def _submit_all(
+    queue: IntakeQueue, batch: str, received: list[uploads.Received], user: str
+) -> tuple[list[dict], list[dict]]:
+    jobs, rejected = [], []
+    try:
+        for item in received:
+            if item.error:
+                rejected.append({"filename": item.name, "error": item.error, "reason": item.reason})
+                continue
+            refused = refuse_at_once(queue, batch, item.name, item.path, user)
+            if refused is not None:
+                jobs.append(refused)
+                continue
+            job_id = queue.submit(batch, item.name, item.path, user)
+            jobs.append({"id": job_id, "filename": item.name})
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise uploads.disk_full(exc) from exc
+        raise
+    finally:
+        uploads.discard(received)  # what was not moved into the inbox
+    return jobs, rejected
 
 
 def refuse_at_once(queue: IntakeQueue, batch: str, name: str, path: Path, user: str):
     """The cheap checks (type by content, name, size, pages) run while the
     clerk waits: a file that fails them is refused now, not after the OCR
-    jobs queued before it. Returns the refused job, or None to queue it."""
+    jobs queued before it; it is kept in the batch as a job done at once.
+    Returns that job, or None to queue the file."""
     settings = queue.archive.settings
     try:
         check_file(path, max_bytes=settings.max_file_bytes, max_pages=settings.max_pages, name=name)
@@ -59,15 +71,20 @@ def refuse_at_once(queue: IntakeQueue, batch: str, name: str, path: Path, user: 
     return None
 
 
-@api.post("/intake", summary="批量上传：立即返回，后台排队识别（进度见 /api/intake/{batch}）")
-async def submit(
-    request: Request, files: Annotated[list[UploadFile], File()], user: Ingester
-) -> dict:
+@api.post(
+    "/intake",
+    summary="批量上传：立即返回，后台排队识别（进度见 /api/intake/{batch}）",
+    openapi_extra=uploads.OPENAPI,
+)
+async def submit(request: Request, user: Ingester) -> dict:
     queue = get_queue(request)
+    settings = queue.archive.settings
+    received = await uploads.receive(request, settings.work_root, settings.max_file_bytes)
     batch = secrets.token_hex(6)
-    jobs = [await run_in_threadpool(_save, queue, batch, f, user.name) for f in files]
-    request.app.state.intake_worker.wake()
-    return masked({"batch": batch, "jobs": jobs}, user)
+    jobs, rejected = await run_in_threadpool(_submit_all, queue, batch, received, user.name)
+    if jobs:
+        request.app.state.intake_worker.wake()
+    return masked({"batch": batch if jobs else None, "jobs": jobs, "rejected": rejected}, user)
 
 
 @api.get("/intake/{batch}", summary="一批上传文件的处理进度")
@@ -95,6 +112,8 @@ REJECT_REASONS = {
     "unreadable": "无法读取",
     "too_small": "图像过小",
     "oversized_image": "图像尺寸过大",
+    "oversized_page": "页面尺寸过大",
+    "disk_full": "磁盘空间已满",
     "ocr_failed": "文字识别失败",
     "internal_error": "内部错误",
     "missing": "上传文件丢失",
@@ -158,17 +177,12 @@ def upload_form(request: Request, user: Ingester, batch: str = ""):
 
 
 @ui.post("/upload", response_class=HTMLResponse)
-async def upload_submit(
-    request: Request,
-    archive: ArchiveDep,
-    user: Ingester,
-    files: Annotated[list[UploadFile], File()],
-):
-    from api.routes.records import ingest_upload
+async def upload_submit(request: Request, archive: ArchiveDep, user: Ingester):
+    """The form's own submit (without the page's script): ingested while waiting."""
+    from api.routes.records import ingest_uploads
 
     results = []
-    for upload in files:
-        result = await run_in_threadpool(ingest_upload, archive, upload)
+    for result in await ingest_uploads(request, archive):
         row = masked(result.to_json(), user)
         row["progress_label"], row["result_label"] = job_outcome({"state": "done", **row})
         results.append(row)

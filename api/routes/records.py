@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
-from pathlib import Path, PurePath
-from typing import Annotated
+from pathlib import Path
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
+from api import uploads
 from api.auth import (
     Downloader,
     Ingester,
@@ -24,8 +22,10 @@ from api.auth import (
     sees_full_ids,
 )
 from api.deps import ArchiveDep, load_record
+from api.uploads import Received
 from catalog.base import FileRef
 from catalog.blobs import BlobCorrupt
+from catalog.cjk import check_query
 from catalog.page_boxes import find_hits
 from catalog.record_json import record_json
 from catalog.thumbs import THUMB_WIDTH, thumbnail
@@ -39,24 +39,30 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["records"])
 
 
-def ingest_upload(archive: Archive, upload: UploadFile, case: str | None = None) -> IngestResult:
-    name = PurePath(upload.filename or "upload").name
-    with tempfile.TemporaryDirectory(dir=archive.settings.work_root) as tmp:
-        target = Path(tmp) / "upload.bin"
-        with open(target, "wb") as out:
-            shutil.copyfileobj(upload.file, out, 1024 * 1024)
-        return ingest_file(archive, target, name=name, case=case)
+def ingest_upload(archive: Archive, item: Received, case: str | None = None) -> IngestResult:
+    if item.error:
+        return IngestResult(file=item.name, status="rejected", error=item.error, reason=item.reason)
+    try:
+        return ingest_file(archive, item.path, name=item.name, case=case)
+    finally:
+        item.path.unlink(missing_ok=True)
 
 
-@router.post("/records", summary="上传扫描件（可多个）")
-async def upload_records(
-    archive: ArchiveDep, files: Annotated[list[UploadFile], File()], user: Ingester
-) -> list[dict]:
-    results = []
-    for upload in files:
-        result = await run_in_threadpool(ingest_upload, archive, upload)
-        results.append(masked(result.to_json(), user))
-    return results
+async def ingest_uploads(
+    request: Request, archive: Archive, case: str | None = None
+) -> list[IngestResult]:
+    """Receive the request's files (api/uploads.py) and ingest them one by one."""
+    settings = archive.settings
+    received = await uploads.receive(request, settings.work_root, settings.max_file_bytes)
+    try:
+        return [await run_in_threadpool(ingest_upload, archive, item, case) for item in received]
+    finally:
+        uploads.discard(received)
+
+
+@router.post("/records", summary="上传扫描件（可多个）", openapi_extra=uploads.OPENAPI)
+async def upload_records(request: Request, archive: ArchiveDep, user: Ingester) -> list[dict]:
+    return [masked(r.to_json(), user) for r in await ingest_uploads(request, archive)]
 
 
 @router.get("/records/{record_id}", summary="档案记录的元数据和逐页文字")
@@ -163,6 +169,7 @@ def page_thumb(request: Request, record_id: str, page_no: int, archive: ArchiveD
 def page_hits(
     request: Request, record_id: str, page_no: int, q: str, archive: ArchiveDep, user: Reader
 ) -> dict:
+    check_query(q)  # bounded before the PDF is read
     record = load_record(archive, record_id, user)
     ref = record.file("archive_pdf")
     if ref is None or not 1 <= page_no <= record.page_count:

@@ -11,6 +11,8 @@
     return String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   }
 
+  let refused = [];  // parts refused on arrival (no file name): shown above the batch
+
   function labels(j) {
     // a record the machine was unsure of is 待复核, not 已归档; a refused file is 已拒收, not 完成
     if (j.state !== "done") {
@@ -26,7 +28,7 @@
   }
 
   function render(jobs) {
-    body.innerHTML = jobs.map((j) => {
+    body.innerHTML = refused.concat(jobs).map((j) => {
       const [stage, label] = labels(j);
       let result = esc(label);
       if (j.state === "done") {
@@ -64,6 +66,10 @@
       return;
     }
     const data = await r.json();
+    refused = (data.rejected || []).map((x) => ({
+      filename: x.filename || "（无文件名）", state: "done", stage: "done", status: "rejected", error: x.error,
+    }));
+    if (!data.batch) { render([]); table.dataset.done = "1"; return; }
     table.dataset.batch = data.batch;
     poll(data.batch);
   }

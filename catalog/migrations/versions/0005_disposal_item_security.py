@@ -23,9 +23,19 @@ depends_on = None
 
 def upgrade() -> None:
     conn = op.get_bind()
-    conn.exec_driver_sql(
-        "ALTER TABLE disposal_items ADD COLUMN security_level TEXT NOT NULL DEFAULT 'internal'"
-    )
+    # like 0003 and 0004, safe on a catalog that already has the column
+    if conn.dialect.name == "sqlite":
+        have = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(disposal_items)")}
+        if "security_level" in have:
+            return
+        conn.exec_driver_sql(
+            "ALTER TABLE disposal_items ADD COLUMN security_level TEXT NOT NULL DEFAULT 'internal'"
+        )
+    else:
+        conn.exec_driver_sql(
+            "ALTER TABLE disposal_items"
+            " ADD COLUMN IF NOT EXISTS security_level TEXT NOT NULL DEFAULT 'internal'"
+        )
     conn.exec_driver_sql(
         "UPDATE disposal_items SET security_level = COALESCE("
         "(SELECT r.security_level FROM records r WHERE r.id = disposal_items.record_id),"
