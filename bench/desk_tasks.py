@@ -274,7 +274,11 @@ def main() -> int:
                     row = {"task": title, "clicks": counted.clicks, "seconds": seconds,
                            "notes": counted.notes}  # fmt: skip
                 except Exception as exc:  # a task the desk cannot do
-                    row = {"task": title, "clicks": None, "seconds": None, "notes": [str(exc)]}
+                    from browser import shot
+
+                    where = shot(driver, f"bench-failed-{len(results) + 1}")
+                    note = f"{exc}（停在 {driver.current_url}，截图 {where}）"
+                    row = {"task": title, "clicks": None, "seconds": None, "notes": [note]}
                 results.append(row)
         finally:
             driver.quit()

@@ -185,6 +185,7 @@ def box_labels_pdf(
         SpineLabel(
             lines=[
                 ("全宗号", box.volume.prefix.split("-", 1)[0]),
+                ("档号", box.volume.prefix),
                 ("年度", box.volume.year),
                 ("保管期限", box.volume.retention),
                 ("门类", box.volume.category),
