@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-PERSON = "110105196004040012"
+PERSON = "11010519491231002X"
 
 
 class Counter:
@@ -77,7 +77,7 @@ def _forms(home: Path) -> list[Path]:
                 TableSheet(
                     title="参保人员信息变更登记表",
                     columns=["姓名", "公民身份号码", "变更项目"],
-                    rows=[["张三", "11010519491231002X", "联系电话"]],
+                    rows=[["张三", "110105195001010017", "联系电话"]],
                     widths=[1, 2, 1],
                 )
             ]
