@@ -76,8 +76,8 @@ def _forms(home: Path) -> list[Path]:
             [
                 TableSheet(
                     title="参保人员信息变更登记表",
-                    columns=["姓名", "公民身份号码", "变更项目"],
-                    rows=[["张三", "110105195001010017", "联系电话"]],
+                    columns=["姓名", "变更项目"],
+                    rows=[["张三", "联系电话"]],
                     widths=[1, 2, 1],
                 )
             ]
