@@ -222,7 +222,7 @@ def setup(server, driver) -> str:
     driver.get(server.url + "/review")
     # the three-page record must be filed for the other tasks: confirm it first
     for item in driver.find_elements(By.CSS_SELECTOR, "section.review-item"):
-        if "报销" in item.text:
+        if "报销" in item.find_element(By.CSS_SELECTOR, ".title").text:
             driver.execute_script(
                 "arguments[0].value = '2010-03-01'", item.find_element(By.NAME, "business_date")
             )
