@@ -73,6 +73,20 @@
     apply();
   }
 
+  function fit() {
+    // on a wide screen the frame reaches down to the bottom of the window,
+    // so the whole page is on screen whatever stands above it
+    if (window.innerWidth > 900) {
+      const top = fig.getBoundingClientRect().top + window.scrollY;
+      fig.style.height = Math.max(360, window.innerHeight - top - 12) + "px";
+    } else {
+      fig.style.height = "";
+    }
+    apply();
+  }
+  window.addEventListener("resize", fit);
+  fit();
+
   img.addEventListener("load", apply);
   if (img.complete) apply();
   new ResizeObserver(apply).observe(fig);
