@@ -91,11 +91,11 @@
   if (img.complete) apply();
   new ResizeObserver(apply).observe(fig);
 
-  document.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {
+  document.querySelectorAll("button[data-zoom]").forEach((b) => b.addEventListener("click", () => {
     const step = Number(b.dataset.zoom);
     if (step === 0) reset(); else zoomBy(step > 0 ? 1.25 : 0.8);
   }));
-  document.querySelectorAll("[data-rotate]").forEach((b) => b.addEventListener("click", () => {
+  document.querySelectorAll("button[data-rotate]").forEach((b) => b.addEventListener("click", () => {
     view.rot = (view.rot + 90) % 360;
     apply();
   }));
