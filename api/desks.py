@@ -57,14 +57,22 @@ def _plain(value) -> str:
     return "" if value is None else str(value)
 
 
-def detail_text(detail: dict | None) -> str:
-    """An audit entry's detail as a reader reads it: labelled, no JSON."""
+def detail_text(detail: dict | None, classes: dict[str, str] | None = None) -> str:
+    """An audit entry's detail as a reader reads it: labelled, no JSON, class
+    and role names rather than their codes."""
+    from dangan.access.roles import ROLES
+
     if not detail:
         return ""
     parts = []
     for key, value in detail.items():
         if key == "via":
             value = VIA.get(value, value)
+        elif key == "doc_type" and classes:
+            value = classes.get(value, value)
+        elif key == "roles" and isinstance(value, list | tuple | str):
+            names = value.split(",") if isinstance(value, str) else value
+            value = [ROLES.get(r, r) for r in names]
         parts.append(f"{DETAIL_LABELS.get(key, key)}：{_plain(value)}")
     return "；".join(parts)
 

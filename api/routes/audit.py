@@ -152,4 +152,12 @@ def _row(archive, request: Request, e: dict) -> list:
         if found is not None:
             target = f"{found.archival_code or '（待复核）'} {found.title}"
     return [e["seq"], beijing(e["at"]), who, e.get("label") or ACTIONS.get(e["action"], e["action"]),
-            target, detail_text(e.get("detail"))]  # fmt: skip
+            target, detail_text(e.get("detail"), _classes(archive, request))]  # fmt: skip
+
+
+def _classes(archive, request: Request) -> dict[str, str]:
+    classes = getattr(request.state, "_classes", None)
+    if classes is None:
+        classes = {row.code: row.material for row in archive.schedule().rows}
+        request.state._classes = classes
+    return classes
