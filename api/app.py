@@ -7,11 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
-
-from api.routes import (
+from dangan.api.routes import (
     accounts,
     audit,
     cases,
@@ -26,7 +22,13 @@ from api.routes import (
     ui,
     volumes,
 )
-from api.security import install as install_security
+from dangan.api.security import install as install_security
+from dangan.ingest.intake import IntakeQueue
+from dangan.ingest.runners import runner_for
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
 from dangan.access.store import (
     AccountPolicy,
     NotAuthenticated,
@@ -38,8 +40,6 @@ from dangan.catchup import index_catch_up
 from dangan.config import Settings
 from dangan.errors import DanganError
 from dangan.events import Webhooks, delivery_worker
-from ingest.intake import IntakeQueue
-from ingest.runners import runner_for
 
 HERE = Path(__file__).parent
 

@@ -20,9 +20,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from catalog.base import RecordFilter
-from catalog.cjk import fold, from_index_text, query_terms
-from catalog.index import IndexDoc, IndexHit, IndexResult, IndexUnavailable
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.cjk import fold, from_index_text, query_terms
+from dangan.catalog.index import IndexDoc, IndexHit, IndexResult, IndexUnavailable
+
 from dangan.errors import ConfigError
 
 KEY_KINDS = ("person", "unit", "serial")
@@ -233,7 +234,7 @@ class ElasticIndex:
                 timeout=f"{int(self.time_limit * 1000)}ms",
             )
         if res.get("timed_out"):
-            from catalog.fts import timeout_error
+            from dangan.catalog.fts import timeout_error
 
             raise timeout_error(self.time_limit)
         hits = []

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from catalog.base import DuplicateRecord, FileRef, PageText, Record
-from catalog.db import Connection, Database, SqliteDatabase
+from dangan.catalog.base import DuplicateRecord, FileRef, PageText, Record
+from dangan.catalog.db import Connection, Database, SqliteDatabase
 
 
 def _dumps(value: object) -> str:
@@ -95,7 +95,7 @@ _JSON_COLUMNS = ("metadata", "review_reasons", "fields")
 
 class SqlCatalog:
     def __init__(self, db: Database):
-        from catalog.migrate import upgrade
+        from dangan.catalog.migrate import upgrade
 
         self.db = db
         self.dialect = db.dialect

@@ -8,7 +8,7 @@ import io
 import logging
 from typing import TYPE_CHECKING
 
-from catalog.base import FileRef
+from dangan.catalog.base import FileRef
 
 if TYPE_CHECKING:
     from dangan.archive import Archive

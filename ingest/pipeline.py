@@ -20,17 +20,18 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from catalog.base import DuplicateRecord, FileRef, PageText, Record
-from catalog.blobs import sha256_file
-from catalog.record_json import filing_json
+from dangan.catalog.base import DuplicateRecord, FileRef, PageText, Record
+from dangan.catalog.blobs import sha256_file
+from dangan.catalog.record_json import filing_json
+from dangan.ingest.stats import record_outcome
+from dangan.ingest.titles import guess_title
+from dangan.ingest.validate import CheckedFile, check_file
+from dangan.ocr.images import images_to_pdf
+from dangan.retention.filing import apply_filing
+
 from dangan import workdirs
 from dangan.archive import Archive
 from dangan.errors import DanganError, DiskFull, RejectedFile, is_disk_full
-from ingest.stats import record_outcome
-from ingest.titles import guess_title
-from ingest.validate import CheckedFile, check_file
-from ocr.images import images_to_pdf
-from retention.filing import apply_filing
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +274,7 @@ def _build_record(
 
 def classify_and_file(archive: Archive, record: Record, case: str | None = None) -> None:
     """Class, key fields, retention, disposal date and 档号 prefix from the page text."""
-    from ingest.fields import extract_fields
+    from dangan.ingest.fields import extract_fields
 
     texts = [p.text for p in record.pages]
     result = archive.classifier().classify(texts)

@@ -23,7 +23,7 @@ import socket
 import threading
 from typing import Protocol
 
-from ingest.intake import InboxSweeper, IntakeQueue, ThreadWorker, process_job
+from dangan.ingest.intake import InboxSweeper, IntakeQueue, ThreadWorker, process_job
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,7 @@ class ProcrastinateWorker:
 
     def app(self):
         import procrastinate
-
-        from catalog.db import pg_dsn
+        from dangan.catalog.db import pg_dsn
 
         dsn = pg_dsn(self.queue.archive.settings.database_url or "")
         app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=dsn))

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from dangan.ingest.pipeline import IngestResult
+
     from dangan.archive import Archive
-    from ingest.pipeline import IngestResult
 
 
 def record_outcome(archive: Archive, result: IngestResult) -> None:

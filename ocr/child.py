@@ -121,7 +121,7 @@ def _serve(args: argparse.Namespace) -> int:
     import ocr.ocr_input  # noqa: F401
 
     if args.recognizer == "rapidocr":
-        from ocr import rapid
+        from dangan.ocr import rapid
 
         rapid.warm_up(args.threads)
     for line in sys.stdin:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from dangan.ocr import preprocess, results
 from ocrmypdf import hookimpl
 from ocrmypdf.exceptions import BadArgsError
 from PIL import Image
@@ -36,7 +37,6 @@ from pydantic import BaseModel, field_validator
 
 from dangan.errors import ConfigError
 from dangan.ocr_steps import Step, Steps, parse_steps
-from ocr import preprocess, results
 
 CHANGING_STEPS = frozenset({Step.SEAL, Step.BORDER, Step.DENOISE, Step.BINARIZE})  # alter pixels
 IMAGE_STEPS = CHANGING_STEPS | {Step.BLANK}

@@ -26,6 +26,8 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+from dangan.ocr import results
+from dangan.ocr.ocr_input import NAMESPACE as DANGAN
 from ocrmypdf import hookimpl
 from ocrmypdf.exceptions import BadArgsError
 from ocrmypdf.hocrtransform import BoundingBox, OcrClass, OcrElement
@@ -35,8 +37,6 @@ from pydantic import BaseModel, Field, ValidationError
 
 from dangan.fonts import cjk_font
 from dangan.ocr_steps import Step
-from ocr import results
-from ocr.ocr_input import NAMESPACE as DANGAN
 
 NAMESPACE = "rapidocr"  # options.rapidocr.threads; keyword rapidocr_threads
 

@@ -22,15 +22,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from catalog.thumbs import thumb_key
-from dangan.access.store import Forbidden, Principal
-from dangan.pdf import TableSheet, tables_pdf
-from retention.procedure import (
+from dangan.catalog.thumbs import thumb_key
+from dangan.retention.procedure import (
     RetentionError,
     get_batch,
     require,
     require_person,
 )
+
+from dangan.access.store import Forbidden, Principal
+from dangan.pdf import TableSheet, tables_pdf
 
 if TYPE_CHECKING:
     from dangan.archive import Archive

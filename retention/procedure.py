@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from catalog.base import RecordFilter
+from dangan.catalog.base import RecordFilter
+
 from dangan.access.roles import ROLES, allowed
 from dangan.access.store import Forbidden, Principal
 from dangan.errors import DanganError, ExitCode, NotFound

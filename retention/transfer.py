@@ -190,8 +190,8 @@ def import_package(archive: Archive, path: Path, actor: str) -> list[dict]:
     """Verify, then ingest each original and restore its class, date and ID
     numbers from the metadata (a new 档号 in this archive; the transferred one
     is kept in the record's metadata)."""
-    from ingest.pipeline import ingest_file
-    from ingest.review import confirm
+    from dangan.ingest.pipeline import ingest_file
+    from dangan.ingest.review import confirm
 
     problems = verify_package(path)
     if problems:

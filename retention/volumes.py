@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from catalog.base import SECURITY_LEVELS
+from dangan.catalog.base import SECURITY_LEVELS
+
 from dangan.errors import NotFound
 from dangan.pdf import SpineLabel, TableSheet, spine_labels_pdf, tables_pdf
 

@@ -8,10 +8,16 @@ import json
 from pathlib import Path
 
 import pytest
+from dangan.retention.transfer import (
+    FORMAT,
+    MANIFEST,
+    TransferError,
+    import_package,
+    verify_package,
+)
 
 from dangan.archive import Archive
 from dangan.config import Settings
-from retention.transfer import FORMAT, MANIFEST, TransferError, import_package, verify_package
 
 
 def _sha(data: bytes) -> str:

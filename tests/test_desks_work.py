@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 from conftest import login
+from dangan.api.app import create_app
+from dangan.catalog.base import FileRef
 from fastapi.testclient import TestClient
 from records import file_record
 
-from api.app import create_app
-from catalog.base import FileRef
 from dangan.archive import Archive
 from dangan.config import Settings
 
@@ -270,7 +270,7 @@ def _seed_due(settings: Settings) -> None:
 
 
 def test_head_sees_the_items_then_returns_or_rejects_a_batch_with_a_reason(settings):
-    from retention import procedure
+    from dangan.retention import procedure
 
     _seed_due(settings)
     with TestClient(create_app(settings)) as client:
@@ -355,7 +355,7 @@ def test_head_sees_the_items_then_returns_or_rejects_a_batch_with_a_reason(setti
         login(client, "compliance", username="zhou")
         page = client.get("/compliance").text
         assert "未同意销毁" in page and "暂缓销毁" in page
-        from retention import destruction
+        from dangan.retention import destruction
 
         with pytest.raises(procedure.RetentionError, match="尚未经机构负责人审批"):
             destruction.execute(archive, _person("zhou"), bid, [("a", "b"), ("c", "d")], "粉碎")
@@ -371,8 +371,7 @@ def test_register_and_certificate_carry_names_classes_beijing_time_and_signature
     import io
 
     import pypdfium2 as pdfium
-
-    from retention import procedure
+    from dangan.retention import procedure
 
     def text(data: bytes) -> str:
         doc = pdfium.PdfDocument(io.BytesIO(data))

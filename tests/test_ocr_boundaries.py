@@ -35,5 +35,5 @@ def test_ocr_warms_up_and_reads_without_the_form_generator():
     loaded = _modules_after(
         "import ocr.child, ocr.ocr_input, ocr.tesseract\nfrom ocr import rapid\nrapid.warm_up(1)\n"
     )
-    assert "ocr.rapid" in loaded and "rapidocr_onnxruntime" in loaded  # it did run
+    assert "dangan.ocr.rapid" in loaded and "rapidocr_onnxruntime" in loaded  # it did run
     assert not [m for m in loaded if m.startswith("dangan.synth")]

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from dangan.ocr.tesseract import OcrmypdfEngine
 
 from dangan.errors import OcrFailed
 from dangan.ocr_steps import DEFAULT_STEPS
-from ocr.tesseract import OcrmypdfEngine
 
 
 def _pdf(doc, folder: Path) -> Path:

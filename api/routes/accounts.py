@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from dangan.api.auth import Admin, SecurityAdmin, current_principal, log_event
+from dangan.api.routes.session import set_session_cookie
+from dangan.api.templating import templates
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from api.auth import Admin, SecurityAdmin, current_principal, log_event
-from api.routes.session import set_session_cookie
-from api.templating import templates
 from dangan.access.passwords import generate_password
 from dangan.access.roles import ADMINISTRATORS, ROLES, allowed
 from dangan.access.store import AccessError, Forbidden, NotAuthenticated, Principal

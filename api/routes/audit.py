@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from dangan.api.auth import Auditor, log_access, masked
+from dangan.api.deps import ArchiveDep
+from dangan.api.desks import beijing, day_bounds, detail_text, table_response
+from dangan.api.templating import templates
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import Auditor, log_access, masked
-from api.deps import ArchiveDep
-from api.desks import beijing, day_bounds, detail_text, table_response
-from api.templating import templates
 from dangan.audit import ACTIONS
 
 api = APIRouter(tags=["audit"])

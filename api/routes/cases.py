@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from dangan.api import uploads
+from dangan.api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
+from dangan.api.deps import ArchiveDep, load_record
+from dangan.api.routes.people import timeline_by_year
+from dangan.api.routes.records import ingest_uploads
+from dangan.api.templating import templates
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.search import SearchResult, search_records
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from api import uploads
-from api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
-from api.deps import ArchiveDep, load_record
-from api.routes.people import timeline_by_year
-from api.routes.records import ingest_uploads
-from api.templating import templates
-from catalog.base import RecordFilter
-from catalog.search import SearchResult, search_records
 from dangan.access import tickets
 from dangan.access.store import Forbidden
 from dangan.archive import Archive
@@ -167,7 +167,7 @@ def embedded_case(request: Request, ticket: str, archive: ArchiveDep):
 def embedded_record(
     request: Request, ticket: str, record_id: str, archive: ArchiveDep, page: int = 1
 ):
-    from api.routes.ui import record_page
+    from dangan.api.routes.ui import record_page
 
     principal, record = _case_record(request, archive, ticket, record_id)
     base = f"/embed/{ticket}"
@@ -179,7 +179,7 @@ def embedded_record(
 def embedded_page(
     request: Request, ticket: str, record_id: str, page_no: int, kind: str, archive: ArchiveDep
 ):
-    from api.routes.records import page_image, page_thumb
+    from dangan.api.routes.records import page_image, page_thumb
 
     if kind not in ("image", "thumb"):
         raise NotFound("没有该文件。")

@@ -7,16 +7,16 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
+from dangan.api.auth import masked, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.desks import beijing
+from dangan.api.routes.disposal import Head, Viewer
+from dangan.api.templating import templates
+from dangan.retention import procedure
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.auth import masked, visible_levels
-from api.deps import ArchiveDep
-from api.desks import beijing
-from api.routes.disposal import Head, Viewer
-from api.templating import templates
 from dangan.errors import DanganError
-from retention import procedure
 
 ui = APIRouter(include_in_schema=False)
 

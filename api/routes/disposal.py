@@ -8,16 +8,16 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
+from dangan.api.auth import log_access, masked, require, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.templating import templates
+from dangan.retention import destruction, procedure
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from api.auth import log_access, masked, require, visible_levels
-from api.deps import ArchiveDep
-from api.templating import templates
 from dangan.access.store import Principal
 from dangan.errors import DanganError, NotFound
-from retention import destruction, procedure
 
 api = APIRouter(prefix="/retention", tags=["retention"])
 ui = APIRouter(include_in_schema=False)
@@ -290,7 +290,7 @@ def desk_appraise(
 ):
     """`record_ids`: the records ticked in the batch's list (none: the whole
     batch); an id or a 档号 each."""
-    from api.routes.compliance_desk import batch_url
+    from dangan.api.routes.compliance_desk import batch_url
 
     try:
         if extend_years.strip() and not extend_years.strip().isdigit():

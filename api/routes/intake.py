@@ -7,20 +7,20 @@ import errno
 import secrets
 from pathlib import Path
 
+from dangan.api import uploads
+from dangan.api.auth import Ingester, masked
+from dangan.api.deps import ArchiveDep
+from dangan.api.desks import beijing
+from dangan.api.templating import templates
+from dangan.ingest.intake import IntakeQueue
+from dangan.ingest.pipeline import IngestResult
+from dangan.ingest.stats import intake_stats, record_outcome
+from dangan.ingest.validate import check_file
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api import uploads
-from api.auth import Ingester, masked
-from api.deps import ArchiveDep
-from api.desks import beijing
-from api.templating import templates
 from dangan.errors import NotFound, RejectedFile
-from ingest.intake import IntakeQueue
-from ingest.pipeline import IngestResult
-from ingest.stats import intake_stats, record_outcome
-from ingest.validate import check_file
 
 api = APIRouter(tags=["intake"])
 ui = APIRouter(include_in_schema=False)
@@ -179,7 +179,7 @@ def upload_form(request: Request, user: Ingester, batch: str = ""):
 @ui.post("/upload", response_class=HTMLResponse)
 async def upload_submit(request: Request, archive: ArchiveDep, user: Ingester):
     """The form's own submit (without the page's script): ingested while waiting."""
-    from api.routes.records import ingest_uploads
+    from dangan.api.routes.records import ingest_uploads
 
     results = []
     for result in await ingest_uploads(request, archive):

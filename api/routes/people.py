@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from dangan.api.auth import Reader, log_access, masked, redactor, sees_full_ids, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.templating import templates
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.search import SearchResult, search_records
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import Reader, log_access, masked, redactor, sees_full_ids, visible_levels
-from api.deps import ArchiveDep
-from api.templating import templates
-from catalog.base import RecordFilter
-from catalog.search import SearchResult, search_records
 from dangan.access.roles import mask_ids_in
 from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode

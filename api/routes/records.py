@@ -5,13 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel
-
-from api import uploads
-from api.auth import (
+from dangan.api import uploads
+from dangan.api.auth import (
     Downloader,
     Ingester,
     Reader,
@@ -21,19 +16,24 @@ from api.auth import (
     masked,
     sees_full_ids,
 )
-from api.deps import ArchiveDep, load_record
-from api.uploads import Received
-from catalog.base import FileRef
-from catalog.blobs import BlobCorrupt
-from catalog.cjk import check_query
-from catalog.page_boxes import find_hits
-from catalog.record_json import record_json
-from catalog.thumbs import THUMB_WIDTH, thumbnail
+from dangan.api.deps import ArchiveDep, load_record
+from dangan.api.uploads import Received
+from dangan.catalog.base import FileRef
+from dangan.catalog.blobs import BlobCorrupt
+from dangan.catalog.cjk import check_query
+from dangan.catalog.page_boxes import find_hits
+from dangan.catalog.record_json import record_json
+from dangan.catalog.thumbs import THUMB_WIDTH, thumbnail
+from dangan.ingest.pipeline import IngestResult, ingest_file
+from dangan.ingest.review import set_security_level
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
+
 from dangan.archive import Archive
 from dangan.errors import NotFound
 from dangan.identifiers import id_number_hidden_positions
-from ingest.pipeline import IngestResult, ingest_file
-from ingest.review import set_security_level
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["records"])

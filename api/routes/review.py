@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
+from dangan.api.auth import Reviewer, masked, masked_record, sees_full_ids, visible_levels
+from dangan.api.deps import ArchiveDep, load_record
+from dangan.api.templating import templates
+from dangan.catalog.record_json import filing_json
+from dangan.ingest.review import confirm, confirm_each, review_queue
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from api.auth import Reviewer, masked, masked_record, sees_full_ids, visible_levels
-from api.deps import ArchiveDep, load_record
-from api.templating import templates
-from catalog.record_json import filing_json
 from dangan.errors import DanganError
-from ingest.review import confirm, confirm_each, review_queue
 
 router = APIRouter(tags=["review"])
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from dangan.api.auth import Reader, log_access, masked, redactor, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.search import search_records
 from fastapi import APIRouter, Query, Request
-
-from api.auth import Reader, log_access, masked, redactor, visible_levels
-from api.deps import ArchiveDep
-from catalog.base import RecordFilter
-from catalog.search import search_records
 
 router = APIRouter(tags=["search"])
 

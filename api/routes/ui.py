@@ -5,11 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from markupsafe import Markup
-
-from api.auth import (
+from dangan.api.auth import (
     Reader,
     SecuritySetter,
     log_access,
@@ -17,15 +13,19 @@ from api.auth import (
     redactor,
     visible_levels,
 )
-from api.deps import ArchiveDep, load_record
-from api.desks import beijing
-from api.templating import templates
-from catalog.base import SECURITY_LEVELS, RecordFilter
-from catalog.highlight import mark, term_pattern
-from catalog.search import search_records
+from dangan.api.deps import ArchiveDep, load_record
+from dangan.api.desks import beijing
+from dangan.api.templating import templates
+from dangan.catalog.base import SECURITY_LEVELS, RecordFilter
+from dangan.catalog.highlight import mark, term_pattern
+from dangan.catalog.search import search_records
+from dangan.ingest.review import set_security_level
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
+
 from dangan.errors import DanganError
 from dangan.identifiers import is_valid_id_number
-from ingest.review import set_security_level
 
 router = APIRouter(include_in_schema=False)
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, Response
-
-from api.auth import Filer, log_access, redactor, visible_levels
-from api.deps import ArchiveDep
-from api.templating import templates
-from catalog.base import SECURITY_LEVELS
-from retention.volumes import (
+from dangan.api.auth import Filer, log_access, redactor, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.templating import templates
+from dangan.catalog.base import SECURITY_LEVELS
+from dangan.retention.volumes import (
     DEFAULT_BOX_SIZE,
     box_labels_pdf,
     catalogue_pdf,
@@ -21,6 +17,9 @@ from retention.volumes import (
     list_volumes,
     number_boxes,
 )
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
 
 api = APIRouter(tags=["volumes"])
 ui = APIRouter(include_in_schema=False)

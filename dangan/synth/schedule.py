@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from retention.schedule import ScheduleRow, default_schedule, load_file
+from dangan.retention.schedule import ScheduleRow, default_schedule, load_file
 
 
 def load_schedule(path: Path | None = None) -> list[ScheduleRow]:
