@@ -11,6 +11,7 @@ from dangan.api.routes import (
     accounts,
     audit,
     cases,
+    compliance_desk,
     disposal,
     intake,
     people,
@@ -28,7 +29,10 @@ from dangan.ingest.runners import runner_for
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from dangan.access.store import AccountPolicy, SqliteAccountStore
+from dangan.access.store import (
+    AccountPolicy,
+    SqliteAccountStore,
+)
 from dangan.archive import Archive
 from dangan.catchup import index_catch_up
 from dangan.config import Settings
@@ -91,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.ui)
     app.include_router(search.ui)
     app.include_router(ui.router)
+    app.include_router(review.ui)
     app.include_router(people.ui)
     app.include_router(preservation.ui)
     app.include_router(volumes.ui)
@@ -98,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases.ui)
     app.include_router(audit.ui)
     app.include_router(disposal.ui)
+    app.include_router(compliance_desk.ui)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_docs(app)
     install_security(app, settings)

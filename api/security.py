@@ -17,6 +17,7 @@ but /static (pages and API answers hold personal data)."""
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -78,6 +79,9 @@ def forged(scope, headers: Headers) -> bool:
     return cookie
 
 
+PAGE_IMAGES = re.compile(r"^/(api|embed/[^/]+)/records/[^/]+/pages/\d+/(image|thumb)$")
+
+
 class SecurityMiddleware:
     def __init__(self, app, frame_ancestors: tuple[str, ...] = ()):
         self.app = app
@@ -106,10 +110,14 @@ class SecurityMiddleware:
             if message["type"] == "http.response.start":
                 names = {b"x-content-type-options", b"referrer-policy", b"x-frame-options",
                          b"content-security-policy"}  # fmt: skip
-                if not static:
+                own = dict(message.get("headers", [])).get(b"cache-control", b"")
+                # page images and thumbnails (unchanging, read-audited) may be kept
+                # in the reader's own browser: "private", never in shared caches
+                keeps = PAGE_IMAGES.match(path) and own.startswith(b"private")
+                if not static and not keeps:
                     names.add(b"cache-control")
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                added = extra + ([] if static else [(b"cache-control", b"no-store")])
+                added = extra + ([] if static or keeps else [(b"cache-control", b"no-store")])
                 message = {**message, "headers": kept + added}
             await send(message)
 

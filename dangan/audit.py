@@ -53,6 +53,7 @@ ACTIONS = {
     "person.view": "查阅参保人档案",
     "unit.view": "查阅单位档案",
     "case.view": "查阅业务档案",
+    "case.ticket": "签发嵌入查看链接",
     "record.confirm": "复核归档",
     "export": "导出",
     "login": "登录",
@@ -71,11 +72,14 @@ ACTIONS = {
     # reads of page content (one entry per person, record, page and view
     # within api/auth.py READ_LOG_WINDOW_S; every page read is in the log)
     "page.image": "查看页面图像",
+    "page.thumb": "查看页面缩略图",
     "page.hits": "查看页面命中位置",
     "page.ocr_image": "查看识别底图",
     "register.download": "下载销毁清册或销毁证明",
     "volumes.catalogue": "打印卷内目录",
     "volumes.labels": "打印盒脊标签",
+    "batch.return": "退回鉴定批次",
+    "batch.reject": "否决销毁批次",
 }
 
 # Actions whose target names a person; detail fields that hold names, ID
@@ -219,6 +223,8 @@ class AuditLog:
         subject: str | None = None,
         limit: int = 100,
         before: int | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> list[dict]:
         """Newest first. `target` given as an ID number, and `subject` (an ID
         number or name, found in the target or anywhere in the detail), are
@@ -237,6 +243,13 @@ class AuditLog:
         if before:
             clauses.append("seq < ?")
             params.append(before)
+        # `since`/`until`: ISO UTC times, compared as text (entries store UTC ISO)
+        if since:
+            clauses.append("at >= ?")
+            params.append(since)
+        if until:
+            clauses.append("at < ?")
+            params.append(until)
         rows = self.catalog.connection().execute(
             f"SELECT seq, at, actor, action, target, detail FROM audit_log"
             f" WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT ?",

@@ -195,7 +195,7 @@ def cmd_document(args):
                 from dangan.retention.procedure import RetentionError
 
                 raise RetentionError("销毁证明在销毁完毕后才生成。")
-            data = builders[args.kind](batch)
+            data = builders[args.kind](batch, destruction.labels_for(archive))
     Path(args.output).write_bytes(data)
     print(f"已生成 {args.output}")
     return 0

@@ -173,6 +173,17 @@ class KeyStore:
         self._cache["ident"] = secret = bytes.fromhex(data["secret"])
         return secret
 
+    def ticket_key(self) -> bytes:
+        """The key that signs embedded-view tickets (dangan/access/tickets.py)."""
+        if "ticket" in self._cache:
+            return self._cache["ticket"]
+        data = self._read("ticket.json")
+        if data is None:
+            self._create("ticket.json", {"secret": secrets.token_hex(32), "created_at": _now()})
+            data = self._read("ticket.json")
+        self._cache["ticket"] = secret = bytes.fromhex(data["secret"])
+        return secret
+
     def pseudonym(self, value: str) -> str:
         """A keyed hash naming a person without keeping who: `pid:` + 16 hex for
         a 公民身份号码, `h:` + 16 hex for other text (names, search terms).

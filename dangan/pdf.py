@@ -106,3 +106,58 @@ def tables_pdf(
 
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True)
+class SpineLabel:
+    """One 盒脊 strip: (label, value) lines, and the 盒号 printed large."""
+
+    lines: Sequence[tuple[str, str]]
+    box_no: str
+
+
+def spine_labels_pdf(
+    labels: Sequence[SpineLabel], *, width_mm: float = 40, height_mm: float = 250
+) -> bytes:
+    """盒脊标签 as strips the size of a box spine (`width_mm` is the box's
+    thickness: 20, 30, 40 or 50 mm), side by side on A4 with dashed cut lines."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    font = cjk_font()
+    out = io.BytesIO()
+    page_w, page_h = A4
+    w, h = width_mm * mm, min(height_mm * mm, page_h - 20 * mm)
+    per_row = max(1, int((page_w - 20 * mm) // w))
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setTitle("档案盒脊标签")
+    pdf.setAuthor("dangan")
+    for n, label in enumerate(labels):
+        if n and n % per_row == 0:
+            pdf.showPage()
+        x = 10 * mm + (n % per_row) * w
+        y = (page_h - h) / 2
+        pdf.setDash(3, 2)
+        pdf.rect(x, y, w, h)
+        pdf.setDash()
+        longest = max([len(v) for _, v in label.lines] + [len(k) for k, _ in label.lines] + [4])
+        size = max(5.5, min(11.0, (w - 4 * mm) / longest))
+        top = y + h - 12 * mm
+        for key, value in label.lines:
+            pdf.setFont(font, size * 0.8)
+            pdf.drawCentredString(x + w / 2, top, key)
+            pdf.setFont(font, size)
+            pdf.drawCentredString(x + w / 2, top - size * 1.3, value)
+            top -= size * 3.2
+        big = min(28.0, (w - 4 * mm) / max(2, len(label.box_no)) * 1.6)
+        pdf.setFont(font, size * 0.8)
+        pdf.drawCentredString(x + w / 2, y + 14 * mm + big, "盒号")
+        pdf.setFont(font, big)
+        pdf.drawCentredString(x + w / 2, y + 10 * mm, label.box_no)
+    if not labels:
+        pdf.setFont(font, 12)
+        pdf.drawString(20 * mm, page_h - 30 * mm, "没有可装盒的已归档档案。")
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()

@@ -111,6 +111,46 @@ class IntakeQueue:
                 defer_in(conn, job_id)  # the queue entry commits with the job, or neither
         return job_id
 
+    def refuse(self, batch: str, filename: str, result: dict, submitted_by: str) -> str:
+        """Record a file refused at upload (it failed the cheap checks): a job
+        that is done at once, never queued behind OCR work."""
+        job_id = secrets.token_hex(8)
+        now = _now()
+        with self.archive.catalog.transaction() as conn:
+            conn.execute(
+                "INSERT INTO intake_jobs (id, batch, filename, path, submitted_by, state, stage,"
+                " status, result, error, created_at, updated_at, finished_at)"
+                " VALUES (?,?,?,'',?,'done','done',?,?,?,?,?,?)",
+                (
+                    job_id,
+                    batch,
+                    filename,
+                    submitted_by,
+                    result["status"],
+                    json.dumps(result, ensure_ascii=False),
+                    result.get("error"),
+                    now,
+                    now,
+                    now,
+                ),
+            )
+        return job_id
+
+    def batches(self, limit: int = 30, submitted_by: str | None = None) -> list[dict]:
+        """The latest upload batches, newest first, with their outcome counts."""
+        rows = self.archive.catalog.connection().execute(
+            "SELECT batch, min(created_at) AS created_at, max(submitted_by) AS submitted_by,"
+            " count(*) AS total,"
+            " sum(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS done,"
+            " sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected,"
+            " sum(CASE WHEN status = 'duplicate' THEN 1 ELSE 0 END) AS duplicate,"
+            " sum(CASE WHEN status = 'archived' THEN 1 ELSE 0 END) AS archived"
+            " FROM intake_jobs WHERE (? IS NULL OR submitted_by = ?)"
+            " GROUP BY batch ORDER BY min(created_at) DESC LIMIT ?",
+            (submitted_by, submitted_by, limit),
+        )
+        return [dict(r) for r in rows]
+
     def claim(self, worker: str) -> Job | None:
         """The oldest queued job, or one whose worker stopped renewing its lease."""
         return self._start(

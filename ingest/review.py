@@ -66,6 +66,8 @@ def confirm(
     business_date: str | None = None,
     id_numbers: list[str] | None = None,
     person_name: str | None = None,
+    unit_name: str | None = None,
+    serial: str | None = None,
     actor: str = "cli",
 ) -> Record:
     """Confirm the machine's reading, correcting what the clerk gives."""
@@ -93,8 +95,11 @@ def confirm(
             raise ReviewError(f"公民身份号码校验不通过：{'、'.join(bad)}。请核对原件。")
         fields["id_numbers"] = [n.upper() for n in id_numbers]
         fields["invalid_id_numbers"] = []
-    if person_name is not None:
-        fields["person_name"] = person_name
+    for key, value in (("person_name", person_name), ("unit_name", unit_name)):
+        if value is not None:
+            fields[key] = value.strip() or None
+    if serial is not None:
+        fields["serial"] = serial.strip().upper() or None
     if fields.get("invalid_id_numbers") and id_numbers is None:
         raise ReviewError(
             "该记录有校验不通过的公民身份号码："
@@ -131,3 +136,22 @@ def confirm(
     )
     log.info("record %s confirmed as %s (%s)", record.id, doc_type, record.archival_code)
     return record
+
+
+def confirm_each(
+    archive: Archive, record_ids: list[str], *, actor: str, allowed=None
+) -> tuple[list[Record], dict[str, str]]:
+    """Bulk confirmation of the machine's reading: each record on its own, so
+    one that needs a correction does not hold back the others. `allowed` (a
+    callable raising for records the caller may not see) is checked first.
+    Returns the records filed and, by id, why the others were not."""
+    filed: list[Record] = []
+    errors: dict[str, str] = {}
+    for record_id in dict.fromkeys(record_ids):
+        try:
+            if allowed is not None:
+                allowed(record_id)
+            filed.append(confirm(archive, record_id, actor=actor))
+        except DanganError as exc:
+            errors[record_id] = exc.message
+    return filed, errors

@@ -18,9 +18,11 @@ import json
 import logging
 import os
 import signal
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from dangan.catalog.thumbs import thumb_key
 from dangan.retention.procedure import (
     RetentionError,
     get_batch,
@@ -97,10 +99,10 @@ def execute(
     if not method.strip():
         raise RetentionError("请写明销毁方式。")
     batch = get_batch(archive, batch_id)
-    if batch["status"] == "appraisal":
-        raise RetentionError(f"批次 {batch_id} 尚未经机构负责人审批，不能销毁。")
     if batch["status"] == "executed":
         raise RetentionError(f"批次 {batch_id} 已销毁完毕。")
+    if batch["status"] not in ("approved", "executing"):  # in appraisal, returned, rejected
+        raise RetentionError(f"批次 {batch_id} 尚未经机构负责人审批，不能销毁。")
     accounts = accounts or SqliteAccountStore(archive.catalog)
     confirmed = confirm_supervisors(archive, actor, batch_id, supervisors, accounts)
     resumed = batch["status"] == "executing"
@@ -184,6 +186,8 @@ def _remove_record(archive: Archive, actor: Principal, batch_id: int, record_id:
             keys: list[str] = []
         else:
             keys = [f.key for f in record.files]
+            # thumbnails made from its page images go with them
+            keys += [thumb_key(f.key) for f in record.files if f.role == "page_image"]
             conn.execute(
                 "INSERT INTO tombstones (record_id, archival_code, title, doc_type,"
                 " formed_date, retention, disposal_date, pages, batch_id, destroyed_at)"
@@ -277,49 +281,109 @@ REGISTER_COLUMNS = [
 ]
 
 
-def register_rows(batch: dict) -> list[list[str]]:
+@dataclass(frozen=True)
+class Labels:
+    """What the printed documents name: people by 姓名 (login names as keys)
+    and classes by their schedule name (class codes as keys)."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    classes: dict[str, str] = field(default_factory=dict)
+
+    def person(self, username: str | None) -> str:
+        if not username:
+            return ""
+        name = self.names.get(username)
+        return f"{name}（{username}）" if name and name != username else username
+
+
+def labels_for(archive: Archive) -> Labels:
+    from dangan.access.store import SqliteAccountStore
+
+    users = SqliteAccountStore(archive.catalog).list_users()
+    return Labels(
+        names={u["username"]: u["display_name"] for u in users},
+        classes={row.code: row.material for row in archive.schedule().rows},
+    )
+
+
+def _beijing(iso: str | None) -> str:
+    """`YYYY-MM-DD HH:mm` Beijing time from a stored UTC ISO time."""
+    if not iso:
+        return ""
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+
+
+def register_rows(batch: dict, labels: Labels | None = None) -> list[list[str]]:
+    labels = labels or Labels()
     rows = []
     for n, item in enumerate((i for i in batch["items"] if i["decision"] == "destroy"), start=1):
+        code = item["doc_type"] or ""
         rows.append(
             [
                 str(n),
                 item["archival_code"] or item["record_id"],
                 item["title"],
-                item["doc_type"] or "",
+                labels.classes.get(code, code),
                 (item["formed_date"] or "")[:4],
                 item["retention"] or "",
                 str(item["pages"]),
                 item["reason"] or "",
-                "、".join(item["appraisers"]),
+                "、".join(labels.names.get(a, a) for a in item["appraisers"]),
             ]
         )
     return rows
 
 
-def register_csv(batch: dict) -> bytes:
+def register_csv(batch: dict, labels: Labels | None = None) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(REGISTER_COLUMNS)
-    writer.writerows(register_rows(batch))
+    writer.writerows(register_rows(batch, labels))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: opens cleanly in Excel
 
 
-def register_pdf(batch: dict) -> bytes:
+SIGN = "签字：________________　日期：____年__月__日"
+
+
+def _appraisers(batch: dict, labels: Labels) -> str:
+    people = sorted({a for i in batch["items"] for a in i["appraisers"]})
+    return "、".join(labels.names.get(a, a) for a in people) or "________________"
+
+
+def register_pdf(batch: dict, labels: Labels | None = None) -> bytes:
+    labels = labels or Labels()
     sheet = TableSheet(
         title="档案销毁清册",
         header_lines=[
-            f"批次：{batch['id']}　{batch['title']}　建立人：{batch['created_by']}",
-            f"审批人：{batch['approved_by'] or '（未审批）'}　审批时间：{batch['approved_at'] or ''}",
+            f"批次：{batch['id']}　{batch['title']}　建立人：{labels.person(batch['created_by'])}"
+            f"　建立时间：{_beijing(batch['created_at'])}（北京时间）",
+            f"审批人：{labels.person(batch['approved_by']) or '（未审批）'}"
+            f"　审批时间：{_beijing(batch['approved_at'])}",
         ],
         columns=REGISTER_COLUMNS,
         widths=[4, 22, 20, 14, 6, 7, 5, 16, 10],
-        rows=register_rows(batch),
-        footer_lines=["本清册永久保存，并报送主管部门备案。"],
+        rows=register_rows(batch, labels),
+        footer_lines=[
+            f"鉴定小组成员：{_appraisers(batch, labels)}　{SIGN}",
+            f"机构负责人（审批）：{labels.person(batch['approved_by']) or '________'}　{SIGN}",
+            f"监销人一：{_supervisor(batch, labels, 0)}　{SIGN}",
+            f"监销人二：{_supervisor(batch, labels, 1)}　{SIGN}",
+            "本清册永久保存，并报送主管部门备案。",
+        ],
     )
     return tables_pdf([sheet], doc_title=f"档案销毁清册 批次{batch['id']}", landscape=True)
 
 
-def certificate_pdf(batch: dict) -> bytes:
+def _supervisor(batch: dict, labels: Labels, n: int) -> str:
+    names = batch.get("supervisors") or []
+    return labels.person(names[n]) if len(names) > n else "________________"
+
+
+def certificate_pdf(batch: dict, labels: Labels | None = None) -> bytes:
+    labels = labels or Labels()
     destroyed = sorted(
         (i for i in batch["items"] if i["state"] == "destroyed"),
         key=lambda i: i["archival_code"] or i["record_id"],
@@ -329,27 +393,40 @@ def certificate_pdf(batch: dict) -> bytes:
         header_lines=[
             f"兹证明以下档案已按经审批的销毁清册（批次 {batch['id']}）销毁，共 {len(destroyed)} 件、"
             f"{sum(i['pages'] for i in destroyed)} 页。",
-            f"审批人：{batch['approved_by']}　审批时间：{batch['approved_at']}",
+            f"审批人：{labels.person(batch['approved_by'])}"
+            f"　审批时间：{_beijing(batch['approved_at'])}（北京时间）",
             f"销毁方式：{batch['method']}",
-            *_supervisors(batch),
+            *_supervisors(batch, labels),
         ],
-        columns=["序号", "档号", "销毁时间"],
-        widths=[1, 4, 3],
+        columns=["序号", "档号", "题名", "类别", "销毁时间（北京时间）"],
+        widths=[1, 4, 5, 3, 3],
         rows=[
-            [str(n), i["archival_code"] or i["record_id"], i["destroyed_at"] or ""]
+            [
+                str(n),
+                i["archival_code"] or i["record_id"],
+                i["title"],
+                labels.classes.get(i["doc_type"] or "", i["doc_type"] or ""),
+                _beijing(i["destroyed_at"]),
+            ]
             for n, i in enumerate(destroyed, start=1)
         ],
-        footer_lines=["监销人（签字）：________________　________________", "本证明永久保存。"],
+        footer_lines=[
+            f"鉴定小组成员：{_appraisers(batch, labels)}　{SIGN}",
+            f"机构负责人（审批）：{labels.person(batch['approved_by'])}　{SIGN}",
+            f"监销人一：{_supervisor(batch, labels, 0)}　{SIGN}",
+            f"监销人二：{_supervisor(batch, labels, 1)}　{SIGN}",
+            "本证明永久保存。",
+        ],
     )
     return tables_pdf([sheet], doc_title=f"档案销毁证明 批次{batch['id']}")
 
 
-def _supervisors(batch: dict) -> list[str]:
+def _supervisors(batch: dict, labels: Labels) -> list[str]:
     """Who supervised, as confirmed with their own credentials, and when."""
     if not batch.get("supervision"):
-        return [f"监销人：{'、'.join(batch['supervisors'])}"]
+        return [f"监销人：{'、'.join(labels.person(s) for s in batch['supervisors'])}"]
     return ["监销人（各自以本人用户名和口令确认）："] + [
-        f"{c['name']}（{c['username']}）　确认时间 {c['confirmed_at'].replace('T', ' ')[:19]} UTC"
+        f"{c['name']}（{c['username']}）　确认时间 {_beijing(c['confirmed_at'])}（北京时间）"
         f"{'　（中断后续行销毁时确认）' if c.get('resumed') else ''}"
         for c in batch["supervision"]
     ]
@@ -357,12 +434,17 @@ def _supervisors(batch: dict) -> list[str]:
 
 def _store_documents(archive: Archive, batch_id: int) -> dict:
     batch = get_batch(archive, batch_id)
+    labels = labels_for(archive)
     prefix = f"retention/batches/{batch_id:06d}"
     docs = {
-        "register_pdf": archive.blobs.put_bytes(f"{prefix}/register.pdf", register_pdf(batch)),
-        "register_csv": archive.blobs.put_bytes(f"{prefix}/register.csv", register_csv(batch)),
+        "register_pdf": archive.blobs.put_bytes(
+            f"{prefix}/register.pdf", register_pdf(batch, labels)
+        ),
+        "register_csv": archive.blobs.put_bytes(
+            f"{prefix}/register.csv", register_csv(batch, labels)
+        ),
         "certificate_pdf": archive.blobs.put_bytes(
-            f"{prefix}/certificate.pdf", certificate_pdf(batch)
+            f"{prefix}/certificate.pdf", certificate_pdf(batch, labels)
         ),
     }
     return {name: info.key for name, info in docs.items()}

@@ -79,12 +79,15 @@ def apply_filing(
     formed = _parse_date(fields.get("business_date"))
     if formed is None:
         if not confirmed:
+            # no date is invented for a record waiting for review: neither the
+            # business date nor the disposal date counted from it
             reasons.append("未识别到业务办理日期，请补录（保管期限从形成年度的次年起算）。")
-        formed = today
-    record.formed_date = formed.isoformat()
+        else:
+            formed = today
+    record.formed_date = formed.isoformat() if formed else None
     record.disposal_date = None
     record.archival_prefix = None
-    if row is not None:
+    if row is not None and formed is not None:
         due = disposal_date(formed, row.retention)
         record.disposal_date = due.isoformat() if due else None
         record.archival_prefix = archival_prefix(

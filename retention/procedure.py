@@ -75,7 +75,8 @@ def due_records(
         " EXISTS (SELECT 1 FROM hold_records hr JOIN holds h ON h.id = hr.hold_id"
         "   WHERE hr.record_id = r.id AND h.lifted_at IS NULL) AS held,"
         " (SELECT i.batch_id FROM disposal_items i JOIN disposal_batches b ON b.id = i.batch_id"
-        "   WHERE i.record_id = r.id AND b.status != 'executed' AND i.decision != 'keep'"
+        "   WHERE i.record_id = r.id AND b.status NOT IN ('executed', 'rejected')"
+        "   AND i.decision != 'keep'"
         "   LIMIT 1) AS batch_id"
         " FROM records r WHERE r.status = 'filed' AND r.disposal_date IS NOT NULL"
         " AND r.disposal_date <= ? ORDER BY r.doc_type, r.formed_date, r.archival_code",
@@ -329,7 +330,7 @@ def appraise(
     require(actor, "retention.manage", "鉴定")
     require_person(actor, "鉴定")
     batch = get_batch(archive, batch_id)
-    if batch["status"] != "appraisal":
+    if batch["status"] not in ("appraisal", "returned"):
         raise RetentionError(f"批次 {batch_id} 已{_STATUS[batch['status']]}，不能再修改鉴定意见。")
     if decision not in ("destroy", "keep"):
         raise RetentionError("鉴定意见只能是“销毁”（destroy）或“继续保存”（keep）。")
@@ -343,6 +344,11 @@ def appraise(
     if missing:
         raise RetentionError(f"这些记录不在批次 {batch_id} 中：{'、'.join(missing)}。")
     with archive.catalog.transaction() as conn:
+        # a batch the head returned is back in appraisal once it is appraised again
+        conn.execute(
+            "UPDATE disposal_batches SET status = 'appraisal' WHERE id = ? AND status = 'returned'",
+            (batch_id,),
+        )
         for rid in targets:
             appraisers = sorted({*items[rid]["appraisers"], actor.name})
             conn.execute(
@@ -394,8 +400,45 @@ def approve(archive: Archive, actor: Principal, batch_id: int, note: str = "") -
         archive.audit.append_in(conn, actor.name, "batch.approve", f"batch:{batch_id}", note=note)
 
 
+def send_back(
+    archive: Archive, actor: Principal, batch_id: int, reason: str, *, reject: bool = False
+) -> None:
+    """The agency head returns a batch to the appraisers (退回重新鉴定: its
+    appraisals stay, to be revised), or rejects it (不同意销毁: the batch is
+    closed and its records go back to the due list). A reason is required;
+    `approved_by` and `approval_note` then name who decided and why."""
+    what = "不同意销毁" if reject else "退回鉴定批次"
+    require(actor, "retention.approve", what)
+    require_person(actor, what)
+    if not reason.strip():
+        raise RetentionError(f"{what}必须写明理由。")
+    batch = get_batch(archive, batch_id)
+    if batch["status"] != "appraisal":
+        raise RetentionError(f"批次 {batch_id} 已{_STATUS[batch['status']]}。")
+    status = "rejected" if reject else "returned"
+    with archive.catalog.transaction() as conn:
+        conn.execute(
+            "UPDATE disposal_batches SET status = ?, approved_by = ?, approved_at = ?,"
+            " approval_note = ? WHERE id = ? AND status = 'appraisal'",
+            (status, actor.name, _now(), reason.strip(), batch_id),
+        )
+        action = "batch.reject" if reject else "batch.return"
+        archive.audit.append_in(conn, actor.name, action, f"batch:{batch_id}", reason=reason)
+
+
+STATUS_LABELS = {
+    "appraisal": "鉴定中",
+    "returned": "已退回重新鉴定",
+    "rejected": "未同意销毁（已关闭）",
+    "approved": "已审批",
+    "executing": "销毁中",
+    "executed": "已销毁",
+}
+
 _STATUS = {
     "appraisal": "在鉴定中",
+    "returned": "退回重新鉴定",
+    "rejected": "被否决（不同意销毁）",
     "approved": "审批",
     "executing": "开始销毁",
     "executed": "销毁完毕",

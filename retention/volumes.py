@@ -9,8 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dangan.catalog.base import SECURITY_LEVELS
+
 from dangan.errors import NotFound
-from dangan.pdf import TableSheet, tables_pdf
+from dangan.pdf import SpineLabel, TableSheet, spine_labels_pdf, tables_pdf
 
 if TYPE_CHECKING:
     from dangan.archive import Archive
@@ -28,6 +30,8 @@ class VolumeItem:
     date: str
     pages: int
     doc_type: str
+    serial: str = ""  # 文号: the business serial (业务流水号) the form carries
+    level: str = "internal"  # 密级
 
 
 @dataclass
@@ -88,6 +92,8 @@ def list_volumes(
                 date=row["formed_date"] or "",
                 pages=row["page_count"],
                 doc_type=row["doc_type"] or "",
+                serial=fields.get("serial") or "",
+                level=row["security_level"] or "internal",
             )
         )
     for volume in volumes.values():
@@ -111,6 +117,32 @@ def get_volume(
     raise NotFound(f"没有档号前缀为 {prefix} 的已归档记录。")
 
 
+def item_title(item: VolumeItem) -> str:
+    """The 题名 as the catalogue prints it: it names the person or employer the
+    record is about (责任者 + 事由/文种), as DA/T 22 asks of a 文件级 title."""
+    who = item.responsible
+    return item.title if not who or who in item.title else f"{who}{item.title}"
+
+
+@dataclass
+class Box:
+    volume: Volume
+    number: int  # 盒号, running within a year and retention period
+    items: list[VolumeItem]
+
+
+def number_boxes(volumes: list[Volume], size: int = DEFAULT_BOX_SIZE) -> list[Box]:
+    """Boxes of `size` 件 each; 盒号 run on within each 年度·保管期限."""
+    counters: dict[tuple[str, str], int] = {}
+    boxes = []
+    for volume in volumes:
+        for items in volume.boxes(size):
+            key = (volume.year, volume.retention)
+            counters[key] = counters.get(key, 0) + 1
+            boxes.append(Box(volume, counters[key], items))
+    return boxes
+
+
 def catalogue_pdf(volume: Volume, box_size: int = DEFAULT_BOX_SIZE) -> bytes:
     """卷内目录: one sheet per box, items in 件号 order."""
     sheets = []
@@ -124,39 +156,45 @@ def catalogue_pdf(volume: Volume, box_size: int = DEFAULT_BOX_SIZE) -> bytes:
                     f"保管期限：{volume.retention}　门类：{volume.category}",
                     f"第 {n} 盒，共 {len(boxes)} 盒",
                 ],
-                columns=["序号", "档号", "责任者", "题名", "日期", "页数", "备注"],
-                widths=[6, 31, 18, 25, 13, 5, 5],
+                columns=["序号", "档号", "文号", "责任者", "题名", "日期", "页数", "密级", "备注"],
+                widths=[5, 27, 12, 16, 28, 11, 5, 6, 5],
                 rows=[
-                    [str(i), it.archival_code, it.responsible, it.title, it.date, str(it.pages), ""]
+                    [
+                        str(i),
+                        it.archival_code,
+                        it.serial,
+                        it.responsible,
+                        item_title(it),
+                        it.date,
+                        str(it.pages),
+                        SECURITY_LEVELS.get(it.level, it.level),
+                        "",
+                    ]
                     for i, it in enumerate(box, start=1)
                 ],
                 footer_lines=[f"本盒共 {len(box)} 件，{sum(it.pages for it in box)} 页。"],
             )
         )
-    return tables_pdf(sheets, doc_title=f"卷内目录 {volume.prefix}")
+    return tables_pdf(sheets, doc_title=f"卷内目录 {volume.prefix}", landscape=True)
 
 
-def box_labels_pdf(volumes: list[Volume], box_size: int = DEFAULT_BOX_SIZE) -> bytes:
-    """盒脊 labels: one row per box with its 档号 range."""
-    rows = []
-    for volume in volumes:
-        for n, box in enumerate(volume.boxes(box_size), start=1):
-            rows.append(
-                [
-                    volume.prefix.split("-", 1)[0],
-                    volume.year,
-                    volume.retention,
-                    volume.prefix,
-                    f"{box[0].number:04d}—{box[-1].number:04d}",
-                    str(len(box)),
-                    f"{n}",
-                ]
-            )
-    sheet = TableSheet(
-        title="档案盒脊标签",
-        columns=["全宗号", "年度", "保管期限", "档号前缀", "起止件号", "件数", "盒号"],
-        widths=[10, 8, 10, 30, 16, 8, 8],
-        rows=rows,
-        footer_lines=["沿表格线剪下，贴于档案盒盒脊。"],
-    )
-    return tables_pdf([sheet], doc_title="档案盒脊标签")
+def box_labels_pdf(
+    volumes: list[Volume], box_size: int = DEFAULT_BOX_SIZE, spine_mm: float = 40
+) -> bytes:
+    """盒脊 labels, one strip per box the width of the box's spine."""
+    labels = [
+        SpineLabel(
+            lines=[
+                ("全宗号", box.volume.prefix.split("-", 1)[0]),
+                ("档号", box.volume.prefix),
+                ("年度", box.volume.year),
+                ("保管期限", box.volume.retention),
+                ("门类", box.volume.category),
+                ("起止件号", f"{box.items[0].number:04d}—{box.items[-1].number:04d}"),
+                ("件数", str(len(box.items))),
+            ],
+            box_no=str(box.number),
+        )
+        for box in number_boxes(volumes, box_size)
+    ]
+    return spine_labels_pdf(labels, width_mm=spine_mm)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dangan.api.auth import Auditor, masked
+from urllib.parse import urlencode
+
+from dangan.api.auth import Auditor, log_access, masked
 from dangan.api.deps import ArchiveDep
+from dangan.api.desks import beijing, day_bounds, detail_text, table_response
 from dangan.api.schemas.audit import AuditCheck, AuditEntries
 from dangan.api.templating import templates
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from dangan.audit import Verification
+from dangan.audit import ACTIONS, Verification
 
 api = APIRouter(tags=["audit"])
 ui = APIRouter(include_in_schema=False)
@@ -43,6 +46,36 @@ def verify(archive: ArchiveDep, user: Auditor) -> Verification:
     return archive.audit.verify()
 
 
+PAGE = 100
+EXPORT_MAX = 10000
+
+
+def _actor_for(request: Request, person: str) -> tuple[str | None, str]:
+    """A person named by 姓名 or login -> (login, problem)."""
+    person = person.strip()
+    if not person:
+        return None, ""
+    users = request.app.state.accounts.list_users()
+    if any(u["username"] == person for u in users):
+        return person, ""
+    named = [u["username"] for u in users if u["display_name"] == person]
+    if len(named) > 1:
+        return named[
+            0
+        ], f"有 {len(named)} 位同名人员（{'、'.join(named)}），只显示 {named[0]} 的记录。"
+    # not a known account (a system, a CLI run): taken as written
+    return (named[0] if named else person), ""
+
+
+def _target_for(archive, record: str) -> str | None:
+    """A record named by its 档号 or its id."""
+    record = record.strip()
+    if not record:
+        return None
+    ids = archive.catalog.list_ids_where("archival_code = ?", (record,))
+    return ids[0] if ids else record
+
+
 @ui.get("/audit", response_class=HTMLResponse)
 def audit_page(
     request: Request,
@@ -51,18 +84,79 @@ def audit_page(
     actor: str = "",
     action: str = "",
     subject: str = "",
+    record: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    before: int | None = None,
+    check: str = "",
+    export: str = "",
 ):
-    items = archive.audit.entries(
-        actor=actor or None, action=action or None, subject=subject or None, limit=200
+    error = ""
+    login, note = _actor_for(request, actor)
+    try:
+        since, until = day_bounds(date_from, date_to)
+    except ValueError:
+        since = until = None
+        error = "日期格式不正确，应为 YYYY-MM-DD。"
+    query = dict(
+        actor=login,
+        action=action or None,
+        target=_target_for(archive, record),
+        subject=subject or None,
+        since=since,
+        until=until,
     )
+    if export:
+        items = archive.audit.entries(**query, limit=EXPORT_MAX)
+        rows = [_row(archive, request, e) for e in masked(items, user)]
+        log_access(request, user, "export", None, format=export, count=len(rows), what="audit")
+        headers = ["序号", "时间（北京时间）", "操作人", "操作", "对象", "详情"]
+        return table_response("审计日志", headers, rows, export, "审计日志")
+    items = archive.audit.entries(**query, before=before, limit=PAGE + 1)
+    more = len(items) > PAGE
+    items = items[:PAGE]
+    params = {"actor": actor, "action": action, "subject": subject, "record": record,
+              "date_from": date_from, "date_to": date_to}  # fmt: skip
+    qs = urlencode({k: v for k, v in params.items() if v})
     return templates.TemplateResponse(
         request,
         "audit.html",
         {
-            "items": masked(items, user),
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "check": archive.audit.verify(),
+            "rows": [_row(archive, request, e) for e in masked(items, user)],
+            "items": items,
+            "p": params,
+            "qs": qs,
+            "actions": sorted(ACTIONS.items(), key=lambda kv: kv[1]),
+            "next_before": items[-1]["seq"] if more and items else None,
+            "paged": before is not None,
+            "note": note,
+            "error": error,
+            "check": archive.audit.verify() if check else None,
         },
     )
+
+
+def _row(archive, request: Request, e: dict) -> list:
+    """One entry as the auditor reads it: Beijing time, 姓名（login）,
+    Chinese action, the record's 档号 and title, labelled details."""
+    names = getattr(request.state, "_display_names", None)
+    if names is None:
+        names = {u["username"]: u["display_name"] for u in request.app.state.accounts.list_users()}
+        request.state._display_names = names
+    actor = e["actor"]
+    who = f"{names[actor]}（{actor}）" if names.get(actor) and names[actor] != actor else actor
+    target = e.get("target") or ""
+    if target and not target.startswith(("pid:", "h:")):
+        found = archive.catalog.get(target)
+        if found is not None:
+            target = f"{found.archival_code or '（待复核）'} {found.title}"
+    return [e["seq"], beijing(e["at"]), who, e.get("label") or ACTIONS.get(e["action"], e["action"]),
+            target, detail_text(e.get("detail"), _classes(archive, request))]  # fmt: skip
+
+
+def _classes(archive, request: Request) -> dict[str, str]:
+    classes = getattr(request.state, "_classes", None)
+    if classes is None:
+        classes = {row.code: row.material for row in archive.schedule().rows}
+        request.state._classes = classes
+    return classes

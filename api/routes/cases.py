@@ -4,9 +4,11 @@ embedded in the business system's screen."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from dangan.api import uploads
 from dangan.api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
-from dangan.api.deps import ArchiveDep
+from dangan.api.deps import ArchiveDep, load_record
 from dangan.api.routes.people import timeline_by_year
 from dangan.api.routes.records import ingest_uploads
 from dangan.api.schemas.intake import CaseAttached
@@ -16,9 +18,12 @@ from dangan.catalog.base import RecordFilter
 from dangan.catalog.search import SearchResult, search_records
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
 
+from dangan.access import tickets
+from dangan.access.store import Forbidden
 from dangan.archive import Archive
-from dangan.errors import DanganError, ExitCode
+from dangan.errors import DanganError, ExitCode, NotFound
 
 api = APIRouter(tags=["cases"])
 ui = APIRouter(include_in_schema=False)
@@ -89,6 +94,7 @@ def case_page(request: Request, serial: str, archive: ArchiveDep, user: Reader, 
             "timeline": timeline_by_year(result) if result else [],
             "error": error,
             "embed": bool(embed),
+            "link_suffix": "?embed=1" if embed else "",  # a record opened stays embedded
         },
         status_code=422 if error else 200,
     )
@@ -100,3 +106,95 @@ def case_export(request: Request, serial: str, archive: ArchiveDep, user: Reader
 
     result = case_records(archive, serial, visible_levels(user), redactor(user))
     return _export(request, user, "case", normalise_serial(serial), result)
+
+
+# --- the embedded view on another host: signed, case-scoped tickets --------
+
+
+class TicketIn(BaseModel):
+    minutes: int = Field(10, ge=1, le=tickets.MAX_MINUTES, description="有效分钟数")
+
+
+@api.post(
+    "/cases/{serial}/ticket",
+    summary="业务系统嵌入查看：为一个业务流水号签发短时有效的查看链接（仅限 API 令牌）",
+)
+def issue_ticket(
+    request: Request, serial: str, archive: ArchiveDep, user: Reader, body: TicketIn | None = None
+) -> dict:
+    if user.kind != "token":
+        raise Forbidden("嵌入查看链接只签发给业务经办系统的 API 令牌。")
+    case = normalise_serial(serial)
+    ticket = tickets.issue(
+        int(user.name.removeprefix("token:")), case, (body or TicketIn()).minutes
+    )
+    text = tickets.encode(archive.audit.keys.ticket_key(), ticket)
+    log_access(request, user, "case.ticket", case, minutes=(body or TicketIn()).minutes)
+    return {
+        "serial": case,
+        "url": f"/embed/{text}",
+        "expires_at": datetime.fromtimestamp(ticket.expires, UTC).isoformat(),
+    }
+
+
+def _embedded(request: Request, archive: Archive, text: str):
+    """The ticket's case and the token that asked for it (still valid)."""
+    ticket = tickets.decode(archive.audit.keys.ticket_key(), text)
+    principal = request.app.state.accounts.token_principal_by_id(ticket.token_id)
+    if principal is None:
+        raise tickets.TicketInvalid("签发此链接的令牌已吊销。")
+    request.state.principal = None  # no navigation, no desks: the frame is read-only
+    return ticket, principal
+
+
+def _case_record(request: Request, archive: Archive, text: str, record_id: str):
+    ticket, principal = _embedded(request, archive, text)
+    record = load_record(archive, record_id, principal)  # 密级 of the token's role
+    tickets.require_scope(ticket, record.fields.get("cases"))
+    return principal, record
+
+
+@ui.get("/embed/{ticket}", response_class=HTMLResponse)
+def embedded_case(request: Request, ticket: str, archive: ArchiveDep):
+    found, principal = _embedded(request, archive, ticket)
+    log_access(request, principal, "case.view", found.serial, via="embed")
+    result = case_records(archive, found.serial, visible_levels(principal), redactor(principal))
+    return templates.TemplateResponse(
+        request,
+        "people.html",
+        {
+            "kind": "case",
+            "key": found.serial,
+            "result": result,
+            "timeline": timeline_by_year(result),
+            "error": "",
+            "embed": True,
+            "link_base": f"/embed/{ticket}",
+            "api_base": f"/embed/{ticket}",
+        },
+    )
+
+
+@ui.get("/embed/{ticket}/records/{record_id}", response_class=HTMLResponse)
+def embedded_record(
+    request: Request, ticket: str, record_id: str, archive: ArchiveDep, page: int = 1
+):
+    from dangan.api.routes.ui import record_page
+
+    principal, record = _case_record(request, archive, ticket, record_id)
+    base = f"/embed/{ticket}"
+    return record_page(request, archive, principal, record, page=page, embed=True,
+                       link_base=base, api_base=base)  # fmt: skip
+
+
+@ui.get("/embed/{ticket}/records/{record_id}/pages/{page_no}/{kind}")
+def embedded_page(
+    request: Request, ticket: str, record_id: str, page_no: int, kind: str, archive: ArchiveDep
+):
+    from dangan.api.routes.records import page_image, page_thumb
+
+    if kind not in ("image", "thumb"):
+        raise NotFound("没有该文件。")
+    principal, _ = _case_record(request, archive, ticket, record_id)
+    serve = page_image if kind == "image" else page_thumb
+    return serve(request, record_id, page_no, archive, principal)

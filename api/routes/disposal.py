@@ -197,11 +197,11 @@ def document(
         with archive.blobs.open(b["documents"][kind]) as fh:
             data = fh.read()
     elif kind == "register_pdf":
-        data = destruction.register_pdf(b)
+        data = destruction.register_pdf(b, destruction.labels_for(archive))
     elif kind == "register_csv":
-        data = destruction.register_csv(b)
+        data = destruction.register_csv(b, destruction.labels_for(archive))
     elif kind == "certificate_pdf" and b["status"] == "executed":
-        data = destruction.certificate_pdf(b)
+        data = destruction.certificate_pdf(b, destruction.labels_for(archive))
     else:
         raise NotFound("销毁证明在销毁完毕后生成。")
     log_access(
@@ -271,6 +271,7 @@ def desk(
             "done": done,
             "methods": destruction.METHODS,
             "hold_kinds": procedure.HOLD_KINDS,
+            "status_labels": procedure.STATUS_LABELS,
         },
     )
 
@@ -288,7 +289,7 @@ def desk_hold(
 ):
     try:
         if not (person.strip() or unit.strip() or record_ids.strip()):
-            raise procedure.RetentionError("请填写要冻结的公民身份号码、单位代码或档案编号。")
+            raise procedure.RetentionError("请填写要冻结的公民身份号码、单位代码或档号。")
         ids = procedure.resolve_records(
             archive,
             record_ids=record_ids.split() or None,
@@ -334,21 +335,39 @@ def desk_appraise(
     decision: Annotated[str, Form()],
     reason: Annotated[str, Form()],
     extend_years: Annotated[str, Form()] = "",
-    record_ids: Annotated[str, Form()] = "",
+    record_ids: Annotated[list[str] | None, Form()] = None,
+    back: Annotated[str, Form()] = "",
 ):
+    """`record_ids`: the records ticked in the batch's list (none: the whole
+    batch); an id or a 档号 each."""
+    from dangan.api.routes.compliance_desk import batch_url
+
     try:
+        if extend_years.strip() and not extend_years.strip().isdigit():
+            raise procedure.RetentionError(
+                f"延长年数“{extend_years}”应为阿拉伯数字的整数年，如 10。"
+            )
+        wanted = [part for value in record_ids or [] for part in value.split()]
+        codes = {
+            i["archival_code"]: i["record_id"]
+            for i in procedure.get_batch(archive, batch_id)["items"]
+        }
         n = procedure.appraise(
             archive,
             user,
             batch_id,
             decision=decision,
             reason=reason,
-            record_ids=procedure.resolve_records(archive, record_ids=record_ids.split()) or None,
+            record_ids=procedure.resolve_records(
+                archive, record_ids=[codes.get(w, w) for w in wanted]
+            )
+            or None,
             extend_years=parse_years(extend_years),
         )
     except DanganError as exc:
-        return _back(error=exc.message)
-    return _back(f"已记录批次 {batch_id} 中 {n} 件的鉴定意见。")
+        return batch_url(batch_id, error=exc.message) if back else _back(error=exc.message)
+    message = f"已记录批次 {batch_id} 中 {n} 件的鉴定意见。"
+    return batch_url(batch_id, done=message) if back else _back(message)
 
 
 @ui.post("/compliance/batches/{batch_id}/approve")

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import errno
 import secrets
+from pathlib import Path
 
 from dangan.api import uploads
 from dangan.api.auth import Ingester, masked
 from dangan.api.deps import ArchiveDep
+from dangan.api.desks import beijing
 from dangan.api.schemas.intake import BatchProgress, BatchSubmitted, IntakeStats
 from dangan.api.templating import templates
 from dangan.ingest.intake import IntakeQueue
-from dangan.ingest.stats import intake_stats
+from dangan.ingest.pipeline import IngestResult
+from dangan.ingest.stats import intake_stats, record_outcome
+from dangan.ingest.validate import check_file
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from dangan.errors import NotFound
+from dangan.errors import NotFound, RejectedFile
 
 api = APIRouter(tags=["intake"])
 ui = APIRouter(include_in_schema=False)
@@ -36,6 +40,10 @@ def _submit_all(
             if item.error:
                 rejected.append({"filename": item.name, "error": item.error, "reason": item.reason})
                 continue
+            refused = refuse_at_once(queue, batch, item.name, item.path, user)
+            if refused is not None:
+                jobs.append(refused)
+                continue
             job_id = queue.submit(batch, item.name, item.path, user)
             jobs.append({"id": job_id, "filename": item.name})
     except OSError as exc:
@@ -45,6 +53,23 @@ def _submit_all(
     finally:
         uploads.discard(received)  # what was not moved into the inbox
     return jobs, rejected
+
+
+def refuse_at_once(queue: IntakeQueue, batch: str, name: str, path: Path, user: str):
+    """The cheap checks (type by content, name, size, pages) run while the
+    clerk waits: a file that fails them is refused now, not after the OCR
+    jobs queued before it; it is kept in the batch as a job done at once.
+    Returns that job, or None to queue the file."""
+    settings = queue.archive.settings
+    try:
+        check_file(path, max_bytes=settings.max_file_bytes, max_pages=settings.max_pages, name=name)
+    except RejectedFile as exc:
+        path.unlink(missing_ok=True)
+        result = IngestResult(file=name, status="rejected", error=exc.message, reason=exc.reason)
+        record_outcome(queue.archive, result)
+        job_id = queue.refuse(batch, name, result.to_json(), user)
+        return {"id": job_id, "filename": name, "status": "rejected", "error": exc.message}
+    return None
 
 
 @api.post(
@@ -107,3 +132,64 @@ def stats_page(request: Request, archive: ArchiveDep, user: Ingester, days: int 
     return templates.TemplateResponse(
         request, "stats.html", {"s": data, "days": days, "reasons": REJECT_REASONS}
     )
+
+
+# ---- the clerk's upload desk (HTML) ----
+
+RESULT_LABELS = {"rejected": "已拒收", "duplicate": "重复，未再次保存", "archived": "已归档"}
+
+
+def job_outcome(job: dict) -> tuple[str, str]:
+    """(进度, 结果) as the desk shows them: a record the machine was unsure of
+    is 待复核, not 已归档; a refused file is 已拒收, never 完成."""
+    if job.get("state") != "done":
+        return job.get("stage_label") or "排队中", ""
+    status = job.get("status") or ""
+    if status == "rejected":
+        return "已拒收", "已拒收"
+    if status == "archived" and job.get("needs_review"):
+        return "完成", "待复核"
+    return "完成", RESULT_LABELS.get(status, status)
+
+
+def _upload_page(request: Request, user, *, results=None, batch: str = ""):
+    queue = get_queue(request)
+    jobs = []
+    if batch:
+        jobs = queue.batch(batch)
+        if not jobs:
+            raise NotFound(f"没有编号为 {batch} 的上传批次。")
+        for job in jobs:
+            job["progress_label"], job["result_label"] = job_outcome(job)
+    history = queue.batches(30)
+    for row in history:
+        row["at"] = beijing(row["created_at"])
+    return templates.TemplateResponse(
+        request,
+        "upload.html",
+        {
+            "results": results,
+            "batch": batch,
+            "jobs": masked(jobs, user),
+            "batch_done": all(j["state"] == "done" for j in jobs),
+            "history": history,
+        },
+    )
+
+
+@ui.get("/upload", response_class=HTMLResponse)
+def upload_form(request: Request, user: Ingester, batch: str = ""):
+    return _upload_page(request, user, batch=batch)
+
+
+@ui.post("/upload", response_class=HTMLResponse)
+async def upload_submit(request: Request, archive: ArchiveDep, user: Ingester):
+    """The form's own submit (without the page's script): ingested while waiting."""
+    from dangan.api.routes.records import ingest_uploads
+
+    results = []
+    for result in await ingest_uploads(request, archive):
+        row = masked(result.to_json(), user)
+        row["progress_label"], row["result_label"] = job_outcome({"state": "done", **row})
+        results.append(row)
+    return _upload_page(request, user, results=results)

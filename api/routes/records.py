@@ -25,12 +25,13 @@ from dangan.catalog.blobs import BlobCorrupt
 from dangan.catalog.cjk import check_query
 from dangan.catalog.page_boxes import find_hits
 from dangan.catalog.record_json import record_json
+from dangan.catalog.thumbs import THUMB_WIDTH, thumbnail
 from dangan.ingest.pipeline import IngestResult, ingest_file
 from dangan.ingest.review import set_security_level
 from dangan.ingest.validate import MEDIA_TYPES
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from dangan.archive import Archive
@@ -126,6 +127,18 @@ def put_security(
     return SecurityOut(record_id=record.id, security_level=record.security_level)
 
 
+# Page images never change once stored (their key names their SHA-256): the
+# browser keeps them privately for a day and revalidates with the ETag.
+PAGE_CACHE = "private, max-age=86400"
+
+
+def _cached(request: Request, etag: str) -> Response | None:
+    """304 when the browser already holds this version."""
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": PAGE_CACHE})
+    return None
+
+
 @router.get(
     "/records/{record_id}/pages/{page_no}/image",
     summary="页面图像（JPEG）",
@@ -136,8 +149,31 @@ def page_image(request: Request, record_id: str, page_no: int, archive: ArchiveD
     ref = load_record(archive, record_id, user).file("page_image", page_no)
     if ref is None:
         raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
-    log_read(request, user, "page.image", record_id, page=page_no)
-    return _stream(archive, ref, ref.media_type)
+    log_read(request, user, "page.image", record_id, page=page_no)  # also when cached
+    etag = f'"{ref.sha256}"'
+    if (hit := _cached(request, etag)) is not None:
+        return hit
+    response = _stream(archive, ref, ref.media_type)
+    response.headers.update({"ETag": etag, "Cache-Control": PAGE_CACHE})
+    return response
+
+
+@router.get(
+    "/records/{record_id}/pages/{page_no}/thumb",
+    summary="页面缩略图（JPEG，宽 200 像素，首次请求时生成并保存）",
+)
+def page_thumb(request: Request, record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
+    ref = load_record(archive, record_id, user).file("page_image", page_no)
+    if ref is None:
+        raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
+    log_read(request, user, "page.thumb", record_id, page=page_no)
+    etag = f'"{ref.sha256}-t{THUMB_WIDTH}"'
+    if (hit := _cached(request, etag)) is not None:
+        return hit
+    data = thumbnail(archive, ref)
+    return Response(
+        data, media_type="image/jpeg", headers={"ETag": etag, "Cache-Control": PAGE_CACHE}
+    )
 
 
 @router.get(

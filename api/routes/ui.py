@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from dangan.api.auth import (
-    Ingester,
     Reader,
-    Reviewer,
     SecuritySetter,
     log_access,
-    masked,
     masked_record,
-    sees_full_ids,
-    visible_levels,
 )
 from dangan.api.deps import ArchiveDep, load_record
-from dangan.api.routes.records import ingest_uploads
+from dangan.api.desks import beijing
 from dangan.api.templating import templates
 from dangan.catalog.base import SECURITY_LEVELS
 from dangan.catalog.highlight import mark, term_pattern
-from dangan.ingest.review import confirm, review_queue, set_security_level
+from dangan.ingest.review import set_security_level
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
@@ -42,18 +38,51 @@ def viewer(
     page: int = 1,
     done: str = "",
     error: str = "",
+    embed: int = 0,
 ):
     record = load_record(archive, record_id, user)
+    return record_page(request, archive, user, record, q=q, page=page, done=done, error=error,
+                       embed=bool(embed))  # fmt: skip
+
+
+def record_page(
+    request: Request,
+    archive,
+    user,
+    record,
+    *,
+    q: str = "",
+    page: int = 1,
+    done: str = "",
+    error: str = "",
+    embed: bool = False,
+    link_base: str = "",
+    api_base: str = "/api",
+):
+    """The viewer. `embed`: inside the business system's frame, no navigation;
+    `link_base`/`api_base` prefix the links and images (an embed ticket's)."""
     page = min(max(1, page), max(1, record.page_count))
-    log_access(request, user, "record.view", record_id, page=page, via="ui")
+    log_access(request, user, "record.view", record.id, page=page, via="embed" if embed else "ui")
     pattern = term_pattern(q) if q else None
     hit_pages = [p.page_no for p in record.pages if pattern and pattern.search(p.text)]
     record = masked_record(record, user)  # masked before any markup is added
     text = next((p.text for p in record.pages if p.page_no == page), "")
+    row = archive.schedule().by_code.get(record.doc_type) if record.doc_type else None
+    keep = {"q": q} if q else {}
+    if embed and not link_base:
+        keep["embed"] = 1  # the session's embedded view stays embedded
+
+    def page_url(n: int) -> str:
+        n = min(max(1, n), max(1, record.page_count))
+        return f"{link_base}/records/{record.id}?" + urlencode({**keep, "page": n})
+
     return templates.TemplateResponse(
         request,
         "record.html",
         {
+            "page_url": page_url,
+            "class_name": row.material if row else None,
+            "created_at": beijing(record.created_at),
             "record": record,
             "fields": record.fields,
             "q": q,
@@ -63,6 +92,9 @@ def viewer(
             "levels": SECURITY_LEVELS,
             "done": done,
             "error": error,
+            "embed": embed,
+            "link_base": link_base,
+            "api_base": api_base,
         },
     )
 
@@ -83,62 +115,3 @@ def security_submit(
         return RedirectResponse(f"/records/{record_id}?error={quote(exc.message)}", status_code=303)
     message = f"密级已调整为“{SECURITY_LEVELS[record.security_level]}”。"
     return RedirectResponse(f"/records/{record_id}?done={quote(message)}", status_code=303)
-
-
-@router.get("/upload", response_class=HTMLResponse)
-def upload_form(request: Request, user: Ingester):
-    return templates.TemplateResponse(request, "upload.html", {"results": None})
-
-
-@router.post("/upload", response_class=HTMLResponse)
-async def upload_submit(
-    request: Request,
-    archive: ArchiveDep,
-    user: Ingester,
-):
-    results = [masked(r.to_json(), user) for r in await ingest_uploads(request, archive)]
-    return templates.TemplateResponse(request, "upload.html", {"results": results})
-
-
-@router.get("/review", response_class=HTMLResponse)
-def review_page(
-    request: Request, archive: ArchiveDep, user: Reviewer, error: str = "", done: str = ""
-):
-    return templates.TemplateResponse(
-        request,
-        "review.html",
-        {
-            "items": [masked_record(r, user) for r in review_queue(archive, visible_levels(user))],
-            "full_ids": sees_full_ids(user),
-            "schedule": archive.schedule(),
-            "error": error,
-            "done": done,
-        },
-    )
-
-
-@router.post("/review/{record_id}")
-def review_submit(
-    record_id: str,
-    archive: ArchiveDep,
-    user: Reviewer,
-    doc_type: Annotated[str, Form()] = "",
-    business_date: Annotated[str, Form()] = "",
-    id_numbers: Annotated[str, Form()] = "",
-):
-    from urllib.parse import quote
-
-    try:
-        load_record(archive, record_id, user)  # refused above the caller's 密级
-        record = confirm(
-            archive,
-            record_id,
-            doc_type=doc_type or None,
-            business_date=business_date or None,
-            id_numbers=id_numbers.split() if id_numbers.strip() else None,
-            actor=user.name,
-        )
-    except DanganError as exc:
-        return RedirectResponse(f"/review?error={quote(exc.message)}", status_code=303)
-    message = f"{record.title} 已归档，档号 {record.archival_code}"
-    return RedirectResponse(f"/review?done={quote(message)}", status_code=303)

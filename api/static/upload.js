@@ -13,23 +13,33 @@
 
   let refused = [];  // parts refused on arrival (no file name): shown above the batch
 
-  function render(jobs) {
-    body.innerHTML = refused.concat(jobs).map((j) => {
-      let stage = j.stage_label;
+  function labels(j) {
+    // a record the machine was unsure of is 待复核, not 已归档; a refused file is 已拒收, not 完成
+    if (j.state !== "done") {
+      let stage = j.stage_label || "排队中";
       if (j.stage === "ocr" && j.pages) {
         stage += j.pages_done ? `：第 ${Math.min(j.pages_done, j.pages)}/${j.pages} 页` : `（共 ${j.pages} 页）`;
       }
-      let result = "";
+      return [stage, ""];
+    }
+    if (j.status === "rejected") return ["已拒收", "已拒收"];
+    if (j.status === "archived" && j.needs_review) return ["完成", "待复核"];
+    return ["完成", STATUS[j.status] || j.status];
+  }
+
+  function render(jobs) {
+    body.innerHTML = refused.concat(jobs).map((j) => {
+      const [stage, label] = labels(j);
+      let result = esc(label);
       if (j.state === "done") {
-        result = STATUS[j.status] || j.status;
         if (j.record_id) {
-          const where = j.needs_review ? "待复核" : (j.archival_code ? `档号 ${esc(j.archival_code)}` : "");
-          result += ` <a href="/records/${esc(j.record_id)}">查看</a> ${where}`;
+          const code = !j.needs_review && j.archival_code ? ` 档号 ${esc(j.archival_code)}` : "";
+          result += ` <a href="/records/${esc(j.record_id)}">查看</a>${code}`;
         }
         if (j.error && j.status !== "duplicate") result += `：${esc(j.error)}`;
       }
       return `<tr class="${esc(j.status || j.state)}" data-job="${esc(j.id)}"><td>${esc(j.filename)}</td>` +
-        `<td>${j.state === "done" ? "完成" : esc(stage)}</td><td>${result}</td></tr>`;
+        `<td>${esc(stage)}</td><td>${result}</td></tr>`;
     }).join("");
   }
 
@@ -64,6 +74,7 @@
     poll(data.batch);
   }
 
+  if (table.dataset.batch && table.dataset.done === "0") poll(table.dataset.batch);
   form.addEventListener("submit", (e) => { e.preventDefault(); send(input.files); });
   ["dragenter", "dragover"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.add("over"); }));
   ["dragleave", "drop"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.remove("over"); }));

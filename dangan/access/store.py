@@ -120,6 +120,8 @@ class AccountStore(Protocol):
 
     def token_principal(self, token: str) -> Principal | None: ...
 
+    def token_principal_by_id(self, token_id: int) -> Principal | None: ...
+
     def revoke_token(self, token_id: int) -> None: ...
 
     def list_users(self) -> list[dict]: ...
@@ -416,6 +418,18 @@ class SqliteAccountStore:
                 "SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
                 (token_hash(token),),
             )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return Principal(f"token:{row['id']}", row["name"], frozenset({row["role"]}), "token")
+
+    def token_principal_by_id(self, token_id: int) -> Principal | None:
+        """The token's principal while it is not revoked (tickets it issued
+        die with it)."""
+        row = (
+            self.catalog.connection()
+            .execute("SELECT * FROM api_tokens WHERE id = ? AND revoked_at IS NULL", (token_id,))
             .fetchone()
         )
         if row is None:
