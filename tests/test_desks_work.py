@@ -278,7 +278,7 @@ def test_head_sees_the_items_then_returns_or_rejects_a_batch_with_a_reason(setti
         desk = client.get("/compliance?as_of=2026-01-01").text
         assert 'type="date" name="as_of" value="2026-01-01"' in desk  # a date picker
         bad = client.get("/compliance?as_of=2026-13-01")
-        assert bad.status_code == 200 and "格式不正确" in bad.text
+        assert bad.status_code == 200 and "日期“2026-13-01”无效" in bad.text
         archive = client.app.state.archive
         code = archive.catalog.get("r1").archival_code
         held = client.post(

@@ -11,7 +11,7 @@ from dangan.api.auth import Ingester, Reader, log_access, masked, redactor, visi
 from dangan.api.deps import ArchiveDep, load_record
 from dangan.api.routes.people import timeline_by_year
 from dangan.api.routes.records import ingest_uploads
-from dangan.api.schemas.intake import CaseAttached
+from dangan.api.schemas.intake import CaseAttached, CaseTicket
 from dangan.api.schemas.records import SearchOut
 from dangan.api.templating import templates
 from dangan.catalog.base import RecordFilter
@@ -118,6 +118,7 @@ class TicketIn(BaseModel):
 @api.post(
     "/cases/{serial}/ticket",
     summary="业务系统嵌入查看：为一个业务流水号签发短时有效的查看链接（仅限 API 令牌）",
+    response_model=CaseTicket,
 )
 def issue_ticket(
     request: Request, serial: str, archive: ArchiveDep, user: Reader, body: TicketIn | None = None

@@ -161,6 +161,8 @@ def page_image(request: Request, record_id: str, page_no: int, archive: ArchiveD
 @router.get(
     "/records/{record_id}/pages/{page_no}/thumb",
     summary="页面缩略图（JPEG，宽 200 像素，首次请求时生成并保存）",
+    response_class=Response,
+    responses=file_download("页面缩略图", "image/jpeg"),
 )
 def page_thumb(request: Request, record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     ref = load_record(archive, record_id, user).file("page_image", page_no)

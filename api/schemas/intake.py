@@ -10,6 +10,8 @@ from pydantic import Field
 class QueuedFile(ApiModel):
     id: str = Field(description="排队任务编号")
     filename: str = Field(description="文件名")
+    status: str | None = Field(None, description="rejected：未通过收件检查，当即拒收（不排队）")
+    error: str | None = Field(None, description="拒收的原因（给人看的说明）")
 
 
 class RefusedFile(ApiModel):
@@ -94,3 +96,9 @@ class IntakeStats(ApiModel):
 class CaseAttached(ApiModel):
     serial: str = Field(description="业务流水号（规范化后）")
     results: list[UploadResult]
+
+
+class CaseTicket(ApiModel):
+    serial: str = Field(description="业务流水号")
+    url: str = Field(description="嵌入查看的地址（放入 iframe；无需登录，只能查看该业务的档案）")
+    expires_at: str = Field(description="失效时间（UTC，ISO 8601）")
