@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from catalog.stores.intake import IntakeRows
 from dangan import workdirs
 from dangan.archive import Archive
 from dangan.errors import DiskFull, is_disk_full
@@ -78,6 +79,7 @@ class IntakeQueue:
 
     def __init__(self, archive: Archive, lease_s: float | None = None):
         self.archive = archive
+        self.rows = IntakeRows(archive.catalog)
         self.lease_s = lease_s if lease_s is not None else archive.settings.intake_lease
         self.inbox = archive.settings.home / "inbox"
         self.inbox.mkdir(parents=True, exist_ok=True)
@@ -97,11 +99,7 @@ class IntakeQueue:
             shutil.move(str(source), target)
         now = _now()
         with self.archive.catalog.transaction() as conn:
-            conn.execute(
-                "INSERT INTO intake_jobs (id, batch, filename, path, submitted_by, state, stage,"
-                " created_at, updated_at) VALUES (?,?,?,?,?,'queued','queued',?,?)",
-                (job_id, batch, filename, target, submitted_by, now, now),
-            )
+            self.rows.insert_job(conn, job_id, batch, filename, target, submitted_by, now)
             if self.archive.settings.task_runner == "procrastinate":
                 from ingest.runners import defer_in
 
@@ -110,31 +108,17 @@ class IntakeQueue:
 
     def claim(self, worker: str) -> Job | None:
         """The oldest queued job, or one whose worker stopped renewing its lease."""
-        return self._start(
-            worker,
-            "id = (SELECT id FROM intake_jobs WHERE state = 'queued'"
-            " OR (state = 'running' AND heartbeat_at < ?) ORDER BY created_at, id LIMIT 1)",
-            (_ago(self.lease_s),),
-        )
+        return self._started(worker, self.rows.start_oldest(worker, _now(), _ago(self.lease_s)))
 
     def take(self, job_id: str, worker: str) -> Job | None:
         """Start the named job (a distributed runner handed it over): None when
         it is done already, or still held by a worker whose lease is alive."""
-        return self._start(
-            worker,
-            "id = ? AND (state = 'queued' OR (state = 'running' AND heartbeat_at < ?))",
-            (job_id, _ago(self.lease_s)),
+        return self._started(
+            worker, self.rows.start_named(job_id, worker, _now(), _ago(self.lease_s))
         )
 
-    def _start(self, worker: str, where: str, params: tuple) -> Job | None:
-        now = _now()
-        with self.archive.catalog.transaction() as conn:
-            row = conn.execute(
-                "UPDATE intake_jobs SET state = 'running', stage = 'checking', worker = ?,"
-                " heartbeat_at = ?, attempts = attempts + 1, updated_at = ?"
-                f" WHERE {where} RETURNING id, batch, filename, path, attempts, created_at",
-                (worker, now, now, *params),
-            ).fetchone()
+    @staticmethod
+    def _started(worker: str, row: tuple | None) -> Job | None:
         if row is None:
             return None
         if row[4] > 1:
@@ -142,55 +126,34 @@ class IntakeQueue:
         return Job(*row)
 
     def state(self, job_id: str) -> str | None:
-        row = (
-            self.archive.catalog.connection()
-            .execute("SELECT state FROM intake_jobs WHERE id = ?", (job_id,))
-            .fetchone()
-        )
-        return row[0] if row else None
+        return self.rows.state(job_id)
 
     def heartbeat(self, job_id: str, worker: str) -> None:
         with self.archive.catalog.transaction() as conn:
-            conn.execute(
-                "UPDATE intake_jobs SET heartbeat_at = ? WHERE id = ? AND worker = ?"
-                " AND state = 'running'",
-                (_now(), job_id, worker),
-            )
+            self.rows.heartbeat(conn, job_id, worker, _now())
 
     def progress(
         self, job_id: str, stage: str, pages: int | None = None, done: int | None = None
     ) -> None:
         with self.archive.catalog.transaction() as conn:
-            conn.execute(
-                "UPDATE intake_jobs SET stage = ?, pages = coalesce(?, pages), pages_done = ?,"
-                " updated_at = ? WHERE id = ?",
-                (stage, pages, done, _now(), job_id),
-            )
+            self.rows.progress(conn, job_id, stage, pages, done, _now())
 
     def finish(self, job_id: str, result: dict, worker: str | None = None) -> bool:
         """Record the outcome; False if another worker has taken the job over
         (this worker's lease ran out) — its outcome stands."""
         now = _now()
         with self.archive.catalog.transaction() as conn:
-            cur = conn.execute(
-                "UPDATE intake_jobs SET state = 'done', stage = 'done', status = ?, record_id = ?,"
-                " pages = coalesce(?, pages), result = ?, error = ?, updated_at = ?,"
-                " finished_at = ? WHERE id = ? AND state != 'done'"
-                " AND (? IS NULL OR worker = ?)",
-                (
-                    result["status"],
-                    result.get("record_id"),
-                    result.get("pages"),
-                    json.dumps(result, ensure_ascii=False),
-                    result.get("error"),
-                    now,
-                    now,
-                    job_id,
-                    worker,
-                    worker,
-                ),
+            return self.rows.finish(
+                conn,
+                job_id,
+                status=result["status"],
+                record_id=result.get("record_id"),
+                pages=result.get("pages"),
+                result_json=json.dumps(result, ensure_ascii=False),
+                error=result.get("error"),
+                now=now,
+                worker=worker,
             )
-        return cur.rowcount == 1
 
     def inbox_entries(self) -> dict[str, str]:
         """Every inbox entry by job id: a file under DANGAN_HOME/inbox, or an
@@ -211,15 +174,7 @@ class IntakeQueue:
         if not entries:
             return set()
         ids = list(entries)
-        states: dict[str, str] = {}
-        conn = self.archive.catalog.connection()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in conn.execute(
-                f"SELECT id, state FROM intake_jobs WHERE id IN ({marks})", chunk
-            ).fetchall():
-                states[row[0]] = row[1]
+        states = self.rows.states(ids)
         orphans = set()
         for job_id, path in entries.items():
             state = states.get(job_id)
@@ -231,14 +186,8 @@ class IntakeQueue:
         return orphans
 
     def batch(self, batch: str) -> list[dict]:
-        rows = self.archive.catalog.connection().execute(
-            "SELECT id, filename, state, stage, pages, pages_done, status, record_id, result, error,"
-            " attempts, worker, created_at, finished_at FROM intake_jobs WHERE batch = ? ORDER BY created_at, id",
-            (batch,),
-        )
         out = []
-        for r in rows:
-            item = dict(r)
+        for item in self.rows.batch(batch):
             result = json.loads(item.pop("result") or "{}")
             item["stage_label"] = STAGES.get(item["stage"], item["stage"])
             item["doc_type"] = result.get("doc_type")
@@ -248,11 +197,7 @@ class IntakeQueue:
         return out
 
     def pending(self) -> int:
-        return (
-            self.archive.catalog.connection()
-            .execute("SELECT count(*) FROM intake_jobs WHERE state != 'done'")
-            .fetchone()[0]
-        )
+        return self.rows.pending()
 
 
 def run_job(queue: IntakeQueue, job: Job, worker: str) -> dict:

@@ -23,6 +23,7 @@ import socket
 import threading
 from typing import Protocol
 
+from catalog.stores.intake import IntakeRows
 from ingest.intake import InboxSweeper, IntakeQueue, ThreadWorker, process_job
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,8 @@ def runner_for(queue: IntakeQueue, threads: int) -> TaskRunner:
 def defer_in(conn, job_id: str) -> None:
     """Queue `job_id` for the procrastinate workers inside the caller's
     transaction (procrastinate's own SQL function, as its `defer` calls it)."""
-    conn.execute(
-        "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(?, ?, 0, NULL, ?, ?::jsonb, NULL)"
-        "::procrastinate_job_to_defer_v1])",
-        (QUEUE, TASK, f"intake-{job_id}", json.dumps({"job_id": job_id})),
+    IntakeRows.defer_procrastinate(
+        conn, QUEUE, TASK, f"intake-{job_id}", json.dumps({"job_id": job_id})
     )
 
 
