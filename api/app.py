@@ -18,6 +18,7 @@ from api.routes import (
     disposal,
     intake,
     people,
+    preservation,
     records,
     review,
     search,
@@ -106,11 +107,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases.api, prefix="/api")
     app.include_router(audit.api, prefix="/api")
     app.include_router(disposal.api, prefix="/api")
+    app.include_router(preservation.api, prefix="/api")
     app.include_router(accounts.api, prefix="/api")
     app.include_router(session.router)
     app.include_router(accounts.ui)
     app.include_router(ui.router)
     app.include_router(people.ui)
+    app.include_router(preservation.ui)
     app.include_router(volumes.ui)
     app.include_router(intake.ui)
     app.include_router(cases.ui)

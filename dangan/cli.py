@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from dangan import cli_access, cli_disposal, cli_filing, cli_intake, cli_samples
+from dangan import cli_access, cli_check, cli_disposal, cli_filing, cli_intake, cli_samples
 from dangan.cli_common import open_archive as _open
 from dangan.cli_common import print_json as _print_json
 from dangan.errors import DanganError, ExitCode, NotFound
@@ -190,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_access.add_parsers(sub)
     cli_intake.add_parsers(sub)
     cli_disposal.add_parsers(sub)
+    cli_check.add_parsers(sub)
 
     cli_samples.add_parsers(sub, ingest=cmd_ingest, serve=cmd_serve)
     return parser

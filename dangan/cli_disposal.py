@@ -203,7 +203,7 @@ def cmd_document(args):
 
 def cmd_export(args):
     from catalog.base import RecordFilter
-    from retention.transfer import export_package
+    from preservation.transfer import export_with_checks as export_package
 
     with open_archive() as archive:
         ids = list(args.record or [])
@@ -234,7 +234,7 @@ def cmd_export_verify(args):
 
 
 def cmd_import(args):
-    from retention.transfer import import_package
+    from ingest.receive import import_package
 
     with open_archive() as archive:
         results = import_package(archive, Path(args.package), args.actor)

@@ -99,6 +99,20 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
+    "DANGAN_CLAMD": (
+        "ClamAV daemon for the 四性检测 virus scan: unix:/run/clamav/clamd.ctl or tcp://host:3310;"
+        " unset: the scan is reported as 未配置 (not run).",
+        "(unset)",
+    ),
+    "DANGAN_VERAPDF": (
+        "Folder with veraPDF made by scripts/verapdf.sh, for the PDF/A check (KY-03);"
+        " `none`: only the structural PDF/A check.",
+        "~/.cache/dangan/verapdf",
+    ),
+    "DANGAN_FIXITY_RATE": (
+        "Objects per second the scheduled fixity sweep reads at most (0: no limit).",
+        "20",
+    ),
     "DANGAN_LOGIN_MAX_FAILURES": (
         "Wrong passwords in a row after which an account name is locked.",
         "5",
@@ -203,6 +217,13 @@ def _index_name(name: str) -> str:
     return name
 
 
+def _verapdf(env: dict[str, str]) -> Path | None:
+    value = (env.get("DANGAN_VERAPDF") or "").strip()
+    if value.lower() == "none":
+        return None
+    return Path(value or "~/.cache/dangan/verapdf").expanduser()
+
+
 def _allow(env: dict[str, str]) -> Allow:
     try:
         return Allow.parse(env.get("DANGAN_WEBHOOK_ALLOW"))
@@ -280,6 +301,9 @@ class Settings:
     s3_region: str | None = None
     search_url: str | None = None
     search_index: str = "dangan-records"
+    clamd: str | None = None
+    verapdf: Path | None = Path("~/.cache/dangan/verapdf").expanduser()
+    fixity_rate: int = 20
     key_dir: Path | None = None  # None: home / "keys"
     audit_anchor_file: Path | None = None  # None: home / "audit-anchor.log"
     audit_anchor_every: int = 100
@@ -377,6 +401,9 @@ class Settings:
             s3_region=env.get("DANGAN_S3_REGION") or None,
             search_url=_url(env, "DANGAN_SEARCH_URL"),
             search_index=_index_name(env.get("DANGAN_SEARCH_INDEX") or "dangan-records"),
+            clamd=(env.get("DANGAN_CLAMD") or "").strip() or None,
+            verapdf=_verapdf(env),
+            fixity_rate=_int(env, "DANGAN_FIXITY_RATE", 20, minimum=0),
             key_dir=_path(env, "DANGAN_KEY_DIR"),
             audit_anchor_file=_path(env, "DANGAN_AUDIT_ANCHOR_FILE"),
             audit_anchor_every=_int(env, "DANGAN_AUDIT_ANCHOR_EVERY", 100),

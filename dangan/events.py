@@ -1,4 +1,5 @@
-"""Webhooks: events (record.filed, record.destroyed) delivered to the business
+"""Webhooks: events (record.filed, record.destroyed, preservation.failed: a 四性检测
+run found failing items) delivered to the business
 system, signed, retried with growing delays until they are taken.
 
 Events are written by the catalog in the same transaction as the change they
@@ -24,7 +25,7 @@ from dangan.webhook_url import AddressRefused, Allow
 
 log = logging.getLogger(__name__)
 
-EVENT_KINDS = ("record.filed", "record.destroyed")
+EVENT_KINDS = ("record.filed", "record.destroyed", "preservation.failed")
 MAX_ATTEMPTS = 8
 BASE_DELAY_S = 10  # 10 s, 20 s, 40 s … between attempts
 TIMEOUT_S = 10

@@ -27,17 +27,20 @@ import secrets
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from catalog.stores.intake import IntakeRows
 from dangan import workdirs
-from dangan.archive import Archive
 from dangan.errors import DiskFull, is_disk_full
+from dangan.periodic import Periodic
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 log = logging.getLogger(__name__)
 
@@ -307,22 +310,18 @@ def longest_job_s(queue: IntakeQueue) -> float:
 
 class InboxSweeper:
     """`IntakeQueue.sweep_inbox` and the work-root sweep (dangan/workdirs.py:
-    folders of killed workers and servers, holding page images and OCR text)
-    at start and every `every_s` seconds after, called from a worker's idle
-    moments."""
+    folders of killed workers and servers, holding page images and OCR text):
+    once when a runner starts, before new work, then every `every_s` seconds
+    in a periodic worker of its own."""
 
     def __init__(self, queue: IntakeQueue, every_s: float = INBOX_SWEEP_S):
         self.queue = queue
-        self.every_s = every_s
-        self._due = time.monotonic()
         self._suspects: set[str] = set()
         self._lock = threading.Lock()
+        self.periodic = Periodic("inbox-sweep", self.sweep, every_s)
 
-    def maybe(self) -> None:
+    def sweep(self) -> None:
         with self._lock:
-            if time.monotonic() < self._due:
-                return
-            self._due = time.monotonic() + self.every_s
             try:
                 self._suspects = self.queue.sweep_inbox(self._suspects)
             except Exception:  # a database or object store that blinked: next time
@@ -332,47 +331,53 @@ class InboxSweeper:
             except OSError:
                 log.exception("intake: work folder sweep failed")
 
+    def start(self) -> None:
+        self.sweep()  # what killed predecessors left, before new work
+        self.periodic.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        self.periodic.stop(timeout)
+
 
 class ThreadWorker:
-    """The embedded task runner: `threads` workers in this process, woken when
-    a job is submitted and every few seconds in any case."""
+    """The embedded task runner: `threads` periodic workers in this process,
+    each taking jobs until none is left, woken when a job is submitted and
+    every few seconds in any case."""
 
-    def __init__(self, queue: IntakeQueue, threads: int = 1):
+    def __init__(self, queue: IntakeQueue, threads: int = 1, poll_s: float = 3):
         self.queue = queue
         self.threads = threads
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.sweeper = InboxSweeper(queue)
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._workers: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._workers = [
+            Periodic(f"intake-{n}", self._drain, poll_s, run_at_start=True) for n in range(threads)
+        ]
 
     def start(self) -> None:
-        self.sweeper.maybe()  # what killed predecessors left, before new work
-        for n in range(self.threads):
-            t = threading.Thread(target=self._loop, name=f"intake-{n}", daemon=True)
-            t.start()
-            self._workers.append(t)
+        self._stopping.clear()
+        self.sweeper.start()
+        for worker in self._workers:
+            worker.start()
 
     def wake(self) -> None:
-        self._wake.set()
+        for worker in self._workers:
+            worker.wake()
 
     def stop(self, timeout: float = 30) -> None:
-        self._stop.set()
-        self._wake.set()
-        for t in self._workers:
-            t.join(timeout)
+        self._stopping.set()
+        for worker in self._workers:
+            worker.stop(timeout)
+        self.sweeper.stop(timeout)
 
-    def _loop(self) -> None:
+    def _drain(self) -> None:
         worker = f"{self.name}:{threading.current_thread().name}"
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 job = self.queue.claim(worker)
-            except Exception:  # a locked or closing database: try again shortly
+            except Exception:  # a locked or closing database: try again at the next tick
                 log.exception("intake worker could not claim a job")
-                job = None
+                return
             if job is None:
-                self.sweeper.maybe()
-                self._wake.wait(3)
-                self._wake.clear()
-                continue
+                return
             process_job(self.queue, job, worker)

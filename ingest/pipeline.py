@@ -19,18 +19,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from catalog.base import DuplicateRecord, FileRef, PageText, Record
 from catalog.blobs import sha256_file
 from catalog.record_json import filing_json
 from dangan import workdirs
-from dangan.archive import Archive
 from dangan.errors import DanganError, DiskFull, RejectedFile, is_disk_full
 from ingest.stats import record_outcome
 from ingest.titles import guess_title
 from ingest.validate import CheckedFile, check_file
 from ocr.images import images_to_pdf
 from retention.filing import apply_filing
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +271,9 @@ def _build_record(
         pages=pages,
     )
     classify_and_file(archive, record, case)
+    from preservation.service import check_at_filing
+
+    check_at_filing(archive, record)  # 四性检测: a failing item sends the record to review
     return record
 
 

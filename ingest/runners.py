@@ -105,6 +105,7 @@ class ProcrastinateWorker:
     def start(self) -> None:
         if self.threads <= 0:
             return
+        self.sweeper.start()
         self._thread = threading.Thread(target=self._serve, name="procrastinate", daemon=True)
         self._thread.start()
         self._started.wait(30)
@@ -117,6 +118,7 @@ class ProcrastinateWorker:
             self._loop.call_soon_threadsafe(self._main.cancel)
         if self._thread is not None:
             self._thread.join(timeout)
+        self.sweeper.stop(timeout)
 
     def _serve(self) -> None:
         asyncio.run(self._run_async())
@@ -145,11 +147,9 @@ class ProcrastinateWorker:
                 reaper.cancel()
 
     async def _retry_stalled(self, app) -> None:
-        """Hand the jobs of workers that stopped beating to the living ones (and
-        sweep the inbox now and then)."""
+        """Hand the jobs of workers that stopped beating to the living ones."""
         while True:
             await asyncio.sleep(max(0.5, self.lease_s / 2))
-            await asyncio.to_thread(self.sweeper.maybe)
             try:
                 stalled = await app.job_manager.get_stalled_jobs(
                     queue=QUEUE, seconds_since_heartbeat=self.lease_s

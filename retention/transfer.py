@@ -18,11 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode
+
+if TYPE_CHECKING:
+    from dangan.archive import Archive
 
 FORMAT = "dangan-transfer/1"
 MANIFEST = "manifest-sha256.txt"
@@ -72,7 +76,15 @@ def _sha(path: Path) -> str:
     return digest.hexdigest()
 
 
-def export_package(archive: Archive, record_ids: list[str], out: Path, actor: str) -> dict:
+def export_package(
+    archive: Archive,
+    record_ids: list[str],
+    out: Path,
+    actor: str,
+    extras: Callable[[Path], object] | None = None,
+) -> dict:
+    """Write the package to `out`. `extras(folder)` adds files before the manifest
+    is written (the 四性检测 report, 登记表 and metadata XML: preservation.transfer)."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise TransferError(f"目录 {out} 不是空的，请指定一个新目录。")
@@ -131,6 +143,8 @@ def export_package(archive: Archive, record_ids: list[str], out: Path, actor: st
     (tmp / "package.json").write_text(
         json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8"
     )
+    if extras is not None:
+        extras(tmp)
     lines = [
         f"{_sha(p)}  {p.relative_to(tmp).as_posix()}" for p in sorted(tmp.rglob("*")) if p.is_file()
     ]
@@ -184,48 +198,3 @@ def verify_package(path: Path) -> list[str]:
         except TransferError as exc:
             problems.append(exc.message)
     return problems
-
-
-def import_package(archive: Archive, path: Path, actor: str) -> list[dict]:
-    """Verify, then ingest each original and restore its class, date and ID
-    numbers from the metadata (a new 档号 in this archive; the transferred one
-    is kept in the record's metadata)."""
-    from ingest.pipeline import ingest_file
-    from ingest.review import confirm
-
-    problems = verify_package(path)
-    if problems:
-        raise TransferError("移交包校验未通过，未导入：" + "；".join(problems[:5]))
-    package = json.loads((Path(path) / "package.json").read_text(encoding="utf-8"))
-    results = []
-    for item in package["records"]:
-        folder = inside(Path(path) / "records", item["record_id"])
-        meta = json.loads(inside(folder, "metadata.json").read_text(encoding="utf-8"))
-        original = inside(folder, meta["files"]["original"]["name"])
-        result = ingest_file(archive, original, name=meta["filename"])
-        if result.status == "rejected":
-            results.append(
-                {"record_id": item["record_id"], "status": "rejected", "error": result.error}
-            )
-            continue
-        record = archive.catalog.get(result.record_id)
-        record.metadata["transferred_from"] = {
-            "fonds_code": package["fonds_code"],
-            "archival_code": meta["archival_code"],
-            "record_id": meta["record_id"],
-        }
-        archive.catalog.update_filing(record)
-        if meta.get("doc_type") and meta.get("formed_date"):
-            confirm(
-                archive,
-                result.record_id,
-                doc_type=meta["doc_type"],
-                business_date=meta["formed_date"],
-                id_numbers=meta["fields"].get("id_numbers") or [],
-                actor=actor,
-            )
-        results.append(
-            {"record_id": result.record_id, "status": result.status, "from": meta["archival_code"]}
-        )
-    archive.audit.append(actor, "import", None, package=str(path), records=len(results))
-    return results

@@ -11,7 +11,8 @@ import pytest
 
 from dangan.archive import Archive
 from dangan.config import Settings
-from retention.transfer import FORMAT, MANIFEST, TransferError, import_package, verify_package
+from ingest.receive import import_package
+from retention.transfer import FORMAT, MANIFEST, TransferError, verify_package
 
 
 def _sha(data: bytes) -> str:

@@ -58,10 +58,13 @@ def test_the_sweep_also_runs_periodically(tmp_path):
     settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
     archive = Archive.open(settings)
     try:
-        sweeper = InboxSweeper(IntakeQueue(archive), every_s=0)
-        sweeper.maybe()
+        sweeper = InboxSweeper(IntakeQueue(archive), every_s=0.05)
+        sweeper.start()
         dead = _entry(settings.work_root, workdirs.owner_prefix("upload", _dead_pid()) + "y", 120)
-        sweeper.maybe()
+        deadline = time.monotonic() + 10
+        while dead.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sweeper.stop()
         assert not dead.exists()
     finally:
         archive.close()

@@ -1,0 +1,165 @@
+"""The floor plan of docs/architecture.md, checked: imports run one way only,
+production code never imports the synthetic-form generator, and modules stay
+small. Imports under `if TYPE_CHECKING:` are for type checkers only and are
+left out."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from dangan.errors import DanganError, ExitCode
+
+ROOT = Path(__file__).parent.parent
+
+# room -> the rooms it may import (besides itself). Mirrors docs/architecture.md.
+ALLOWED: dict[str, set[str]] = {
+    "kernel": set(),
+    "catalog": {"kernel"},
+    "ocr": {"kernel"},
+    "services": {"kernel", "catalog"},
+    "retention": {"kernel", "catalog", "services"},
+    "preservation": {"kernel", "catalog", "services", "retention"},
+    "ingest": {"kernel", "catalog", "ocr", "retention", "services", "preservation"},
+    "assembly": {"kernel", "catalog", "ocr", "services", "retention", "preservation", "ingest"},
+}
+_BELOW_FRONT_DOORS = ALLOWED["assembly"] | {"assembly"}
+ALLOWED["api"] = _BELOW_FRONT_DOORS
+ALLOWED["cli"] = _BELOW_FRONT_DOORS | {"api"}
+# the generator may use production code (schedule, check digits, fonts)
+ALLOWED["synth"] = set(_BELOW_FRONT_DOORS)
+ROOMS = ("catalog", "ocr", "retention", "preservation", "ingest", "api")
+SERVICES = {"access", "audit", "events", "catchup", "pdf"}
+ASSEMBLY = {"archive"}
+# the one place outside bench/ and tests/ that may import the generator
+GENERATOR_USERS = {"dangan.cli_samples"}
+MAX_LINES = 500
+# data written as Python, not logic: the generator's form texts
+LONG_DATA_MODULES = {"dangan/synth/content.py"}
+
+
+def room(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] in ROOMS:
+        return parts[0]
+    if parts[0] != "dangan":
+        return None
+    if len(parts) == 1:
+        return "kernel"
+    if parts[1] == "synth":
+        return "synth"
+    if parts[1].startswith("cli") or parts[1] == "__main__":
+        return "cli"
+    if parts[1] in SERVICES:
+        return "services"
+    if parts[1] in ASSEMBLY:
+        return "assembly"
+    return "kernel"
+
+
+def production_modules() -> list[tuple[str, Path]]:
+    found = []
+    for top in ("dangan", *ROOMS):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            rel = path.relative_to(ROOT).with_suffix("")
+            parts = list(rel.parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            found.append((".".join(parts), path))
+    return found
+
+
+def _type_checking_block(node: ast.AST) -> bool:
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (
+        (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    )
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every import that runs, at module level or inside a function."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if _type_checking_block(node):
+            skipped.update(id(n) for child in node.body for n in ast.walk(child))
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def test_imports_run_in_the_direction_of_the_floor_plan():
+    wrong = []
+    for module, path in production_modules():
+        source = room(module)
+        for line, target in imports_of(path):
+            target_room = room(target)
+            if target_room is None or target_room == source:
+                continue
+            if target_room == "synth" and module in GENERATOR_USERS:
+                continue
+            if target_room not in ALLOWED[source]:
+                wrong.append(
+                    f"{path.relative_to(ROOT)}:{line} {source} -> {target_room} ({target})"
+                )
+    assert not wrong, "imports against docs/architecture.md:\n" + "\n".join(wrong)
+
+
+def test_production_code_does_not_import_the_generator():
+    users = []
+    for module, path in production_modules():
+        if room(module) == "synth" or module in GENERATOR_USERS:
+            continue
+        users += [
+            f"{path.relative_to(ROOT)}:{line} {target}"
+            for line, target in imports_of(path)
+            if target == "dangan.synth" or target.startswith("dangan.synth.")
+        ]
+    assert not users, "production code imports the generator:\n" + "\n".join(users)
+
+
+def test_the_checker_sees_a_wrong_import(tmp_path: Path):
+    """The rule above is not vacuous: a kernel module importing catalog is caught."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("from catalog.base import Record\nif TYPE_CHECKING:\n    import ocr.base\n")
+    found = imports_of(bad)
+    assert found == [(1, "catalog.base")]
+    assert room("dangan.config") == "kernel" and "catalog" not in ALLOWED["kernel"]
+
+
+def test_modules_stay_small():
+    long = [
+        f"{path.relative_to(ROOT)} ({n} lines)"
+        for _, path in production_modules()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+        and str(path.relative_to(ROOT)) not in LONG_DATA_MODULES
+    ]
+    assert not long, f"modules over {MAX_LINES} lines:\n" + "\n".join(long)
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_error_exits_with_a_named_code():
+    """One exit-code enum: every error class exits with an ExitCode member, never
+    argparse's usage code 2."""
+    import importlib
+
+    for module, _ in production_modules():
+        if room(module) != "synth" and not module.endswith(("__main__", ".env")):
+            importlib.import_module(module)
+    classes = list(_subclasses(DanganError))
+    assert len(classes) > 10
+    for cls in classes:
+        assert isinstance(cls.exit_code, ExitCode), cls
+        assert cls.exit_code not in (ExitCode.OK, ExitCode.USAGE), cls
