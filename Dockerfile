@@ -8,6 +8,9 @@ COPY . /app
 RUN pip install --no-cache-dir . \
     && pip install --no-cache-dir --no-deps "rapidocr-onnxruntime==1.4.4"
 ENV DANGAN_HOME=/data DANGAN_HOST=0.0.0.0
+# run outside /app: its dangan/ folder would shadow the installed package, whose
+# rooms (dangan.api, dangan.catalog, ...) are only inside the installed copy
+WORKDIR /data
 VOLUME /data
 EXPOSE 8000
 CMD ["dangan", "serve"]

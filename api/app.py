@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import quote
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
-
-from api.routes import (
+from dangan.api.docs import install as install_docs
+from dangan.api.errors import install as install_errors
+from dangan.api.routes import (
     accounts,
     audit,
     cases,
@@ -26,20 +22,17 @@ from api.routes import (
     ui,
     volumes,
 )
-from api.security import install as install_security
-from dangan.access.store import (
-    AccountPolicy,
-    NotAuthenticated,
-    PasswordChangeRequired,
-    SqliteAccountStore,
-)
+from dangan.api.security import install as install_security
+from dangan.ingest.intake import IntakeQueue
+from dangan.ingest.runners import runner_for
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from dangan.access.store import AccountPolicy, SqliteAccountStore
 from dangan.archive import Archive
 from dangan.catchup import index_catch_up
 from dangan.config import Settings
-from dangan.errors import DanganError
 from dangan.events import Webhooks, delivery_worker
-from ingest.intake import IntakeQueue
-from ingest.runners import runner_for
 
 HERE = Path(__file__).parent
 
@@ -77,26 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="医保业务档案数字化与管理：上传扫描件、全文检索、查看档案。",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
 
-    @app.exception_handler(DanganError)
-    async def dangan_error(request: Request, exc: DanganError) -> Response:
-        if not request.url.path.startswith("/api/"):
-            if isinstance(exc, NotAuthenticated):
-                target = quote(
-                    request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                )
-                return RedirectResponse(f"/login?next={target}", status_code=303)
-            if isinstance(exc, PasswordChangeRequired):
-                return RedirectResponse("/account/password", status_code=303)
-            return HTMLResponse(
-                f"<!doctype html><meta charset=utf-8><title>无法办理</title>"
-                f"<link rel=stylesheet href=/static/app.css>"
-                f"<p class=error-page>{html.escape(exc.message)}"
-                f" <a href='/'>返回首页</a></p>",
-                status_code=exc.http_status,
-            )
-        return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.http_status)
+    install_errors(app)
 
     app.include_router(records.router, prefix="/api")
     app.include_router(search.router, prefix="/api")
@@ -111,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.api, prefix="/api")
     app.include_router(session.router)
     app.include_router(accounts.ui)
+    app.include_router(search.ui)
     app.include_router(ui.router)
     app.include_router(people.ui)
     app.include_router(preservation.ui)
@@ -120,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.ui)
     app.include_router(disposal.ui)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_docs(app)
     install_security(app, settings)
     app.state.settings = settings
     return app

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
+from dangan.catalog.base import SECURITY_LEVELS, Record
 from fastapi import Depends, Request
 
-from catalog.base import SECURITY_LEVELS, Record
 from dangan.access.roles import allowed, mask_ids_in, readable_levels, role_names
 from dangan.access.store import (
     AccountStore,

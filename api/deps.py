@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from dangan.catalog.base import Record
 from fastapi import Depends, Request
 
-from catalog.base import Record
 from dangan.access.store import Principal
 from dangan.archive import Archive
 from dangan.errors import NotFound
@@ -25,7 +25,7 @@ def load_record(archive: Archive, record_id: str, principal: Principal | None = 
     if record is None:
         raise NotFound(f"没有编号为 {record_id} 的档案记录。")
     if principal is not None:
-        from api.auth import check_clearance
+        from dangan.api.auth import check_clearance
 
         check_clearance(record, principal)
     return record

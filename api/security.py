@@ -29,13 +29,12 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:;"
     " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
 )
-# FastAPI's /docs and /redoc load their scripts from a CDN with an inline starter
+# /docs and /redoc (api/docs.py): scripts from this server only, as everywhere;
+# Swagger UI and ReDoc set inline styles, and ReDoc runs a worker from a blob
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net;"
-    " style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com;"
-    " img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly;"
-    " font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:;"
-    " object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
+    " img-src 'self' data:; worker-src 'self' blob:;"
+    " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
 )
 DOCS = ("/docs", "/redoc")
 

@@ -1,10 +1,14 @@
-"""The one Jinja2 environment of the web UI, with helpers the templates share."""
+"""The one Jinja2 environment of the web UI, with helpers the templates share:
+`can(me, permission)` to leave out what a person may not use, and the filters
+of api/labels.py (Beijing time, class names, audit actions, 姓名, 密级)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from dangan.api import labels
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from dangan.access.roles import ROLES, allowed
 
@@ -20,3 +24,23 @@ templates.env.globals["can"] = _can
 templates.env.filters["role_names"] = lambda roles: "、".join(
     ROLES.get(r, r) for r in sorted(roles)
 )
+labels.register(templates.env)
+
+
+@pass_context
+def _record_rows(context, hits, query: str = ""):
+    from dangan.api.export import record_rows
+
+    return record_rows(context["request"], hits, query)
+
+
+templates.env.globals["record_rows"] = _record_rows
+
+
+def _columns():
+    from dangan.api.export import RECORD_COLUMNS
+
+    return RECORD_COLUMNS
+
+
+templates.env.globals["record_columns"] = _columns

@@ -53,11 +53,12 @@ def _env(home: Path) -> dict:
 def seed(home: Path, count: int) -> tuple[str, str]:
     """`count` filed records of three pages of text (no OCR); returns (a
     caseworker token, a clerk token)."""
-    from catalog.base import PageText, Record
+    from dangan.catalog.base import PageText, Record
+    from dangan.retention.filing import apply_filing
+
     from dangan.access.store import SqliteAccountStore
     from dangan.archive import Archive
     from dangan.config import Settings
-    from retention.filing import apply_filing
 
     rng = random.Random(19)
     archive = Archive.open(Settings.from_env(_env(home)))

@@ -74,8 +74,8 @@ def ocr_recognizer() -> str:
 def ocr_document(path: Path, ocr_cache: Path, engine) -> dict[str, Any]:
     """OCR one scan the way ingest does; cached by the file's SHA-256 (one cache
     folder per preprocessing setting)."""
-    from ingest.validate import check_file
-    from ocr.images import images_to_pdf
+    from dangan.ingest.validate import check_file
+    from dangan.ocr.images import images_to_pdf
 
     sha = _sha256(path)
     target = ocr_cache / f"{sha}.json"
@@ -109,7 +109,7 @@ def ocr_corpus(docs: list[Any], cache: Path, jobs: int) -> dict[str, dict[str, A
     """OCR text per document path, `jobs` files at a time."""
     ocr_cache = cache / f"ocr-{ocr_recognizer()}-{'+'.join(ocr_steps()) or 'none'}"
     ocr_cache.mkdir(parents=True, exist_ok=True)
-    from ocr.tesseract import OcrmypdfEngine
+    from dangan.ocr.tesseract import OcrmypdfEngine
 
     results: dict[str, dict[str, Any]] = {}
     started = time.monotonic()
@@ -131,9 +131,9 @@ def ocr_corpus(docs: list[Any], cache: Path, jobs: int) -> dict[str, dict[str, A
 
 def evaluate(docs: list[Any], ocr: dict[str, dict[str, Any]], threshold: float) -> dict[str, Any]:
     """Classify and extract fields from each document's OCR text, against its truth."""
-    from ingest.classify import Classifier, train
-    from ingest.fields import extract_fields
-    from retention.schedule import default_schedule
+    from dangan.ingest.classify import Classifier, train
+    from dangan.ingest.fields import extract_fields
+    from dangan.retention.schedule import default_schedule
 
     schedule = default_schedule()
     started = time.monotonic()

@@ -53,8 +53,8 @@ def _templates() -> tuple[bytes, bytes]:
 
 def populate(archive, n: int) -> int:
     """N records with four distinct objects each; returns bytes stored."""
-    from catalog.base import FileRef, PageText, Record
-    from retention.filing import apply_filing
+    from dangan.catalog.base import FileRef, PageText, Record
+    from dangan.retention.filing import apply_filing
 
     jpeg, pdf = _templates()
     schedule, policy = archive.schedule(), archive.filing_policy()
@@ -114,9 +114,10 @@ def _p(values: list[float], q: float) -> float:
 
 
 def run_backend(name: str, records: int, rate: float = 0) -> dict:
+    from dangan.preservation.sweep import sweep
+
     from dangan.archive import Archive
     from dangan.config import Settings
-    from preservation.sweep import sweep
 
     env = {"DANGAN_HOME": tempfile.mkdtemp(prefix=f"fixity-{name}-")}
     if name == "minio":

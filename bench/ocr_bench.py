@@ -70,8 +70,8 @@ def cer(truth: str, text: str) -> float:
 
 
 def _pdf_for(path: Path, work: Path) -> Path:
-    from ingest.validate import check_file
-    from ocr.images import images_to_pdf
+    from dangan.ingest.validate import check_file
+    from dangan.ocr.images import images_to_pdf
 
     checked = check_file(path, max_bytes=1 << 30, max_pages=500)
     if checked.kind == "pdf":
@@ -111,9 +111,9 @@ def ocr_raw_rapid(path: Path) -> list[str]:
     """The RapidOCR baseline: the model on each page rendered at 300 dpi, in one
     warm process (no OCRmyPDF, no conditioning; dangan's reading order)."""
     import pypdfium2 as pdfium
+    from dangan.ocr.rapid import lines_text, recognise
 
     from dangan.text import normalize_text
-    from ocr.rapid import lines_text, recognise
 
     work = Path(tempfile.mkdtemp(prefix="ocr-bench-rapid-"))
     try:
@@ -154,8 +154,9 @@ def config_steps(config: str) -> tuple[str, Steps | None]:
 
 
 def measure(docs, config: str, jobs: int, languages: str) -> dict:
+    from dangan.ocr.tesseract import OcrmypdfEngine
+
     from dangan.identifiers import find_id_numbers
-    from ocr.tesseract import OcrmypdfEngine
 
     recognizer, steps = config_steps(config)
     # One engine for the run, as ingest has one per worker process: its OCR
@@ -232,12 +233,12 @@ def _row(r: dict, base: dict | None) -> str:
 def denoise_study(docs, levels: tuple[str, ...] = ("medium", "heavy")) -> list[dict]:
     import numpy as np
     import pypdfium2 as pdfium
+    from dangan.ocr.ocr_input import prepare
+    from dangan.ocr.preprocess import DENOISERS
+    from dangan.ocr.rapid import lines_text, recognise
     from PIL import Image
 
     from dangan.text import normalize_text
-    from ocr.ocr_input import prepare
-    from ocr.preprocess import DENOISERS
-    from ocr.rapid import lines_text, recognise
 
     names = ("none", *DENOISERS)
     rates: dict[str, list[float]] = {name: [] for name in names}

@@ -32,8 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from catalog.base import RecordFilter
-from catalog.index import IndexDoc
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.index import IndexDoc
 
 ROOT = Path(__file__).parent.parent
 OUT = ROOT / ".dangan" / "bench"
@@ -185,11 +185,11 @@ def run_backend(name: str, total: int, queries: int, seed: int) -> dict:
     print(f"== {name}: indexing {total} records", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="dangan-bench-") as tmp:
         if name == "fts":
-            from catalog.fts import FtsIndex
+            from dangan.catalog.fts import FtsIndex
 
             index = FtsIndex(Path(tmp) / "index.sqlite3")
         else:
-            from catalog.elastic import ElasticIndex
+            from dangan.catalog.elastic import ElasticIndex
 
             index = ElasticIndex(_elastic_url(), f"bench-{total}")
             index.drop()

@@ -1,8 +1,8 @@
 """The catalog: the source of truth for records, their files and page text."""
 
-from catalog.base import Catalog, FileRef, PageText, Record
-from catalog.blobs import BlobInfo, BlobStore, LocalBlobStore
-from catalog.sql import SqlCatalog, SqliteCatalog
+from dangan.catalog.base import Catalog, FileRef, PageText, Record
+from dangan.catalog.blobs import BlobInfo, BlobStore, LocalBlobStore
+from dangan.catalog.sql import SqlCatalog, SqliteCatalog
 
 __all__ = [
     "BlobInfo",

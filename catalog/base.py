@@ -77,6 +77,9 @@ class Catalog(Protocol):
 
     def find_by_sha256(self, sha256: str) -> Record | None: ...
 
+    def resolve_record_ref(self, text: str) -> str | None:
+        """The id of the record a person named by 档案编号 or 档号, or None."""
+
     def count(self) -> int: ...
 
     def pending_outbox(self, limit: int = 100) -> list[tuple[int, str, str]]:

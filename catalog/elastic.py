@@ -20,9 +20,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from catalog.base import RecordFilter
-from catalog.cjk import fold, from_index_text, query_terms
-from catalog.index import IndexDoc, IndexHit, IndexResult, IndexUnavailable
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.cjk import fold, from_index_text, query_terms
+from dangan.catalog.index import IndexDoc, IndexHit, IndexResult, IndexUnavailable
+
 from dangan.errors import ConfigError
 
 KEY_KINDS = ("person", "unit", "serial")
@@ -77,7 +78,7 @@ _SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
 def normal_form(text: str) -> str:
-    """What is indexed and queried: the tokens of catalog.cjk (folded text,
+    """What is indexed and queried: the tokens of dangan.catalog.cjk (folded text,
     ASCII letter/digit runs and CJK characters), CJK characters run together
     (so bigrams form across OCR's stray spaces and line breaks, as the embedded
     index's phrases do), other tokens separated by one space."""
@@ -233,7 +234,7 @@ class ElasticIndex:
                 timeout=f"{int(self.time_limit * 1000)}ms",
             )
         if res.get("timed_out"):
-            from catalog.fts import timeout_error
+            from dangan.catalog.fts import timeout_error
 
             raise timeout_error(self.time_limit)
         hits = []

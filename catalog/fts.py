@@ -14,9 +14,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from catalog.base import RecordFilter
-from catalog.cjk import to_index_text, to_match_expression
-from catalog.index import IndexDoc, IndexHit, IndexResult
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.cjk import to_index_text, to_match_expression
+from dangan.catalog.index import IndexDoc, IndexHit, IndexResult
+
 from dangan.errors import SearchTimeout
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds one search may run (DANGAN_SEARCH_TIMEOUT)

@@ -9,7 +9,7 @@ import html
 import re
 from collections.abc import Callable
 
-from catalog.cjk import check_query, tokens
+from dangan.catalog.cjk import check_query, tokens
 
 # What may stand between two tokens of one term: up to three characters that
 # are not letters, digits or CJK characters (spaces, line breaks, punctuation).

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from catalog.base import RecordFilter
+from dangan.catalog.base import RecordFilter
+
 from dangan.errors import DanganError
 
 

@@ -9,8 +9,8 @@ import fcntl
 from contextlib import contextmanager
 from pathlib import Path
 
-from catalog.db import Database
-from catalog.migrations import HEAD
+from dangan.catalog.db import Database
+from dangan.catalog.migrations import HEAD
 
 MIGRATE_LOCK = 0x64616E67616E + 1  # pg_advisory_lock key while migrating
 

@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from catalog.cjk import fold
-from catalog.highlight import term_pattern as hit_pattern
+from dangan.catalog.cjk import fold
+from dangan.catalog.highlight import term_pattern as hit_pattern
 
 # Device grid used to express page positions as fractions: large enough that
 # pdfium's integer device coordinates lose nothing visible.

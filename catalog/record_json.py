@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog.base import Record
+from dangan.catalog.base import Record
 
 FIELD_NAMES = (
     "id_numbers",

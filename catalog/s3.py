@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from catalog.blobs import CHUNK, BlobInfo, VerifyingReader, check_key, sha256_file
+from dangan.catalog.blobs import CHUNK, BlobInfo, VerifyingReader, check_key, sha256_file
+
 from dangan.errors import ConfigError
 
 SHA_META = "sha256"

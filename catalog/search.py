@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from catalog.base import RecordFilter
-from catalog.highlight import snippet, term_pattern
-from catalog.index import SearchIndex
-from catalog.sql import SqlCatalog
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.highlight import snippet, term_pattern
+from dangan.catalog.index import SearchIndex
+from dangan.catalog.sql import SqlCatalog
 
 
 @dataclass

@@ -5,13 +5,14 @@ the connection seam in catalog/db.py. The schema comes from Alembic migrations
 from __future__ import annotations
 
 import json
+import unicodedata
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from catalog.base import DuplicateRecord, FileRef, PageText, Record
-from catalog.db import Connection, Database, SqliteDatabase
+from dangan.catalog.base import DuplicateRecord, FileRef, PageText, Record
+from dangan.catalog.db import Connection, Database, SqliteDatabase
 
 
 def _dumps(value: object) -> str:
@@ -79,6 +80,18 @@ def filed_payload(record: Record) -> dict:
     }
 
 
+_DOTS = str.maketrans({c: "·" for c in ".．・•‧∙"})
+
+
+def ref_candidates(text: str) -> list[str]:
+    """Spellings of a typed record reference to look up, most literal first."""
+    value = unicodedata.normalize("NFKC", text or "").strip().replace(" ", "")
+    if not value or len(value) > 80:
+        return []
+    upper = value.upper()
+    return list(dict.fromkeys([value, upper, upper.translate(_DOTS)]))
+
+
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -95,7 +108,7 @@ _JSON_COLUMNS = ("metadata", "review_reasons", "fields")
 
 class SqlCatalog:
     def __init__(self, db: Database):
-        from catalog.migrate import upgrade
+        from dangan.catalog.migrate import upgrade
 
         self.db = db
         self.dialect = db.dialect
@@ -274,6 +287,23 @@ class SqlCatalog:
             self.connection().execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
         )
         return self._load(row)
+
+    def resolve_record_ref(self, text: str) -> str | None:
+        """The id of the record that `text` names: its 档案编号 (id) or its 档号,
+        as people type them (full-width characters, spaces, '.' for '·', any
+        case). None when it names none."""
+        for candidate in ref_candidates(text):
+            row = (
+                self.connection()
+                .execute(
+                    "SELECT id FROM records WHERE id = ? OR archival_code = ?",
+                    (candidate.lower(), candidate),
+                )
+                .fetchone()
+            )
+            if row is not None:
+                return row["id"]
+        return None
 
     def find_by_sha256(self, sha256: str) -> Record | None:
         row = (

@@ -8,14 +8,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.base import Record
-from catalog.blobs import BlobStore, LocalBlobStore
-from catalog.fts import FtsIndex
-from catalog.index import IndexDoc, IndexUnavailable, SearchIndex
-from catalog.sql import SqlCatalog, SqliteCatalog, record_keys
+from dangan.catalog.base import Record
+from dangan.catalog.blobs import BlobStore, LocalBlobStore
+from dangan.catalog.fts import FtsIndex
+from dangan.catalog.index import IndexDoc, IndexUnavailable, SearchIndex
+from dangan.catalog.sql import SqlCatalog, SqliteCatalog, record_keys
 from dangan.config import Settings
-from ocr.base import OcrEngine
-from ocr.tesseract import OcrmypdfEngine
+from dangan.ocr.base import OcrEngine
+from dangan.ocr.tesseract import OcrmypdfEngine
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def open_catalog(settings: Settings) -> SqlCatalog:
     so a wrong setting fails at start-up), else the SQLite file under DANGAN_HOME."""
     if not settings.database_url:
         return SqliteCatalog(settings.catalog_path)
-    from catalog.db import open_database
+    from dangan.catalog.db import open_database
 
     db = open_database(settings.database_url, settings.catalog_path)
     with database_errors():
@@ -67,7 +67,7 @@ def open_blobs(settings: Settings) -> BlobStore:
     set (checked now, so a wrong setting fails at start-up), else local files."""
     if not settings.s3_endpoint:
         return LocalBlobStore(settings.blob_root)
-    from catalog.s3 import S3BlobStore, client_from_url
+    from dangan.catalog.s3 import S3BlobStore, client_from_url
 
     client = client_from_url(
         settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_region
@@ -80,7 +80,7 @@ def open_index(settings: Settings) -> SearchIndex:
     embedded SQLite FTS5 index."""
     if not settings.search_url:
         return FtsIndex(settings.index_path, time_limit=settings.search_timeout)
-    from catalog.elastic import ElasticIndex
+    from dangan.catalog.elastic import ElasticIndex
 
     return ElasticIndex(
         settings.search_url, settings.search_index, time_limit=settings.search_timeout
@@ -170,7 +170,7 @@ class Archive:
     def schedule(self):
         """The schedule in force: the latest version loaded into the catalog
         (version 1 is the shipped default, stored on first use)."""
-        from retention.schedule import Schedule, default_schedule, parse_csv
+        from dangan.retention.schedule import Schedule, default_schedule, parse_csv
 
         cached = self._cache.get("schedule")
         if cached is not None:
@@ -179,7 +179,7 @@ class Archive:
         if latest is None:
             from importlib import resources
 
-            text = resources.files("retention").joinpath("data/retention_schedule.csv")
+            text = resources.files("dangan.retention").joinpath("data/retention_schedule.csv")
             self.catalog.add_schedule_version("default", text.read_text("utf-8"))
             latest = self.catalog.latest_schedule()
         version, csv_text = latest
@@ -189,7 +189,7 @@ class Archive:
         return schedule
 
     def filing_policy(self):
-        from retention.filing import FilingPolicy
+        from dangan.retention.filing import FilingPolicy
 
         return FilingPolicy(
             fonds_code=self.settings.fonds_code,
@@ -203,7 +203,7 @@ class Archive:
         cached = self._cache.get("classifier")
         if cached is not None:
             return cached
-        from ingest.classify import Classifier, load_or_train
+        from dangan.ingest.classify import Classifier, load_or_train
 
         schedule = self.schedule()
         model = load_or_train(

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from catalog.stores.audit import AuditRows
 from dangan.audit_anchor import anchor_mac
+from dangan.catalog.stores.audit import AuditRows
 from dangan.errors import DanganError, ExitCode
 from dangan.keys import ID_NUMBER, KeyStore, canonical
 

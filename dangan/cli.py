@@ -14,7 +14,7 @@ from dangan.errors import DanganError, ExitCode, NotFound
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.pipeline import ingest_paths
+    from dangan.ingest.pipeline import ingest_paths
 
     archive = _open()
     rejected = 0
@@ -41,8 +41,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from catalog.base import RecordFilter
-    from catalog.search import search_records
+    from dangan.catalog.base import RecordFilter
+    from dangan.catalog.search import search_records
 
     filters = RecordFilter(
         person=args.person,
@@ -76,7 +76,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from catalog.record_json import record_json
+    from dangan.catalog.record_json import record_json
 
     archive = _open()
     try:
@@ -105,7 +105,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from dangan.api.app import create_app
     from dangan.archive import Archive
     from dangan.config import Settings
 
@@ -123,10 +123,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Bring the catalog database to the newest schema (every command does it
     on opening; this one does only that, e.g. before workers are rolled out)."""
-    from catalog.db import open_database
-    from catalog.migrate import current_revision, upgrade
-    from catalog.migrations import HEAD
     from dangan.archive import database_errors
+    from dangan.catalog.db import open_database
+    from dangan.catalog.migrate import current_revision, upgrade
+    from dangan.catalog.migrations import HEAD
     from dangan.config import Settings
 
     settings = Settings.from_env()

@@ -12,8 +12,8 @@ from dangan.errors import ExitCode, NotFound
 
 
 def _print_run(run: dict, results, as_json: bool) -> int:
-    from preservation.items import OUTCOME_LABELS, PROPERTIES
-    from preservation.report import KIND_LABELS, VERDICT, condensed
+    from dangan.preservation.items import OUTCOME_LABELS, PROPERTIES
+    from dangan.preservation.report import KIND_LABELS, VERDICT, condensed
 
     summary = run["summary"]
     if as_json:
@@ -60,9 +60,9 @@ def _progress(done: int, total: int) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from preservation.service import check_all, check_one
-    from preservation.store import PreservationStore
-    from preservation.sweep import sweep
+    from dangan.preservation.service import check_all, check_one
+    from dangan.preservation.store import PreservationStore
+    from dangan.preservation.sweep import sweep
 
     with open_archive() as archive:
         store = PreservationStore(archive.catalog)
@@ -99,7 +99,7 @@ def _sweep_forever(archive, args) -> int:
     import threading
     import time
 
-    from preservation.sweep import sweep
+    from dangan.preservation.sweep import sweep
 
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

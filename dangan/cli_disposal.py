@@ -30,7 +30,7 @@ def _date(text: str | None) -> date:
 
 
 def cmd_due(args):
-    from retention.procedure import due_summary
+    from dangan.retention.procedure import due_summary
 
     with open_archive() as archive:
         data = due_summary(archive, _date(args.as_of))
@@ -47,7 +47,7 @@ def cmd_due(args):
 
 
 def cmd_hold_place(args):
-    from retention.procedure import place_hold, resolve_records
+    from dangan.retention.procedure import place_hold, resolve_records
 
     with open_archive() as archive:
         actor = _actor(archive, args.actor)
@@ -62,7 +62,7 @@ def cmd_hold_place(args):
 
 
 def cmd_hold_lift(args):
-    from retention.procedure import lift_hold
+    from dangan.retention.procedure import lift_hold
 
     with open_archive() as archive:
         lift_hold(archive, _actor(archive, args.actor), args.hold_id, args.reason)
@@ -71,7 +71,7 @@ def cmd_hold_lift(args):
 
 
 def cmd_hold_list(args):
-    from retention.procedure import list_holds
+    from dangan.retention.procedure import list_holds
 
     with open_archive() as archive:
         holds = list_holds(archive, active_only=not args.all)
@@ -87,7 +87,7 @@ def cmd_hold_list(args):
 
 
 def cmd_batch_create(args):
-    from retention.procedure import create_batch
+    from dangan.retention.procedure import create_batch
 
     with open_archive() as archive:
         batch_id = create_batch(
@@ -103,7 +103,7 @@ def cmd_batch_create(args):
 
 
 def cmd_batch_show(args):
-    from retention.procedure import get_batch, list_batches
+    from dangan.retention.procedure import get_batch, list_batches
 
     with open_archive() as archive:
         data = (
@@ -116,7 +116,7 @@ def cmd_batch_show(args):
 
 
 def cmd_appraise(args):
-    from retention.procedure import appraise
+    from dangan.retention.procedure import appraise
 
     with open_archive() as archive:
         n = appraise(
@@ -133,7 +133,7 @@ def cmd_appraise(args):
 
 
 def cmd_approve(args):
-    from retention.procedure import approve
+    from dangan.retention.procedure import approve
 
     with open_archive() as archive:
         approve(archive, _actor(archive, args.actor), args.batch_id, args.note or "")
@@ -146,7 +146,7 @@ def _supervisor_passwords(usernames: list[str], from_stdin: bool) -> list[tuple[
     on standard input (in the order of --supervisor)."""
     import getpass
 
-    from retention.procedure import RetentionError
+    from dangan.retention.procedure import RetentionError
 
     if from_stdin:
         lines = sys.stdin.read().splitlines()
@@ -161,7 +161,7 @@ def _supervisor_passwords(usernames: list[str], from_stdin: bool) -> list[tuple[
 
 
 def cmd_execute(args):
-    from retention.destruction import execute
+    from dangan.retention.destruction import execute
 
     with open_archive() as archive:
         actor = _actor(archive, args.actor)
@@ -177,7 +177,7 @@ def cmd_execute(args):
 
 
 def cmd_document(args):
-    from retention.procedure import get_batch
+    from dangan.retention.procedure import get_batch
 
     with open_archive() as archive:
         batch = get_batch(archive, args.batch_id)
@@ -185,14 +185,14 @@ def cmd_document(args):
             with archive.blobs.open(batch["documents"][args.kind]) as fh:
                 data = fh.read()
         else:
-            from retention import destruction
+            from dangan.retention import destruction
 
             builders = {
                 "register_pdf": destruction.register_pdf,
                 "register_csv": destruction.register_csv,
             }
             if args.kind not in builders:
-                from retention.procedure import RetentionError
+                from dangan.retention.procedure import RetentionError
 
                 raise RetentionError("销毁证明在销毁完毕后才生成。")
             data = builders[args.kind](batch)
@@ -202,8 +202,8 @@ def cmd_document(args):
 
 
 def cmd_export(args):
-    from catalog.base import RecordFilter
-    from preservation.transfer import export_with_checks as export_package
+    from dangan.catalog.base import RecordFilter
+    from dangan.preservation.transfer import export_with_checks as export_package
 
     with open_archive() as archive:
         ids = list(args.record or [])
@@ -222,7 +222,7 @@ def cmd_export(args):
 
 
 def cmd_export_verify(args):
-    from retention.transfer import verify_package
+    from dangan.retention.transfer import verify_package
 
     problems = verify_package(Path(args.package))
     if problems:
@@ -234,7 +234,7 @@ def cmd_export_verify(args):
 
 
 def cmd_import(args):
-    from ingest.receive import import_package
+    from dangan.ingest.receive import import_package
 
     with open_archive() as archive:
         results = import_package(archive, Path(args.package), args.actor)
@@ -249,8 +249,8 @@ def cmd_import(args):
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    from retention.destruction import METHODS
-    from retention.procedure import HOLD_KINDS
+    from dangan.retention.destruction import METHODS
+    from dangan.retention.procedure import HOLD_KINDS
 
     p = sub.add_parser("retention", help="保管期限到期鉴定、冻结、销毁")
     r = p.add_subparsers(dest="retention_command", required=True)

@@ -10,8 +10,8 @@ from dangan.cli_common import open_archive, print_json
 
 
 def cmd_review_list(args: argparse.Namespace) -> int:
-    from catalog.record_json import filing_json
-    from ingest.review import review_queue
+    from dangan.catalog.record_json import filing_json
+    from dangan.ingest.review import review_queue
 
     with open_archive() as archive:
         items = [
@@ -33,8 +33,8 @@ def cmd_review_list(args: argparse.Namespace) -> int:
 
 
 def cmd_review_confirm(args: argparse.Namespace) -> int:
-    from catalog.record_json import filing_json
-    from ingest.review import confirm
+    from dangan.catalog.record_json import filing_json
+    from dangan.ingest.review import confirm
 
     with open_archive() as archive:
         record = confirm(
@@ -78,7 +78,7 @@ def cmd_schedule_show(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule_load(args: argparse.Namespace) -> int:
-    from retention.schedule_service import load_agency_schedule
+    from dangan.retention.schedule_service import load_agency_schedule
 
     with open_archive() as archive:
         schedule = load_agency_schedule(archive, Path(args.file), args.province)
@@ -102,7 +102,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_volumes_list(args: argparse.Namespace) -> int:
-    from retention.volumes import list_volumes
+    from dangan.retention.volumes import list_volumes
 
     with open_archive() as archive:
         volumes = [v.to_json() for v in list_volumes(archive, args.year)]
@@ -126,7 +126,7 @@ def _write(path: str, data: bytes) -> None:
 
 
 def cmd_volumes_catalogue(args: argparse.Namespace) -> int:
-    from retention.volumes import catalogue_pdf, get_volume
+    from dangan.retention.volumes import catalogue_pdf, get_volume
 
     with open_archive() as archive:
         volume = get_volume(archive, args.prefix)
@@ -135,7 +135,7 @@ def cmd_volumes_catalogue(args: argparse.Namespace) -> int:
 
 
 def cmd_volumes_labels(args: argparse.Namespace) -> int:
-    from retention.volumes import box_labels_pdf, list_volumes
+    from dangan.retention.volumes import box_labels_pdf, list_volumes
 
     with open_archive() as archive:
         volumes = list_volumes(archive, args.year)

@@ -16,8 +16,8 @@ from dangan.cli_common import open_archive, print_json
 
 def cmd_submit(args: argparse.Namespace) -> int:
     """Queue files (copies) for the workers; prints the batch."""
-    from ingest.intake import IntakeQueue
-    from ingest.pipeline import expand_paths
+    from dangan.ingest.intake import IntakeQueue
+    from dangan.ingest.pipeline import expand_paths
 
     with open_archive() as archive:
         queue = IntakeQueue(archive)
@@ -36,8 +36,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Process queued jobs until stopped (or, with --until-empty, until none is left)."""
-    from ingest.intake import IntakeQueue
-    from ingest.runners import runner_for
+    from dangan.ingest.intake import IntakeQueue
+    from dangan.ingest.runners import runner_for
 
     archive = open_archive()
     queue = IntakeQueue(archive)
@@ -60,7 +60,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from ingest.intake import IntakeQueue
+    from dangan.ingest.intake import IntakeQueue
 
     with open_archive() as archive:
         jobs = IntakeQueue(archive).batch(args.batch)

@@ -17,8 +17,8 @@ import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from catalog.stores.webhooks import WebhookRows
 from dangan import webhook_url
+from dangan.catalog.stores.webhooks import WebhookRows
 from dangan.errors import DanganError, ExitCode
 from dangan.periodic import Periodic
 from dangan.webhook_url import AddressRefused, Allow

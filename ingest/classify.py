@@ -38,7 +38,7 @@ from difflib import SequenceMatcher
 from importlib import resources
 from pathlib import Path
 
-from retention.schedule import Schedule
+from dangan.retention.schedule import Schedule
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +262,7 @@ class Seed:
 
 
 def load_seed() -> Seed:
-    data = resources.files("ingest").joinpath(SEED_FILE).read_bytes()
+    data = resources.files("dangan.ingest").joinpath(SEED_FILE).read_bytes()
     lines = gzip.decompress(data).decode("utf-8").splitlines()
     header = json.loads(lines[0])
     if header.get("format") != SEED_FORMAT:

@@ -34,7 +34,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from catalog.stores.intake import IntakeRows
+from dangan.catalog.stores.intake import IntakeRows
+
 from dangan import workdirs
 from dangan.errors import DiskFull, is_disk_full
 from dangan.periodic import Periodic
@@ -104,7 +105,7 @@ class IntakeQueue:
         with self.archive.catalog.transaction() as conn:
             self.rows.insert_job(conn, job_id, batch, filename, target, submitted_by, now)
             if self.archive.settings.task_runner == "procrastinate":
-                from ingest.runners import defer_in
+                from dangan.ingest.runners import defer_in
 
                 defer_in(conn, job_id)  # the queue entry commits with the job, or neither
         return job_id
@@ -206,7 +207,7 @@ class IntakeQueue:
 def run_job(queue: IntakeQueue, job: Job, worker: str) -> dict:
     """Ingest one claimed job, reporting its stages and renewing its lease;
     the inbox file goes once the outcome is recorded."""
-    from ingest.pipeline import ingest_file
+    from dangan.ingest.pipeline import ingest_file
 
     def report(stage: str, pages: int | None = None, done: int | None = None) -> None:
         queue.progress(job.id, stage, pages, done)

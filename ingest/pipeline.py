@@ -21,16 +21,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from catalog.base import DuplicateRecord, FileRef, PageText, Record
-from catalog.blobs import sha256_file
-from catalog.record_json import filing_json
+from dangan.catalog.base import DuplicateRecord, FileRef, PageText, Record
+from dangan.catalog.blobs import sha256_file
+from dangan.catalog.record_json import filing_json
+from dangan.ingest.stats import record_outcome
+from dangan.ingest.titles import guess_title
+from dangan.ingest.validate import CheckedFile, check_file
+from dangan.ocr.images import images_to_pdf
+from dangan.retention.filing import apply_filing
+
 from dangan import workdirs
 from dangan.errors import DanganError, DiskFull, RejectedFile, is_disk_full
-from ingest.stats import record_outcome
-from ingest.titles import guess_title
-from ingest.validate import CheckedFile, check_file
-from ocr.images import images_to_pdf
-from retention.filing import apply_filing
 
 if TYPE_CHECKING:
     from dangan.archive import Archive
@@ -50,7 +51,7 @@ class IngestResult:
     reason: str | None = None
     title: str | None = None
     sha256: str | None = None
-    filing: dict = field(default_factory=dict)  # see catalog.record_json.filing_json
+    filing: dict = field(default_factory=dict)  # see dangan.catalog.record_json.filing_json
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -271,7 +272,7 @@ def _build_record(
         pages=pages,
     )
     classify_and_file(archive, record, case)
-    from preservation.service import check_at_filing
+    from dangan.preservation.service import check_at_filing
 
     check_at_filing(archive, record)  # 四性检测: a failing item sends the record to review
     return record
@@ -279,7 +280,7 @@ def _build_record(
 
 def classify_and_file(archive: Archive, record: Record, case: str | None = None) -> None:
     """Class, key fields, retention, disposal date and 档号 prefix from the page text."""
-    from ingest.fields import extract_fields
+    from dangan.ingest.fields import extract_fields
 
     texts = [p.text for p in record.pages]
     result = archive.classifier().classify(texts)

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.pipeline import ingest_file
-from ingest.review import confirm
-from preservation.transfer import refuse_failing_package
-from retention.transfer import TransferError, inside, verify_package
+from dangan.ingest.pipeline import ingest_file
+from dangan.ingest.review import confirm
+from dangan.preservation.transfer import refuse_failing_package
+from dangan.retention.transfer import TransferError, inside, verify_package
 
 if TYPE_CHECKING:
     from dangan.archive import Archive

@@ -8,10 +8,11 @@ import logging
 from datetime import date
 from typing import TYPE_CHECKING
 
-from catalog.base import Record
+from dangan.catalog.base import Record
+from dangan.retention.filing import apply_filing
+
 from dangan.errors import DanganError, ExitCode, NotFound
 from dangan.identifiers import is_valid_id_number
-from retention.filing import apply_filing
 
 if TYPE_CHECKING:
     from dangan.archive import Archive
@@ -36,7 +37,7 @@ def set_security_level(
 ) -> Record:
     """Change a record's 密级. The reason is required and logged; the person's
     choice then stands when the record is re-filed."""
-    from catalog.base import SECURITY_LEVELS
+    from dangan.catalog.base import SECURITY_LEVELS
 
     if level not in SECURITY_LEVELS:
         names = "、".join(f"{k}（{v}）" for k, v in SECURITY_LEVELS.items())

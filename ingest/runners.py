@@ -1,6 +1,6 @@
 """Task runners for intake jobs: who picks a queued job and runs it.
 
-- embedded (`ingest.intake.ThreadWorker`): threads in `dangan serve` and in
+- embedded (`dangan.ingest.intake.ThreadWorker`): threads in `dangan serve` and in
   `dangan worker` processes claim jobs from the catalog's intake table with
   leases. Works on SQLite and PostgreSQL, on one machine or several sharing
   the catalog.
@@ -23,8 +23,8 @@ import socket
 import threading
 from typing import Protocol
 
-from catalog.stores.intake import IntakeRows
-from ingest.intake import InboxSweeper, IntakeQueue, ThreadWorker, process_job
+from dangan.catalog.stores.intake import IntakeRows
+from dangan.ingest.intake import InboxSweeper, IntakeQueue, ThreadWorker, process_job
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,7 @@ class ProcrastinateWorker:
 
     def app(self):
         import procrastinate
-
-        from catalog.db import pg_dsn
+        from dangan.catalog.db import pg_dsn
 
         dsn = pg_dsn(self.queue.archive.settings.database_url or "")
         app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=dsn))

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from catalog.stores.stats import IntakeStatsRows
+from dangan.catalog.stores.stats import IntakeStatsRows
 
 if TYPE_CHECKING:
+    from dangan.ingest.pipeline import IngestResult
+
     from dangan.archive import Archive
-    from ingest.pipeline import IngestResult
 
 
 def record_outcome(archive: Archive, result: IngestResult) -> None:

@@ -1,4 +1,4 @@
-"""A long-lived OCR process: `python -m ocr.child [--recognizer rapidocr] [--threads N]`.
+"""A long-lived OCR process: `python -m dangan.ocr.child [--recognizer rapidocr] [--threads N]`.
 
 Starting OCRmyPDF and loading the recognition models costs about a second, more
 than preprocessing a page; a process that OCRs file after file pays it once.
@@ -121,7 +121,7 @@ def _serve(args: argparse.Namespace) -> int:
     import ocr.ocr_input  # noqa: F401
 
     if args.recognizer == "rapidocr":
-        from ocr import rapid
+        from dangan.ocr import rapid
 
         rapid.warm_up(args.threads)
     for line in sys.stdin:

@@ -13,7 +13,7 @@ Steps (ocr/preprocess.py does the image work), in this order:
 - binarisation (`binarize`): Otsu's threshold (after a light median filter).
 
 Options (OCRmyPDF plugin options, namespace `dangan`; ocrmypdf.ocr keywords,
-or command line options with `ocrmypdf --plugin ocr.ocr_input`):
+or command line options with `ocrmypdf --plugin dangan.ocr.ocr_input`):
 - `dangan_steps` (`--dangan-steps orient,seal,...`): the steps to run, names
   from dangan/ocr_steps.py; an unknown one stops OCRmyPDF with BadArgsError;
 - `dangan_results` (`--dangan-results DIR`): where each page's results go (the
@@ -29,6 +29,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from dangan.ocr import preprocess, results
 from ocrmypdf import hookimpl
 from ocrmypdf.exceptions import BadArgsError
 from PIL import Image
@@ -36,7 +37,6 @@ from pydantic import BaseModel, field_validator
 
 from dangan.errors import ConfigError
 from dangan.ocr_steps import Step, Steps, parse_steps
-from ocr import preprocess, results
 
 CHANGING_STEPS = frozenset({Step.SEAL, Step.BORDER, Step.DENOISE, Step.BINARIZE})  # alter pixels
 IMAGE_STEPS = CHANGING_STEPS | {Step.BLANK}

@@ -39,7 +39,7 @@ class ChildGone(Exception):
 class OcrChild:
     def __init__(self, args: list[str]):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ocr.child", *args],
+            [sys.executable, "-m", "dangan.ocr.child", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             start_new_session=True,  # its own group: a kill reaches Ghostscript and Tesseract

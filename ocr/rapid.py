@@ -5,7 +5,7 @@ is downloaded at run time).
 OCRmyPDF keeps doing everything around the recognition: rasterising, the
 `filter_ocr_image` conditioning (ocr/ocr_input.py), the invisible text layer,
 PDF/A. This module only turns a page image into text lines with boxes.
-Loaded with `ocrmypdf --plugin ocr.ocr_input --plugin ocr.rapid` (ocr/tesseract.py
+Loaded with `ocrmypdf --plugin dangan.ocr.ocr_input --plugin dangan.ocr.rapid` (ocr/tesseract.py
 does it when DANGAN_OCR_ENGINE=rapidocr).
 
 Options: its own `rapidocr_threads` (`--rapidocr-threads N`, namespace
@@ -26,6 +26,8 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+from dangan.ocr import results
+from dangan.ocr.ocr_input import NAMESPACE as DANGAN
 from ocrmypdf import hookimpl
 from ocrmypdf.exceptions import BadArgsError
 from ocrmypdf.hocrtransform import BoundingBox, OcrClass, OcrElement
@@ -35,8 +37,6 @@ from pydantic import BaseModel, Field, ValidationError
 
 from dangan.fonts import cjk_font
 from dangan.ocr_steps import Step
-from ocr import results
-from ocr.ocr_input import NAMESPACE as DANGAN
 
 NAMESPACE = "rapidocr"  # options.rapidocr.threads; keyword rapidocr_threads
 
@@ -350,7 +350,9 @@ def check_options(options) -> None:
     try:
         getattr(options, DANGAN)
     except AttributeError:
-        raise BadArgsError("插件 ocr.rapid 须与 ocr.ocr_input 一同加载（读取其选项）。") from None
+        raise BadArgsError(
+            "插件 dangan.ocr.rapid 须与 dangan.ocr.ocr_input 一同加载（读取其选项）。"
+        ) from None
 
 
 @hookimpl

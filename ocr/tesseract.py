@@ -13,12 +13,13 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from dangan.ocr import results
+from dangan.ocr.base import OcrOutput
+from dangan.ocr.pool import ChildGone, ChildPool
+
 from dangan.errors import DiskFull, OcrFailed, is_disk_full
 from dangan.ocr_steps import Step, parse_steps
 from dangan.text import normalize_text
-from ocr import results
-from ocr.base import OcrOutput
-from ocr.pool import ChildGone, ChildPool
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class OcrmypdfEngine:
 
     def plugins(self) -> list[str]:
         # ocr_input conditions and keeps the OCR input; rapid is the RapidOCR engine
-        return ["ocr.ocr_input"] + (["ocr.rapid"] if self.name == "rapidocr" else [])
+        return ["dangan.ocr.ocr_input"] + (["dangan.ocr.rapid"] if self.name == "rapidocr" else [])
 
     def options(self, sidecar: Path, results_dir: Path | None = None, pages: int = 1) -> dict:
         """Keyword arguments to ocrmypdf.ocr for one file of `pages` pages, with

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from preservation import storage
-from preservation.items import FAIL, PASS, WARNING, CheckResult
-from preservation.store import PreservationStore
+from dangan.preservation import storage
+from dangan.preservation.items import FAIL, PASS, WARNING, CheckResult
+from dangan.preservation.store import PreservationStore
 
 # audit actions that concern the security of the holdings (dangan/audit.py ACTIONS)
 SECURITY_ACTIONS = (

@@ -54,7 +54,11 @@ def identify(data: bytes) -> FormatId:
 @lru_cache(maxsize=1)
 def accepted_formats() -> dict[str, tuple[str, frozenset[str]]]:
     """PUID -> (name, roles it is accepted for)."""
-    text = resources.files("preservation").joinpath("data/accepted_formats.csv").read_text("utf-8")
+    text = (
+        resources.files("dangan.preservation")
+        .joinpath("data/accepted_formats.csv")
+        .read_text("utf-8")
+    )
     return {
         row["puid"]: (row["name"], frozenset(row["roles"].split()))
         for row in csv.DictReader(io.StringIO(text))

@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from catalog.base import SECURITY_LEVELS, Record
-from preservation import formats, storage
-from preservation.digests import digest_chunks
-from preservation.items import FAIL, NOT_RUN, PASS, WARNING, CheckResult
-from preservation.virus import Scanner
+from dangan.catalog.base import SECURITY_LEVELS, Record
+from dangan.preservation import formats, storage
+from dangan.preservation.digests import digest_chunks
+from dangan.preservation.items import FAIL, NOT_RUN, PASS, WARNING, CheckResult
+from dangan.preservation.virus import Scanner
 
 ARCHIVAL_CODE = re.compile(
     r"^[A-Z0-9]{1,16}-[A-Z0-9]{1,8}·(\d{4})-(Y|D\d{1,3})-([A-Z]{2})-(\d{4,})$"
@@ -157,7 +157,7 @@ def metadata_checks(ctx: Context, record: Record) -> list[CheckResult]:
     if match and record.retention and _retention_code(record.retention) != match.group(2):
         bad.append(f"档号保管期限代码 {match.group(2)} 与保管期限 {record.retention} 不符")
     if formed is not None and record.retention and RETENTION.match(record.retention):
-        from retention.schedule import disposal_date
+        from dangan.retention.schedule import disposal_date
 
         due = disposal_date(formed, record.retention)
         if (due.isoformat() if due else None) != record.disposal_date:

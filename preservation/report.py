@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import io
 
+from dangan.preservation.items import ITEMS, NOT_RUN, OUTCOME_LABELS, PASS, PROPERTIES, CheckResult
+
 from dangan.pdf import TableSheet, tables_pdf
-from preservation.items import ITEMS, NOT_RUN, OUTCOME_LABELS, PASS, PROPERTIES, CheckResult
 
 KIND_LABELS = {
     "filing": "归档环节",
@@ -180,8 +181,8 @@ def store_reports(archive, run: dict, results: list[CheckResult]) -> dict[str, s
 
 def register_digests(archive, infos_and_bytes) -> None:
     """Reports are permanent records too: their digests go into the fixity register."""
-    from preservation.digests import digest_chunks
-    from preservation.store import PreservationStore
+    from dangan.preservation.digests import digest_chunks
+    from dangan.preservation.store import PreservationStore
 
     entries = []
     for info, data in infos_and_bytes:

@@ -12,14 +12,15 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import metadata
 
-from catalog.base import Record
+from dangan.catalog.base import Record
+from dangan.preservation import report
+from dangan.preservation.archive_checks import archive_checks
+from dangan.preservation.items import FAIL, NOT_RUN, CheckResult, count, summary_from_counts
+from dangan.preservation.record_checks import Context, check_record, prefetch_vera
+from dangan.preservation.store import PreservationStore
+from dangan.preservation.virus import Scanner
+
 from dangan.errors import NotFound
-from preservation import report
-from preservation.archive_checks import archive_checks
-from preservation.items import FAIL, NOT_RUN, CheckResult, count, summary_from_counts
-from preservation.record_checks import Context, check_record, prefetch_vera
-from preservation.store import PreservationStore
-from preservation.virus import Scanner
 
 log = logging.getLogger(__name__)
 VERA_BATCH = 100  # archival copies validated per veraPDF run
@@ -44,7 +45,7 @@ def scanner(archive) -> Scanner:
 def context(archive, *, filing: bool = False, keys: list[str] | None = None) -> Context:
     """Shared state for a run; veraPDF is used where installed, except at
     filing (a JVM per record would slow intake: the structural check runs)."""
-    from preservation.pdfa import VeraPdf
+    from dangan.preservation.pdfa import VeraPdf
 
     store = PreservationStore(archive.catalog)
     vera = None if filing else VeraPdf(archive.settings.verapdf)

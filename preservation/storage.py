@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalog.blobs import CHUNK, LocalBlobStore, check_key
+from dangan.catalog.blobs import CHUNK, LocalBlobStore, check_key
 
 # key prefixes that hold objects the files table does not list, and who keeps them
 KNOWN_PREFIXES = {
@@ -71,7 +71,7 @@ def stored_sha256(blobs, obj: StoredObject) -> str | None:
     only where the catalog has none to compare with: one request less per object."""
     if not is_s3(blobs):
         return None
-    from catalog.s3 import SHA_META, _meta
+    from dangan.catalog.s3 import SHA_META, _meta
 
     stat = blobs.client.stat_object(blobs.bucket, obj.key, version_id=obj.version_id)
     return _meta(stat.metadata, SHA_META)

@@ -3,8 +3,8 @@ results come back as this room's CheckResult."""
 
 from __future__ import annotations
 
-from catalog.stores.preservation import PreservationRows
-from preservation.items import CheckResult
+from dangan.catalog.stores.preservation import PreservationRows
+from dangan.preservation.items import CheckResult
 
 
 class PreservationStore(PreservationRows):

@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from preservation import storage
-from preservation.digests import Digests
-from preservation.items import FAIL, PASS, WARNING, CheckResult, count
-from preservation.service import finish
-from preservation.store import PreservationStore
+from dangan.preservation import storage
+from dangan.preservation.digests import Digests
+from dangan.preservation.items import FAIL, PASS, WARNING, CheckResult, count
+from dangan.preservation.service import finish
+from dangan.preservation.store import PreservationStore
 
 BATCH = 100
 

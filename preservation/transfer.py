@@ -13,14 +13,15 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from dangan.preservation import formats, report
+from dangan.preservation.digests import digest_chunks
+from dangan.preservation.items import FAIL, PASS, CheckResult, count
+from dangan.preservation.record_checks import check_record, prefetch_vera
+from dangan.preservation.service import context, finish
+from dangan.preservation.store import PreservationStore
+from dangan.retention.transfer import export_package
+
 from dangan.pdf import TableSheet, tables_pdf
-from preservation import formats, report
-from preservation.digests import digest_chunks
-from preservation.items import FAIL, PASS, CheckResult, count
-from preservation.record_checks import check_record, prefetch_vera
-from preservation.service import context, finish
-from preservation.store import PreservationStore
-from retention.transfer import export_package
 
 REPORT_JSON = "check-report.json"
 REGISTER_PDF = "transfer-register.pdf"
@@ -162,7 +163,7 @@ def check_package(path: Path) -> list[str]:
 
 
 def refuse_failing_package(path: Path) -> None:
-    from retention.transfer import TransferError
+    from dangan.retention.transfer import TransferError
 
     problems = check_package(path)
     if problems:

@@ -10,7 +10,7 @@ import socket
 import struct
 from collections.abc import Iterable
 
-from preservation.items import FAIL, NOT_RUN, PASS, WARNING
+from dangan.preservation.items import FAIL, NOT_RUN, PASS, WARNING
 
 CHUNK = 1 << 20
 

@@ -21,15 +21,16 @@ import signal
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from catalog.stores.disposal import DisposalRows
-from dangan.access.store import Forbidden, Principal
-from dangan.pdf import TableSheet, tables_pdf
-from retention.procedure import (
+from dangan.catalog.stores.disposal import DisposalRows
+from dangan.retention.procedure import (
     RetentionError,
     get_batch,
     require,
     require_person,
 )
+
+from dangan.access.store import Forbidden, Principal
+from dangan.pdf import TableSheet, tables_pdf
 
 if TYPE_CHECKING:
     from dangan.archive import Archive

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from catalog.base import Record
-from retention.schedule import Schedule, disposal_date
+from dangan.catalog.base import Record
+from dangan.retention.schedule import Schedule, disposal_date
 
 # 机构(问题)代码 by schedule category (assumed; an agency may map its own).
 ISSUE_CODES = {

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from catalog.base import RecordFilter
+from dangan.catalog.base import RecordFilter
+
 from dangan.access.roles import ROLES, allowed
 from dangan.access.store import Forbidden, Principal
 from dangan.errors import DanganError, ExitCode, NotFound
@@ -139,11 +140,13 @@ def resolve_records(
     unit: str | None = None,
     query: str | None = None,
 ) -> list[str]:
-    """Record ids named directly, or found by person, unit or a full-text query."""
+    """Record ids named directly (by 档案编号 or 档号), or found by person, unit
+    or a full-text query."""
     found: list[str] = []
-    for rid in record_ids or []:
-        if archive.catalog.get(rid) is None:
-            raise NotFound(f"没有编号为 {rid} 的档案记录。")
+    for ref in record_ids or []:
+        rid = archive.catalog.resolve_record_ref(ref)
+        if rid is None:
+            raise NotFound(f"没有档案编号或档号为 {ref} 的档案记录。")
         found.append(rid)
     if person or unit or query:
         filters = RecordFilter(person=person, unit=unit)

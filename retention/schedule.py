@@ -130,7 +130,11 @@ def parse_csv(text: str, source: str = "") -> list[ScheduleRow]:
 
 
 def default_schedule() -> Schedule:
-    text = resources.files("retention").joinpath("data/retention_schedule.csv").read_text("utf-8")
+    text = (
+        resources.files("dangan.retention")
+        .joinpath("data/retention_schedule.csv")
+        .read_text("utf-8")
+    )
     return Schedule(rows=tuple(parse_csv(text, "（默认）")), version=0, source="default")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retention.schedule import Schedule, load_file, merge_overrides, to_csv
+from dangan.retention.schedule import Schedule, load_file, merge_overrides, to_csv
 
 if TYPE_CHECKING:
     from dangan.archive import Archive

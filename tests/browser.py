@@ -1,6 +1,7 @@
 """A real `dangan serve` and a real headless Chromium (Debian's chromium and
 chromium-driver) for end-to-end tests of the desks. Screenshots go to
-`artifacts/screenshots/` (kept by CI as test artefacts)."""
+DANGAN_SCREENSHOTS (default `tests/artifacts/screenshots/`, git-ignored; kept
+by CI as test artefacts)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from conftest import catalog_env
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "artifacts" / "screenshots"
+SHOTS = Path(os.environ.get("DANGAN_SCREENSHOTS") or ROOT / "tests" / "artifacts" / "screenshots")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 

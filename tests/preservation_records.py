@@ -10,9 +10,10 @@ import io
 from datetime import date
 from functools import lru_cache
 
-from catalog.base import FileRef, PageText, Record
+from dangan.catalog.base import FileRef, PageText, Record
+from dangan.retention.filing import apply_filing
+
 from dangan.archive import Archive
-from retention.filing import apply_filing
 
 
 def page_jpeg(text: str) -> bytes:
@@ -119,7 +120,7 @@ def stored_record(
         policy=archive.filing_policy(),
         today=date(2026, 1, 1),
     )
-    from preservation.service import check_at_filing
+    from dangan.preservation.service import check_at_filing
 
     check_at_filing(archive, record)
     archive.catalog.add_record(record)

@@ -7,9 +7,10 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from catalog.base import FileRef, PageText, Record
+from dangan.catalog.base import FileRef, PageText, Record
+from dangan.retention.filing import apply_filing
+
 from dangan.archive import Archive
-from retention.filing import apply_filing
 
 
 def file_record(

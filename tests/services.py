@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).parent.parent
 
 
-def _script(name: str, *args: str, timeout: int = 1800) -> str:
+def _script(name: str, *args: str, timeout: int = 2700) -> str:
     proc = subprocess.run(
         ["bash", str(ROOT / "scripts" / "services" / f"{name}.sh"), *args],
         capture_output=True,

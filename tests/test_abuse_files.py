@@ -5,13 +5,13 @@ or written."""
 from __future__ import annotations
 
 import pytest
+from dangan.ingest.pipeline import ingest_file
+from dangan.ingest.validate import check_file
 
 from dangan.archive import Archive
 from dangan.config import Settings
 from dangan.errors import RejectedFile
 from dangan.synth import hostile
-from ingest.pipeline import ingest_file
-from ingest.validate import check_file
 
 LIMITS = {"max_bytes": 10 * 1024 * 1024, "max_pages": 500}
 

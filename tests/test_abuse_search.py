@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from conftest import login
+from dangan.api.app import create_app
+from dangan.catalog.fts import FtsIndex
+from dangan.catalog.index import IndexDoc
 from fastapi.testclient import TestClient
 from records import file_record
 
-from api.app import create_app
-from catalog.fts import FtsIndex
-from catalog.index import IndexDoc
 from dangan.archive import Archive
 from dangan.config import Settings
 from dangan.errors import SearchTimeout

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from dangan.ingest.receive import import_package
+from dangan.retention.transfer import FORMAT, MANIFEST, TransferError, verify_package
 
 from dangan.archive import Archive
 from dangan.config import Settings
-from ingest.receive import import_package
-from retention.transfer import FORMAT, MANIFEST, TransferError, verify_package
 
 
 def _sha(data: bytes) -> str:

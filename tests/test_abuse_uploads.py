@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import login
+from dangan.api.app import create_app
+from dangan.ingest.pipeline import ingest_file
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from api.app import create_app
 from dangan.archive import Archive
 from dangan.config import Settings
-from ingest.pipeline import ingest_file
 
 
 def _png(size=(800, 1000)) -> bytes:

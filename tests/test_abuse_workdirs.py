@@ -10,11 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+from dangan.ingest.intake import InboxSweeper, IntakeQueue, ThreadWorker
+from dangan.ocr.pool import OcrChild
+
 from dangan import workdirs
 from dangan.archive import Archive
 from dangan.config import Settings
-from ingest.intake import InboxSweeper, IntakeQueue, ThreadWorker
-from ocr.pool import OcrChild
 
 
 def _entry(root: Path, name: str, age_s: float) -> Path:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from conftest import json_lines, run_cli
+from dangan.api.app import create_app
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from dangan.access.passwords import hash_password, verify_password
 from dangan.access.roles import allowed, mask_ids_in
 from dangan.access.store import AccessError, SqliteAccountStore
@@ -126,8 +126,8 @@ def test_login_form_sets_a_session_and_logout_ends_it(tmp_path: Path):
 def _archive_with_a_person(settings):
     from datetime import date
 
-    from catalog.base import FileRef, PageText, Record
-    from retention.filing import apply_filing
+    from dangan.catalog.base import FileRef, PageText, Record
+    from dangan.retention.filing import apply_filing
 
     archive = Archive.open(settings)
     try:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from conftest import login, run_cli
+from dangan.api.app import create_app
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from dangan.access.store import AccessError, SqliteAccountStore
 from dangan.archive import Archive
 from dangan.config import Settings

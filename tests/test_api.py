@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import login
+from dangan.api.app import create_app
 from fastapi.testclient import TestClient
-
-from api.app import create_app
 
 
 @pytest.fixture

@@ -40,12 +40,12 @@ LONG_DATA_MODULES = {"dangan/synth/content.py"}
 
 def room(module: str) -> str | None:
     parts = module.split(".")
-    if parts[0] in ROOMS:
-        return parts[0]
     if parts[0] != "dangan":
         return None
     if len(parts) == 1:
         return "kernel"
+    if parts[1] in ROOMS:
+        return parts[1]
     if parts[1] == "synth":
         return "synth"
     if parts[1].startswith("cli") or parts[1] == "__main__":
@@ -65,6 +65,8 @@ def production_modules() -> list[tuple[str, Path]]:
             parts = list(rel.parts)
             if parts[-1] == "__init__":
                 parts = parts[:-1]
+            if top != "dangan":  # installed as dangan.<room> (pyproject.toml)
+                parts = ["dangan", *parts]
             found.append((".".join(parts), path))
     return found
 
@@ -128,10 +130,16 @@ def test_production_code_does_not_import_the_generator():
 def test_the_checker_sees_a_wrong_import(tmp_path: Path):
     """The rule above is not vacuous: a kernel module importing catalog is caught."""
     bad = tmp_path / "bad.py"
-    bad.write_text("from catalog.base import Record\nif TYPE_CHECKING:\n    import ocr.base\n")
+    bad.write_text(
+        "from dangan.catalog.base import Record\nif TYPE_CHECKING:\n    import dangan.ocr.base\n"
+    )
     found = imports_of(bad)
-    assert found == [(1, "catalog.base")]
-    assert room("dangan.config") == "kernel" and "catalog" not in ALLOWED["kernel"]
+    assert found == [(1, "dangan.catalog.base")]
+    assert (
+        room("dangan.config") == "kernel"
+        and room("dangan.catalog.sql") == "catalog"
+        and "catalog" not in ALLOWED["kernel"]
+    )
 
 
 def test_modules_stay_small():
@@ -228,7 +236,7 @@ def test_the_allow_list_names_only_modules_that_still_need_it():
 def test_the_scan_sees_a_statement_and_not_a_module_function(tmp_path: Path):
     (tmp_path / "ingest").mkdir()
     (tmp_path / "ingest" / "m.py").write_text(
-        "from retention import destruction\n"
+        "from dangan.retention import destruction\n"
         "def f(conn, archive):\n"
         "    destruction.execute(archive)\n"
         "    conn.execute('SELECT 1')\n"
@@ -236,3 +244,17 @@ def test_the_scan_sees_a_statement_and_not_a_module_function(tmp_path: Path):
         encoding="utf-8",
     )
     assert sql_calls(tmp_path) == {"ingest/m.py": [4, 5]}
+
+
+def test_the_rooms_install_inside_the_dangan_package():
+    """No top-level name but `dangan` in the wheel: every package folder of a room
+    is listed under dangan.<room> in pyproject.toml, and nothing else is."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    listed = set(config["setuptools"]["packages"])
+    on_disk = {module for module, path in production_modules() if path.name == "__init__.py"}
+    assert listed == on_disk
+    assert all(name == "dangan" or name.startswith("dangan.") for name in listed)
+    mapping = config["setuptools"]["package-dir"]
+    assert mapping == {"dangan": "dangan", **{f"dangan.{r}": r for r in ROOMS}}

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import login, run_cli
+from dangan.api.app import create_app
 from fastapi.testclient import TestClient
 from test_access import _archive_with_a_person
 
-from api.app import create_app
 from dangan.archive import Archive
 from dangan.audit import AuditError
 from dangan.config import Settings

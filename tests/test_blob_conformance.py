@@ -9,8 +9,7 @@ import uuid
 
 import pytest
 import services
-
-from catalog.blobs import BlobCorrupt, LocalBlobStore
+from dangan.catalog.blobs import BlobCorrupt, LocalBlobStore
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +18,7 @@ def minio_env():
 
 
 def _minio_store(env):
-    from catalog.s3 import S3BlobStore, client_from_url
+    from dangan.catalog.s3 import S3BlobStore, client_from_url
 
     client = client_from_url(
         env["DANGAN_S3_ENDPOINT"], env["DANGAN_S3_ACCESS_KEY"], env["DANGAN_S3_SECRET_KEY"]

@@ -3,8 +3,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from dangan.catalog.blobs import LocalBlobStore
 
-from catalog.blobs import LocalBlobStore
 from dangan.config import Settings
 from dangan.errors import ConfigError
 

@@ -138,7 +138,7 @@ def test_caseworker_finds_a_person_by_id_and_reads_a_page(server, driver):
     assert "参保人档案" in driver.find_element(By.TAG_NAME, "h1").text
     assert "2024 年" in driver.page_source
     shot(driver, "caseworker-person-timeline")
-    _submit(driver, driver.find_element(By.CSS_SELECTOR, ".hit a.title"))
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, "#records a.title"))
     image = driver.find_element(By.CSS_SELECTOR, ".page-image img")
     _wait_for(
         driver, lambda d: d.execute_script("return arguments[0].naturalWidth", image), 30, "page"
@@ -218,7 +218,7 @@ def test_token_holder_attaches_a_scan_and_the_case_opens_in_the_embedded_view(
     driver.get(f"{server.url}/cases/{serial}?embed=1")
     assert serial in driver.find_element(By.TAG_NAME, "body").text
     assert not driver.find_elements(By.CSS_SELECTOR, "nav")  # embedded: no navigation
-    titles = [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".hit a.title")]
+    titles = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#records a.title")]
     assert len(titles) == 1, titles
     shot(driver, "business-system-case-embedded")
 
@@ -291,3 +291,81 @@ def test_caseworker_sees_search_hits_marked_on_the_page_image_at_any_zoom(server
     for old, new in zip(_fractions(before), _fractions(after), strict=True):
         assert new == pytest.approx(old, abs=0.005)
     shot(driver, "caseworker-hits-zoomed")
+
+
+SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
+_LEAKS = r"info_change|reimbursement|record\.view|\d{4}-\d\d-\d\dT\d\d:\d\d|\\u[0-9a-fA-F]{4}"
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_search_and_person_pages_hold_at_desktop_and_phone_widths(server, driver, size):
+    """At 1366×768 and 390 px: nothing spills sideways, no code, ISO time or
+    JSON escape on screen; the person's table sorts and shows thumbnails."""
+    import re
+
+    from selenium.webdriver.common.by import By
+
+    login(driver, server, "li")
+    width, height = SIZES[size]
+    driver.set_window_size(width, height)
+    try:
+        pages = {
+            "search": f"/?q={PERSON}",
+            "search-table": f"/?q={PERSON}&view=table",
+            "person": f"/persons/{PERSON}",
+        }
+        for name, path in pages.items():
+            driver.get(server.url + path)
+            shot(driver, f"everywhere-{name}-{size}")
+            body = driver.find_element(By.TAG_NAME, "body").text
+            leak = re.search(_LEAKS, body)
+            assert leak is None, (name, leak and leak.group(0))
+            spill = driver.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert spill <= 1, (name, size, spill)
+            assert len(driver.find_elements(By.TAG_NAME, "h1")) == 1, name
+        table = driver.find_element(By.CSS_SELECTOR, "#records")
+        driver.find_element(By.CSS_SELECTOR, "[data-thumbs=records]").click()
+        _wait_for(
+            driver,
+            lambda d: d.execute_script(
+                "const i = document.querySelector('#records img');"
+                " return i && i.complete && i.naturalWidth > 0"
+            ),
+            30,
+            "thumbnail",
+        )
+        header = table.find_element(By.CSS_SELECTOR, "th.col-business_date button.sort")
+        header.click()
+        assert (
+            table.find_element(By.CSS_SELECTOR, "th.col-business_date").get_attribute("aria-sort")
+            == "ascending"
+        )
+        shot(driver, f"everywhere-person-thumbnails-{size}")
+    finally:
+        driver.set_window_size(1366, 900)
+
+
+def test_a_saved_search_is_deleted_only_after_confirmation(server, driver):
+    """data-confirm asks first (static/common.js); dismissing keeps the search."""
+    from selenium.webdriver.common.by import By
+
+    login(driver, server, "li")
+    driver.get(f"{server.url}/?q={PERSON}")
+    driver.find_element(By.CSS_SELECTOR, "details.saved summary").click()
+    driver.find_element(By.CSS_SELECTOR, "form.save-search input[name=name]").send_keys(
+        "张三的档案"
+    )
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.save-search button[type=submit]"))
+    assert "已保存检索" in _flash(driver)
+    driver.get(server.url + "/")
+    delete = driver.find_element(By.CSS_SELECTOR, ".saved-list button[type=submit]")
+    delete.click()
+    driver.switch_to.alert.dismiss()
+    assert driver.find_elements(By.LINK_TEXT, "张三的档案")
+    delete.click()
+    driver.switch_to.alert.accept()  # the page "/" had no message: this waits for the next
+    assert "已删除保存的检索" in _flash(driver)
+    assert not driver.find_elements(By.LINK_TEXT, "张三的档案")
+    shot(driver, "everywhere-saved-search-deleted")

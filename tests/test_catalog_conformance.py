@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from conftest import pg_database
-
-from catalog.base import DuplicateRecord, FileRef, PageText, Record
-from catalog.db import Database, PostgresDatabase, SqliteDatabase, to_pyformat
-from catalog.migrate import current_revision, script_head, upgrade
-from catalog.migrations import HEAD
-from catalog.sql import SqlCatalog
+from dangan.catalog.base import DuplicateRecord, FileRef, PageText, Record
+from dangan.catalog.db import Database, PostgresDatabase, SqliteDatabase, to_pyformat
+from dangan.catalog.migrate import current_revision, script_head, upgrade
+from dangan.catalog.migrations import HEAD
+from dangan.catalog.sql import SqlCatalog
 
 
 def _open(locator: tuple[str, str]) -> SqlCatalog:

@@ -11,13 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from dangan.synth.content import build_form
-from dangan.synth.fonts import Measurer, pdf_font_set
-from dangan.synth.layout import layout_form
-from dangan.synth.schedule import load_schedule
-from ingest import classify
-from ingest.classify import (
+from dangan.ingest import classify
+from dangan.ingest.classify import (
     Classifier,
     load_or_train,
     load_seed,
@@ -25,8 +20,13 @@ from ingest.classify import (
     title_similarity,
     train,
 )
-from ingest.fields import business_date, extract_fields
-from retention.schedule import Schedule, ScheduleRow, default_schedule, merge_overrides
+from dangan.ingest.fields import business_date, extract_fields
+from dangan.retention.schedule import Schedule, ScheduleRow, default_schedule, merge_overrides
+
+from dangan.synth.content import build_form
+from dangan.synth.fonts import Measurer, pdf_font_set
+from dangan.synth.layout import layout_form
+from dangan.synth.schedule import load_schedule
 
 VALID_ID = "11010519491231002X"
 
@@ -100,8 +100,8 @@ def test_classifier_is_built_without_the_form_generator(tmp_path: Path):
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from ingest.classify import Classifier, load_or_train\n"
-        "from retention.schedule import default_schedule\n"
+        "from dangan.ingest.classify import Classifier, load_or_train\n"
+        "from dangan.retention.schedule import default_schedule\n"
         "schedule = default_schedule()\n"
         f"model = load_or_train(Path({str(tmp_path)!r}) / 'classifier.json', schedule)\n"
         "result = Classifier(schedule, model).classify(['医疗费用零星报销申请表 姓名 张三'])\n"

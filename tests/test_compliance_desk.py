@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 from conftest import login
+from dangan.api.app import create_app
+from dangan.retention import procedure
 from fastapi.testclient import TestClient
 from test_disposal import RECORDS, _add
 
-from api.app import create_app
 from dangan.archive import Archive
 from dangan.config import Settings
-from retention import procedure
 
 
 def test_officer_holds_a_person_lifts_it_and_appraises_one_record(tmp_path):

@@ -10,14 +10,9 @@ from pathlib import Path
 
 import pytest
 from conftest import minio_bucket, pg_database, run_cli
-from records import file_record
-
-from catalog.base import FileRef
-from dangan.access.store import Forbidden, Principal, SqliteAccountStore
-from dangan.archive import Archive
-from dangan.config import Settings
-from retention.destruction import execute
-from retention.procedure import (
+from dangan.catalog.base import FileRef
+from dangan.retention.destruction import execute
+from dangan.retention.procedure import (
     RetentionError,
     appraise,
     approve,
@@ -28,6 +23,11 @@ from retention.procedure import (
     place_hold,
     resolve_records,
 )
+from records import file_record
+
+from dangan.access.store import Forbidden, Principal, SqliteAccountStore
+from dangan.archive import Archive
+from dangan.config import Settings
 
 AS_OF = date(2026, 1, 1)
 ZHOU = Principal("zhou", "周", frozenset({"compliance"}))

@@ -7,18 +7,18 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from catalog.base import PageText, Record, RecordFilter
-from dangan.archive import Archive
-from dangan.config import Settings
-from retention.filing import FilingPolicy, apply_filing
-from retention.schedule import (
+from dangan.catalog.base import PageText, Record, RecordFilter
+from dangan.retention.filing import FilingPolicy, apply_filing
+from dangan.retention.schedule import (
     ScheduleError,
     default_schedule,
     disposal_date,
     merge_overrides,
     parse_csv,
 )
+
+from dangan.archive import Archive
+from dangan.config import Settings
 
 VALID_ID = "11010519491231002X"
 
@@ -195,7 +195,7 @@ def test_filters_find_records_by_person_unit_class_retention_and_date(tmp_path: 
 
 
 def test_loaded_schedule_is_a_new_version_and_records_remember_theirs(tmp_path: Path):
-    from retention.schedule_service import load_agency_schedule
+    from dangan.retention.schedule_service import load_agency_schedule
 
     archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")}))
     try:

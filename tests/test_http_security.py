@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 from conftest import login
+from dangan.api.app import create_app
+from dangan.catalog.base import FileRef
+from dangan.retention import procedure
 from fastapi.testclient import TestClient
 from records import file_record
 
-from api.app import create_app
-from catalog.base import FileRef
 from dangan.access.store import AccessError, SqliteAccountStore
 from dangan.archive import Archive
 from dangan.config import Settings
-from retention import procedure
 
 SIBLING = "http://ywxt.ybj.example"  # another host on the agency's intranet
 OWN = "http://testserver"

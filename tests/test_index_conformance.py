@@ -6,10 +6,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
-from catalog.base import RecordFilter
-from catalog.fts import FtsIndex
-from catalog.index import IndexDoc
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.fts import FtsIndex
+from dangan.catalog.index import IndexDoc
 
 DOCS = [
     IndexDoc(
@@ -53,7 +52,7 @@ def index(request, tmp_path):
     if request.param == "fts":
         idx = FtsIndex(tmp_path / "index.sqlite3")
     else:
-        from catalog.elastic import ElasticIndex
+        from dangan.catalog.elastic import ElasticIndex
 
         env = request.getfixturevalue("elastic_env")
         idx = ElasticIndex(env["DANGAN_SEARCH_URL"], f"test-{uuid.uuid4().hex[:12]}")

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from conftest import json_lines, login, minio_bucket, pg_database, run_cli
+from dangan.api.app import create_app
+from dangan.ingest.intake import IntakeQueue, ThreadWorker
+from dangan.ingest.stats import intake_stats
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from dangan.archive import Archive
 from dangan.config import Settings
-from ingest.intake import IntakeQueue, ThreadWorker
-from ingest.stats import intake_stats
 
 
 def _wait(client, batch: str, seconds: float = 300) -> dict:
@@ -176,7 +176,7 @@ def _env(home: Path) -> dict:
 
 def test_ocr_reports_the_page_it_is_on(tmp_path: Path, corpus):
     """The clerk desk shows 'OCR page k of n': the pipeline hears of each page."""
-    from ingest.pipeline import ingest_file
+    from dangan.ingest.pipeline import ingest_file
 
     doc = max((d for d in corpus if d.format != "pdf_text"), key=lambda d: len(d.pages))
     archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")}))

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 from conftest import login
+from dangan.api.app import create_app
+from dangan.catalog.base import PageText, Record
+from dangan.retention.filing import apply_filing
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from catalog.base import PageText, Record
 from dangan.access.store import SqliteAccountStore
 from dangan.archive import Archive
 from dangan.config import Settings
 from dangan.events import MAX_ATTEMPTS, WebhookError, Webhooks
 from dangan.webhook_url import Allow
-from retention.filing import apply_filing
 
 LOOPBACK = Allow.parse("127.0.0.1")  # the test receiver: allowed explicitly (DANGAN_WEBHOOK_ALLOW)
 
@@ -99,7 +99,7 @@ def test_filed_records_reach_the_webhook_signed_and_retried_until_taken(tmp_path
         expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         assert headers["X-Dangan-Signature"] == expected
         # a clerk files the doubtful one: that is an event too
-        from ingest.review import confirm
+        from dangan.ingest.review import confirm
 
         confirm(archive, "r2")
         assert hooks.deliver_due(now + timedelta(seconds=40))["delivered"] == 1

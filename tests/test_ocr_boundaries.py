@@ -25,15 +25,16 @@ def test_settings_and_the_search_index_load_nothing_from_ocr():
     loaded = _modules_after(
         "from dangan.config import Settings\n"
         "Settings.from_env({'DANGAN_HOME': '/tmp/x', 'DANGAN_OCR_PREPROCESS': 'seal,blank'})\n"
-        "from catalog.cjk import tokens\n"
+        "from dangan.catalog.cjk import tokens\n"
         "tokens('醫療保險 ＡＢ１２')\n"
     )
-    assert not [m for m in loaded if m == "ocr" or m.startswith("ocr.")]
+    assert not [m for m in loaded if m == "dangan.ocr" or m.startswith("dangan.ocr.")]
 
 
 def test_ocr_warms_up_and_reads_without_the_form_generator():
     loaded = _modules_after(
-        "import ocr.child, ocr.ocr_input, ocr.tesseract\nfrom ocr import rapid\nrapid.warm_up(1)\n"
+        "import dangan.ocr.child, dangan.ocr.ocr_input, dangan.ocr.tesseract\n"
+        "from dangan.ocr import rapid\nrapid.warm_up(1)\n"
     )
-    assert "ocr.rapid" in loaded and "rapidocr_onnxruntime" in loaded  # it did run
+    assert "dangan.ocr.rapid" in loaded and "rapidocr_onnxruntime" in loaded  # it did run
     assert not [m for m in loaded if m.startswith("dangan.synth")]

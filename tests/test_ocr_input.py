@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dangan.ocr.images import images_to_pdf
+from dangan.ocr.ocr_input import condition
+from dangan.ocr.tesseract import OcrmypdfEngine
 from PIL import Image, ImageDraw
 
 from dangan.config import Settings
 from dangan.errors import ConfigError
-from ocr.images import images_to_pdf
-from ocr.ocr_input import condition
-from ocr.tesseract import OcrmypdfEngine
 
 
 def test_preprocessing_is_a_setting_with_clear_errors():
@@ -44,7 +44,15 @@ def test_an_unknown_step_is_refused_by_the_engine_and_by_the_plugin(tmp_path: Pa
     Image.new("L", (400, 300), 255).save(page, dpi=(200, 200))
     pdf = tmp_path / "page.pdf"
     images_to_pdf(page, pdf)
-    base = [sys.executable, "-m", "ocrmypdf", "--plugin", "ocr.ocr_input", "--output-type", "pdf"]
+    base = [
+        sys.executable,
+        "-m",
+        "ocrmypdf",
+        "--plugin",
+        "dangan.ocr.ocr_input",
+        "--output-type",
+        "pdf",
+    ]
     files = [str(pdf), str(tmp_path / "out.pdf")]
     refused = subprocess.run(
         [*base, "--dangan-steps", "seal,sharpen", *files], capture_output=True, text=True
@@ -89,14 +97,17 @@ def test_engine_options_follow_the_steps(tmp_path: Path):
     rapid = OcrmypdfEngine(preprocess=("rotate", "deskew", "orient"), recognizer="rapidocr")
     chosen = rapid.options(tmp_path / "sidecar.txt")
     assert "rotate_pages" not in chosen and "deskew" not in chosen
-    assert "ocr.rapid" in chosen["plugins"]
+    assert "dangan.ocr.rapid" in chosen["plugins"]
     # the plugin always runs: it conditions the OCR input and keeps a copy for the QC view
-    assert "ocr.ocr_input" in options("seal")["plugins"] and "ocr.ocr_input" in options()["plugins"]
+    assert (
+        "dangan.ocr.ocr_input" in options("seal")["plugins"]
+        and "dangan.ocr.ocr_input" in options()["plugins"]
+    )
     assert options()["language"] == ["chi_sim", "eng"]
 
 
 def test_the_results_manifest_is_read_by_name_and_whole_lines_only(tmp_path: Path):
-    from ocr import results
+    from dangan.ocr import results
 
     results.append(tmp_path, 1, image=results.image_name(1), blank=False)
     results.append(tmp_path, 2, image=results.image_name(2), blank=True)

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from dangan.ocr.tesseract import OcrmypdfEngine
 
 from dangan.errors import OcrFailed
 from dangan.ocr_steps import DEFAULT_STEPS
-from ocr.tesseract import OcrmypdfEngine
 
 
 def _pdf(doc, folder: Path) -> Path:
@@ -106,7 +106,7 @@ def test_an_ocrmypdf_error_is_told_with_its_exit_code(engine, corpus, tmp_path: 
 def test_the_processes_end_with_the_process_that_started_them(tmp_path: Path):
     script = (
         "import os, sys, time\n"
-        "from ocr.tesseract import OcrmypdfEngine\n"
+        "from dangan.ocr.tesseract import OcrmypdfEngine\n"
         "engine = OcrmypdfEngine()\n"
         "engine.start(2)\n"
         "print(' '.join(map(str, engine._pool().pids())), flush=True)\n"

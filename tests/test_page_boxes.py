@@ -6,16 +6,17 @@ from __future__ import annotations
 import io
 
 import pytest
+from dangan.catalog.page_boxes import HitBox, PageOutOfRange, find_hits, hit_pattern
 
-from catalog.page_boxes import HitBox, PageOutOfRange, find_hits, hit_pattern
 from dangan.config import Settings
 
 
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory, corpus):
     """One scanned page (PNG) through the real pipeline: the record and its PDF/A."""
+    from dangan.ingest.pipeline import ingest_file
+
     from dangan.archive import Archive
-    from ingest.pipeline import ingest_file
 
     doc = next(d for d in corpus if d.format == "png")
     home = tmp_path_factory.mktemp("boxes-home")

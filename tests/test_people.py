@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from conftest import login
+from dangan.api.app import create_app
 from fastapi.testclient import TestClient
 from records import file_record
 
-from api.app import create_app
 from dangan.archive import Archive
 from dangan.config import Settings
 

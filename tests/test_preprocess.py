@@ -9,14 +9,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from dangan.ocr.ocr_input import empty_like, prepare
+from dangan.ocr.preprocess import border_mask, denoise, ink_area, is_blank
 from PIL import Image, ImageDraw
 
 from dangan.synth import generate_corpus, load_schedule
 from dangan.synth.corpus import generate_document
 from dangan.synth.degrade import degrade_page, empty_back
 from dangan.synth.fonts import image_font_sets, pil_font
-from ocr.ocr_input import empty_like, prepare
-from ocr.preprocess import border_mask, denoise, ink_area, is_blank
 
 DPI = 200
 A4 = (1654, 2339)  # A4 at 200 dpi

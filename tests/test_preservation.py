@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 from conftest import minio_bucket
+from dangan.preservation.service import check_all, check_one
+from dangan.preservation.storage import iter_objects
+from dangan.preservation.store import PreservationStore
+from dangan.preservation.sweep import sweep
 from preservation_records import plain_pdf, stored_record
 
 from dangan.archive import Archive
 from dangan.config import Settings
-from preservation.service import check_all, check_one
-from preservation.store import PreservationStore
-from preservation.sweep import sweep
 
 ROOT = Path(__file__).parent.parent
 
@@ -47,12 +48,12 @@ def archive(request, tmp_path):
 def corrupt(archive, key: str) -> None:
     """Flip one byte of the stored object (on S3: a new version with the
     flipped byte that still carries the old SHA-256, as bit rot would)."""
-    from preservation import storage
+    from dangan.preservation import storage
 
     data = bytearray(storage.read_bytes(archive.blobs, key))
     data[len(data) // 2] ^= 0x01
     if storage.is_s3(archive.blobs):
-        from catalog.s3 import SHA_META, _meta
+        from dangan.catalog.s3 import SHA_META, _meta
 
         stat = archive.blobs.client.stat_object(archive.blobs.bucket, key)
         archive.blobs.client.put_object(
@@ -218,7 +219,7 @@ def test_sweep_resumes_after_a_stop_and_reads_every_version(archive):
     record = stored_record(archive, "s1")
     key = record.file("archive_pdf").key
     archive.blobs.put_bytes(key, archive.blobs.open(key).read())  # same bytes, a 2nd version
-    total = sum(1 for _ in __import__("preservation.storage").storage.iter_objects(archive.blobs))
+    total = sum(1 for _ in iter_objects(archive.blobs))
     first = sweep(archive, "tester", rate=0, stop_after=2)
     assert first["state"] == "running" and first["objects"] == 2
     again = sweep(archive, "tester", rate=0)

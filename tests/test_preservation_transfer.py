@@ -8,14 +8,14 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
+from dangan.ingest.receive import import_package
+from dangan.preservation.transfer import export_with_checks as export_package
+from dangan.retention.transfer import TransferError, verify_package
 from preservation_records import stored_record
 from test_preservation import corrupt
 
 from dangan.archive import Archive
 from dangan.config import Settings
-from ingest.receive import import_package
-from preservation.transfer import export_with_checks as export_package
-from retention.transfer import TransferError, verify_package
 
 
 @pytest.fixture
@@ -66,9 +66,8 @@ def test_import_refuses_a_package_whose_checks_fail(archive, tmp_path):
 
 def test_cli_and_clerk_desk_name_the_failing_item(archive, tmp_path):
     from conftest import login, run_cli
+    from dangan.api.app import create_app
     from fastapi.testclient import TestClient
-
-    from api.app import create_app
 
     record = stored_record(archive, "c1")
     corrupt(archive, record.file("original").key)

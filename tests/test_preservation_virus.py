@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 import services
+from dangan.preservation.virus import Scanner
 from preservation_records import stored_record
 
 from dangan.archive import Archive
 from dangan.config import Settings
-from preservation.virus import Scanner
 
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 

@@ -11,14 +11,14 @@ import io
 
 import pytest
 from conftest import login
+from dangan.api.app import create_app
+from dangan.catalog.base import FileRef
+from dangan.ingest.fields import extract_fields
 from fastapi.testclient import TestClient
 from records import file_record
 
-from api.app import create_app
-from catalog.base import FileRef
 from dangan.archive import Archive
 from dangan.config import Settings
-from ingest.fields import extract_fields
 
 # The ID numbers on the page, each as OCR left it, and a part of it that a
 # masked view must never show (the birth date in the middle).

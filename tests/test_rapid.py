@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 
+from dangan.ocr.rapid import group_lines, lines_text, recognise
 from PIL import Image
-
-from ocr.rapid import group_lines, lines_text, recognise
 
 
 def _quad(cx, cy, w, h, angle):
@@ -44,8 +43,7 @@ def test_an_upside_down_page_reads_in_order(corpus):
 
 def test_boxes_on_a_turned_page_map_back_onto_the_scan():
     import numpy as np
-
-    from ocr.rapid import box_back
+    from dangan.ocr.rapid import box_back
 
     scan = np.zeros((300, 200), np.uint8)  # height 300, width 200
     scan[40:70, 120:180] = 1  # a mark at left 120, top 40, right 180, bottom 70
@@ -57,8 +55,9 @@ def test_boxes_on_a_turned_page_map_back_onto_the_scan():
 
 
 def test_a_sideways_page_is_read_upright_with_boxes_on_the_scan(corpus):
+    from dangan.ocr.rapid import read_page
+
     from bench.ocr_bench import cer
-    from ocr.rapid import read_page
 
     doc = next(d for d in corpus if d.format == "png")
     page = Image.open(doc.path).convert("RGB")
@@ -85,11 +84,11 @@ def test_the_archival_copy_shows_a_sideways_page_upright(corpus, tmp_path):
     hit boxes of the text layer land on the title, which is now at the top."""
     import pikepdf
     import pypdfium2 as pdfium
+    from dangan.catalog.page_boxes import find_hits
+    from dangan.ocr.images import images_to_pdf
+    from dangan.ocr.tesseract import OcrmypdfEngine
 
-    from catalog.page_boxes import find_hits
     from dangan.ocr_steps import DEFAULT_STEPS
-    from ocr.images import images_to_pdf
-    from ocr.tesseract import OcrmypdfEngine
 
     doc = next(d for d in corpus if d.format == "png")
     scan = Image.open(doc.path).convert("RGB").transpose(Image.Transpose.ROTATE_270)

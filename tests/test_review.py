@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dangan.ingest.review import ReviewError, confirm, review_queue
 from records import file_record
 
 from dangan.archive import Archive
 from dangan.config import Settings
-from ingest.review import ReviewError, confirm, review_queue
 
 VALID_ID = "11010519491231002X"
 
@@ -112,9 +112,8 @@ def test_a_catalog_from_the_previous_version_is_upgraded_in_place(tmp_path: Path
 
 def test_review_queue_over_http_api_and_web_form(tmp_path: Path):
     from conftest import login
+    from dangan.api.app import create_app
     from fastapi.testclient import TestClient
-
-    from api.app import create_app
 
     settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
     archive = Archive.open(settings)

@@ -47,9 +47,8 @@ def test_unreachable_or_refused_object_store_stops_start_up(tmp_path, minio_env)
 
 
 def test_scans_go_to_the_bucket_and_come_back_checked(tmp_path, corpus, minio_env):
+    from dangan.api.app import create_app
     from fastapi.testclient import TestClient
-
-    from api.app import create_app
 
     env = minio_bucket(minio_env)
     home = tmp_path / "home"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from conftest import login
+from dangan.api.app import create_app
 from fastapi.testclient import TestClient
 from records import file_record
 
-from api.app import create_app
 from dangan.archive import Archive
 from dangan.config import Settings
 
@@ -83,7 +83,8 @@ def test_clerk_sees_restricted_and_changes_the_level_with_a_logged_reason(client
 
 
 def test_every_permission_a_route_can_require_has_a_message():
-    from api.auth import ACTIONS
+    from dangan.api.auth import ACTIONS
+
     from dangan.access.roles import CLEARANCE, PERMISSIONS, ROLES
 
     assert set(PERMISSIONS) - {"ids.full"} == set(ACTIONS)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from dangan.retention.schedule import default_schedule
 from PIL import Image
 
 from dangan.checkdigits import is_valid_credit_code, is_valid_id_number, org_code_check
@@ -35,7 +36,6 @@ from dangan.synth import (
 from dangan.synth import fonts as synth_fonts
 from dangan.synth.fonts import FontNotFound, Measurer, image_font_sets
 from dangan.synth.ids import amount_in_words
-from retention.schedule import default_schedule
 
 pdfium = pytest.importorskip("pypdfium2")
 

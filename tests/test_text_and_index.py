@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from catalog.cjk import to_match_expression
-from catalog.highlight import snippet, term_pattern
+from dangan.catalog.cjk import to_match_expression
+from dangan.catalog.highlight import snippet, term_pattern
+
 from dangan.text import normalize_text
 
 

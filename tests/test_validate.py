@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from dangan.ingest.validate import check_file
 from PIL import Image
 
 from dangan.errors import RejectedFile
-from ingest.validate import check_file
 
 LIMITS = {"max_bytes": 10 * 1024 * 1024, "max_pages": 5}
 

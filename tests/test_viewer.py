@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import login
+from dangan.api.app import create_app
 from fastapi.testclient import TestClient
 from records import file_record
 
-from api.app import create_app
 from dangan.archive import Archive
 from dangan.config import Settings
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from conftest import json_lines, login, run_cli
+from dangan.api.app import create_app
+from dangan.retention.volumes import box_labels_pdf, catalogue_pdf, list_volumes
 from fastapi.testclient import TestClient
 from records import file_record
 
-from api.app import create_app
 from dangan.archive import Archive
 from dangan.config import Settings
-from retention.volumes import box_labels_pdf, catalogue_pdf, list_volumes
 
 
 def _add(archive, rid, doc_type, day, unit="福州市测试有限公司", status_conf=1.0):

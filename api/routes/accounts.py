@@ -8,13 +8,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from dangan.api.auth import Admin, SecurityAdmin, current_principal, log_event
+from dangan.api.routes.session import set_session_cookie
+from dangan.api.schemas.accounts import (
+    PasswordChanged,
+    PasswordReset,
+    TokenIssued,
+    TokenList,
+    TokenRevoked,
+    UserDisabled,
+    UserList,
+    UserRoles,
+    UserUnlocked,
+)
+from dangan.api.templating import templates
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from api.auth import Admin, SecurityAdmin, current_principal, log_event
-from api.routes.session import set_session_cookie
-from api.templating import templates
 from dangan.access.passwords import generate_password
 from dangan.access.roles import ADMINISTRATORS, ROLES, allowed
 from dangan.access.store import AccessError, Forbidden, NotAuthenticated, Principal
@@ -48,11 +59,11 @@ class PasswordChange(BaseModel):
 
 
 @api.post("/account/password", summary="修改本人密码（原密码、新密码）")
-def change_password(request: Request, response: Response, body: PasswordChange) -> dict:
+def change_password(request: Request, response: Response, body: PasswordChange) -> PasswordChanged:
     principal = _person(request)
     token = _change_own(request, principal, body.old_password, body.new_password)
     set_session_cookie(request, response, token)  # the old sessions have ended
-    return {"changed": True}
+    return PasswordChanged(changed=True)
 
 
 @ui.get("/account/password", response_class=HTMLResponse)
@@ -110,7 +121,7 @@ class TokenIn(BaseModel):
     role: str = "system"
 
 
-@api.get("/users", summary="用户列表（系统管理员、安全管理员）")
+@api.get("/users", summary="用户列表（系统管理员、安全管理员）", response_model=UserList)
 def users(request: Request) -> dict:
     principal = _person(request)
     if not (allowed(principal.roles, "users.manage") or allowed(principal.roles, "roles.assign")):
@@ -119,7 +130,7 @@ def users(request: Request) -> dict:
 
 
 @api.post("/users", summary="新建用户（系统管理员；三员角色由安全管理员授予）")
-def add_user(request: Request, body: UserIn, user: Admin) -> dict:
+def add_user(request: Request, body: UserIn, user: Admin) -> UserRoles:
     granted = [r for r in body.roles if r in ADMINISTRATORS]
     if granted:
         raise Forbidden(
@@ -130,7 +141,7 @@ def add_user(request: Request, body: UserIn, user: Admin) -> dict:
         body.username, body.display_name, set(body.roles), body.password, must_change=True
     )
     log_event(request, user.name, "user.add", body.username, roles=sorted(body.roles))
-    return {"username": body.username, "roles": sorted(body.roles)}
+    return UserRoles(username=body.username, roles=sorted(body.roles))
 
 
 def _not_self(user: Principal, username: str, what: str) -> None:
@@ -139,58 +150,66 @@ def _not_self(user: Principal, username: str, what: str) -> None:
 
 
 @api.post("/users/{username}/disable", summary="停用用户（系统管理员）")
-def disable_user(request: Request, username: str, user: Admin) -> dict:
+def disable_user(request: Request, username: str, user: Admin) -> UserDisabled:
     _not_self(user, username, "停用")
     request.app.state.accounts.set_disabled(username, True)
     log_event(request, user.name, "user.disable", username)
-    return {"username": username, "disabled": True}
+    return UserDisabled(username=username, disabled=True)
 
 
 @api.post("/users/{username}/enable", summary="启用用户（系统管理员）")
-def enable_user(request: Request, username: str, user: Admin) -> dict:
+def enable_user(request: Request, username: str, user: Admin) -> UserDisabled:
     request.app.state.accounts.set_disabled(username, False)
     log_event(request, user.name, "user.enable", username)
-    return {"username": username, "disabled": False}
+    return UserDisabled(username=username, disabled=False)
 
 
 @api.put("/users/{username}/roles", summary="调整角色（安全管理员）")
-def set_roles(request: Request, username: str, body: RolesIn, user: SecurityAdmin) -> dict:
+def set_roles(request: Request, username: str, body: RolesIn, user: SecurityAdmin) -> UserRoles:
     _not_self(user, username, "调整")
     before = request.app.state.accounts.set_roles(username, set(body.roles))
     log_event(request, user.name, "user.roles", username, before=before, after=sorted(body.roles))
-    return {"username": username, "roles": sorted(body.roles)}
+    return UserRoles(username=username, roles=sorted(body.roles))
 
 
-@api.post("/users/{username}/password-reset", summary="重置密码（安全管理员；下次登录须修改）")
-def reset_password(request: Request, username: str, body: ResetIn, user: SecurityAdmin) -> dict:
+@api.post(
+    "/users/{username}/password-reset",
+    summary="重置密码（安全管理员；下次登录须修改）",
+    response_model_exclude_unset=True,
+)
+def reset_password(
+    request: Request, username: str, body: ResetIn, user: SecurityAdmin
+) -> PasswordReset:
     _not_self(user, username, "重置")
     password = body.password or generate_password()
     request.app.state.accounts.reset_password(username, password)
     log_event(request, user.name, "user.password_reset", username)
-    return {"username": username, **({} if body.password else {"password": password})}
+    if body.password:  # the one the administrator chose is not sent back
+        return PasswordReset(username=username)
+    return PasswordReset(username=username, password=password)
 
 
 @api.post("/users/{username}/unlock", summary="解除登录锁定（安全管理员）")
-def unlock(request: Request, username: str, user: SecurityAdmin) -> dict:
+def unlock(request: Request, username: str, user: SecurityAdmin) -> UserUnlocked:
     request.app.state.accounts.unlock(username)
     log_event(request, user.name, "user.unlock", username)
-    return {"username": username, "unlocked": True}
+    return UserUnlocked(username=username, unlocked=True)
 
 
-@api.get("/tokens", summary="API 令牌列表（系统管理员）")
+@api.get("/tokens", summary="API 令牌列表（系统管理员）", response_model=TokenList)
 def tokens(request: Request, user: Admin) -> dict:
     return {"tokens": request.app.state.accounts.list_tokens()}
 
 
 @api.post("/tokens", summary="签发 API 令牌（系统管理员）")
-def issue_token(request: Request, body: TokenIn, user: Admin) -> dict:
+def issue_token(request: Request, body: TokenIn, user: Admin) -> TokenIssued:
     token_id, token = request.app.state.accounts.issue_token(body.name, body.role, user.name)
     log_event(request, user.name, "token.issue", f"token:{token_id}", role=body.role)
-    return {"id": token_id, "token": token, "role": body.role}
+    return TokenIssued(id=token_id, token=token, role=body.role)
 
 
 @api.post("/tokens/{token_id}/revoke", summary="吊销 API 令牌（系统管理员）")
-def revoke_token(request: Request, token_id: int, user: Admin) -> dict:
+def revoke_token(request: Request, token_id: int, user: Admin) -> TokenRevoked:
     request.app.state.accounts.revoke_token(token_id)
     log_event(request, user.name, "token.revoke", f"token:{token_id}")
-    return {"id": token_id, "revoked": True}
+    return TokenRevoked(id=token_id, revoked=True)

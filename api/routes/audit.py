@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from dangan.api.auth import Auditor, masked
+from dangan.api.deps import ArchiveDep
+from dangan.api.schemas.audit import AuditCheck, AuditEntries
+from dangan.api.templating import templates
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import Auditor, masked
-from api.deps import ArchiveDep
-from api.templating import templates
+from dangan.audit import Verification
 
 api = APIRouter(tags=["audit"])
 ui = APIRouter(include_in_schema=False)
 
 
-@api.get("/audit", summary="审计日志（按时间倒序），可按操作人、操作、对象筛选")
+@api.get(
+    "/audit",
+    summary="审计日志（按时间倒序），可按操作人、操作、对象筛选",
+    response_model=AuditEntries,
+)
 def entries(
     archive: ArchiveDep,
     user: Auditor,
@@ -32,15 +38,9 @@ def entries(
     return masked({"entries": items}, user)  # person-view targets, search terms
 
 
-@api.get("/audit/verify", summary="校验审计日志的哈希链")
-def verify(archive: ArchiveDep, user: Auditor) -> dict:
-    result = archive.audit.verify()
-    return {
-        "ok": result.ok,
-        "entries": result.entries,
-        "problem": result.problem,
-        "first_bad_seq": result.first_bad_seq,
-    }
+@api.get("/audit/verify", summary="校验审计日志的哈希链", response_model=AuditCheck)
+def verify(archive: ArchiveDep, user: Auditor) -> Verification:
+    return archive.audit.verify()
 
 
 @ui.get("/audit", response_class=HTMLResponse)

@@ -4,17 +4,19 @@ embedded in the business system's screen."""
 
 from __future__ import annotations
 
+from dangan.api import uploads
+from dangan.api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.routes.people import timeline_by_year
+from dangan.api.routes.records import ingest_uploads
+from dangan.api.schemas.intake import CaseAttached
+from dangan.api.schemas.records import SearchOut
+from dangan.api.templating import templates
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.search import SearchResult, search_records
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api import uploads
-from api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
-from api.deps import ArchiveDep
-from api.routes.people import timeline_by_year
-from api.routes.records import ingest_uploads
-from api.templating import templates
-from catalog.base import RecordFilter
-from catalog.search import SearchResult, search_records
 from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode
 
@@ -52,6 +54,8 @@ def case_records(
     "/cases/{serial}/records",
     summary="办结即归：把扫描件归入一个业务流水号（可多个文件）",
     openapi_extra=uploads.OPENAPI,
+    response_model=CaseAttached,
+    response_model_exclude_unset=True,
 )
 async def attach(request: Request, serial: str, archive: ArchiveDep, user: Ingester) -> dict:
     case = normalise_serial(serial)
@@ -59,7 +63,7 @@ async def attach(request: Request, serial: str, archive: ArchiveDep, user: Inges
     return {"serial": case, "results": [masked(r.to_json(), user) for r in results]}
 
 
-@api.get("/cases/{serial}/records", summary="一个业务流水号的全部档案")
+@api.get("/cases/{serial}/records", summary="一个业务流水号的全部档案", response_model=SearchOut)
 def list_case(request: Request, serial: str, archive: ArchiveDep, user: Reader) -> dict:
     result = case_records(archive, serial, visible_levels(user), redactor(user))
     log_access(request, user, "case.view", serial.strip().upper(), total=result.total)
@@ -88,3 +92,11 @@ def case_page(request: Request, serial: str, archive: ArchiveDep, user: Reader, 
         },
         status_code=422 if error else 200,
     )
+
+
+@ui.get("/cases/{serial}/export.xlsx")
+def case_export(request: Request, serial: str, archive: ArchiveDep, user: Reader):
+    from dangan.api.routes.people import _export
+
+    result = case_records(archive, serial, visible_levels(user), redactor(user))
+    return _export(request, user, "case", normalise_serial(serial), result)

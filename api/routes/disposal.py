@@ -8,16 +8,27 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
+from dangan.api.auth import log_access, masked, require, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.schemas import file_download
+from dangan.api.schemas.retention import (
+    Appraised,
+    BatchList,
+    BatchOut,
+    DueSummary,
+    Executed,
+    HoldLifted,
+    HoldList,
+    HoldPlaced,
+)
+from dangan.api.templating import templates
+from dangan.retention import destruction, procedure
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from api.auth import log_access, masked, require, visible_levels
-from api.deps import ArchiveDep
-from api.templating import templates
 from dangan.access.store import Principal
-from dangan.errors import DanganError, NotFound
-from retention import destruction, procedure
+from dangan.errors import DanganError, ExitCode, NotFound
 
 api = APIRouter(prefix="/retention", tags=["retention"])
 ui = APIRouter(include_in_schema=False)
@@ -69,39 +80,43 @@ class ExecutionIn(BaseModel):
     method: str = destruction.METHODS[0]
 
 
-@api.get("/due", summary="到期档案（按类别、年度），冻结和在鉴定中的另列")
+@api.get(
+    "/due",
+    summary="到期档案（按类别、年度），冻结和在鉴定中的另列",
+    response_model=DueSummary,
+)
 def due(archive: ArchiveDep, user: Viewer, as_of: date | None = None) -> dict:
     return masked(procedure.due_summary(archive, as_of or date.today(), visible_levels(user)), user)
 
 
-@api.get("/holds", summary="冻结清单")
+@api.get("/holds", summary="冻结清单", response_model=HoldList)
 def holds(archive: ArchiveDep, user: Viewer, all: bool = False) -> dict:
     return masked({"holds": procedure.list_holds(archive, active_only=not all)}, user)
 
 
 @api.post("/holds", summary="冻结档案（按编号、参保人、单位或检索条件）")
-def place_hold(body: HoldIn, archive: ArchiveDep, user: Officer) -> dict:
+def place_hold(body: HoldIn, archive: ArchiveDep, user: Officer) -> HoldPlaced:
     ids = procedure.resolve_records(
         archive, record_ids=body.record_ids, person=body.person, unit=body.unit, query=body.query
     )
     hold_id = procedure.place_hold(
         archive, user, kind=body.kind, reason=body.reason, owner=body.owner, record_ids=ids
     )
-    return {"hold": hold_id, "records": ids}
+    return HoldPlaced(hold=hold_id, records=ids)
 
 
 @api.post("/holds/{hold_id}/lift", summary="解除冻结（鉴定小组）")
-def lift(hold_id: int, body: LiftIn, archive: ArchiveDep, user: Officer) -> dict:
+def lift(hold_id: int, body: LiftIn, archive: ArchiveDep, user: Officer) -> HoldLifted:
     procedure.lift_hold(archive, user, hold_id, body.reason)
-    return {"hold": hold_id, "lifted": True}
+    return HoldLifted(hold=hold_id, lifted=True)
 
 
-@api.get("/batches", summary="鉴定批次")
+@api.get("/batches", summary="鉴定批次", response_model=BatchList)
 def batches(archive: ArchiveDep, user: Viewer) -> dict:
     return masked({"batches": procedure.list_batches(archive)}, user)
 
 
-@api.post("/batches", summary="从到期清单建立鉴定批次")
+@api.post("/batches", summary="从到期清单建立鉴定批次", response_model=BatchOut)
 def create(body: BatchIn, archive: ArchiveDep, user: Officer) -> dict:
     batch_id = procedure.create_batch(
         archive,
@@ -114,13 +129,13 @@ def create(body: BatchIn, archive: ArchiveDep, user: Officer) -> dict:
     return procedure.get_batch(archive, batch_id)
 
 
-@api.get("/batches/{batch_id}", summary="批次详情")
+@api.get("/batches/{batch_id}", summary="批次详情", response_model=BatchOut)
 def batch(batch_id: int, archive: ArchiveDep, user: Viewer) -> dict:
     return masked(procedure.get_batch(archive, batch_id, visible_levels(user)), user)
 
 
 @api.post("/batches/{batch_id}/appraisals", summary="鉴定意见（逐件或整批）")
-def appraise(batch_id: int, body: AppraisalIn, archive: ArchiveDep, user: Officer) -> dict:
+def appraise(batch_id: int, body: AppraisalIn, archive: ArchiveDep, user: Officer) -> Appraised:
     n = procedure.appraise(
         archive,
         user,
@@ -130,16 +145,20 @@ def appraise(batch_id: int, body: AppraisalIn, archive: ArchiveDep, user: Office
         record_ids=body.record_ids,
         extend_years=body.extend_years,
     )
-    return {"batch": batch_id, "appraised": n}
+    return Appraised(batch=batch_id, appraised=n)
 
 
-@api.post("/batches/{batch_id}/approve", summary="机构负责人审批")
+@api.post("/batches/{batch_id}/approve", summary="机构负责人审批", response_model=BatchOut)
 def approve(batch_id: int, body: ApprovalIn, archive: ArchiveDep, user: Head) -> dict:
     procedure.approve(archive, user, batch_id, body.note)
     return procedure.get_batch(archive, batch_id)
 
 
-@api.post("/batches/{batch_id}/execute", summary="监销：两名监销人在场执行销毁")
+@api.post(
+    "/batches/{batch_id}/execute",
+    summary="监销：两名监销人在场执行销毁",
+    response_model=Executed,
+)
 def execute(
     batch_id: int, body: ExecutionIn, request: Request, archive: ArchiveDep, user: Officer
 ) -> dict:
@@ -156,7 +175,14 @@ _DOCS = {
 }
 
 
-@api.get("/batches/{batch_id}/{name}", summary="销毁清册（PDF/CSV）或销毁证明（PDF）")
+@api.get(
+    "/batches/{batch_id}/{name}",
+    summary="销毁清册（PDF/CSV）或销毁证明（PDF）",
+    response_class=Response,
+    responses=file_download(
+        "register.pdf、register.csv 或 certificate.pdf", *sorted({m for _, m, _ in _DOCS.values()})
+    ),
+)
 def document(
     request: Request, batch_id: int, name: str, archive: ArchiveDep, user: Viewer
 ) -> Response:
@@ -192,6 +218,32 @@ def document(
 # --- the desk --------------------------------------------------------------
 
 
+class BadInput(DanganError):
+    exit_code = ExitCode.INVALID_INPUT
+    http_status = 422
+    code = "invalid_input"
+
+
+def parse_day(text: str) -> date:
+    """A date typed or picked on the desk (YYYY-MM-DD); today when empty."""
+    if not text.strip():
+        return date.today()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(f"日期“{text}”无效，请按 年-月-日 填写，如 2026-01-31。") from None
+
+
+def parse_years(text: str) -> int | None:
+    """延长年数: whole years in Arabic digits, 1–100; None when empty."""
+    value = text.strip()
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 100:
+        raise BadInput(f"延长年数“{text}”无效，请填写 1–100 之间的阿拉伯数字，如 10。")
+    return int(value)
+
+
 @ui.get("/compliance", response_class=HTMLResponse)
 def desk(
     request: Request,
@@ -201,7 +253,10 @@ def desk(
     error: str = "",
     done: str = "",
 ):
-    day = date.fromisoformat(as_of) if as_of else date.today()
+    try:
+        day = parse_day(as_of)
+    except BadInput as exc:
+        day, error = date.today(), exc.message
     return templates.TemplateResponse(
         request,
         "compliance.html",
@@ -265,9 +320,7 @@ def _back(message: str = "", error: str = "") -> RedirectResponse:
 @ui.post("/compliance/batches")
 def desk_create(archive: ArchiveDep, user: Officer, as_of: Annotated[str, Form()] = ""):
     try:
-        batch_id = procedure.create_batch(
-            archive, user, date.fromisoformat(as_of) if as_of else date.today()
-        )
+        batch_id = procedure.create_batch(archive, user, parse_day(as_of))
     except DanganError as exc:
         return _back(error=exc.message)
     return _back(f"已建立鉴定批次 {batch_id}。")
@@ -290,8 +343,8 @@ def desk_appraise(
             batch_id,
             decision=decision,
             reason=reason,
-            record_ids=record_ids.split() or None,
-            extend_years=int(extend_years) if extend_years else None,
+            record_ids=procedure.resolve_records(archive, record_ids=record_ids.split()) or None,
+            extend_years=parse_years(extend_years),
         )
     except DanganError as exc:
         return _back(error=exc.message)

@@ -6,17 +6,18 @@ from __future__ import annotations
 import errno
 import secrets
 
+from dangan.api import uploads
+from dangan.api.auth import Ingester, masked
+from dangan.api.deps import ArchiveDep
+from dangan.api.schemas.intake import BatchProgress, BatchSubmitted, IntakeStats
+from dangan.api.templating import templates
+from dangan.ingest.intake import IntakeQueue
+from dangan.ingest.stats import intake_stats
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api import uploads
-from api.auth import Ingester, masked
-from api.deps import ArchiveDep
-from api.templating import templates
 from dangan.errors import NotFound
-from ingest.intake import IntakeQueue
-from ingest.stats import intake_stats
 
 api = APIRouter(tags=["intake"])
 ui = APIRouter(include_in_schema=False)
@@ -50,6 +51,8 @@ def _submit_all(
     "/intake",
     summary="批量上传：立即返回，后台排队识别（进度见 /api/intake/{batch}）",
     openapi_extra=uploads.OPENAPI,
+    response_model=BatchSubmitted,
+    response_model_exclude_unset=True,
 )
 async def submit(request: Request, user: Ingester) -> dict:
     queue = get_queue(request)
@@ -62,16 +65,19 @@ async def submit(request: Request, user: Ingester) -> dict:
     return masked({"batch": batch if jobs else None, "jobs": jobs, "rejected": rejected}, user)
 
 
-@api.get("/intake/{batch}", summary="一批上传文件的处理进度")
+@api.get("/intake/{batch}", summary="一批上传文件的处理进度", response_model=BatchProgress)
 def batch_status(request: Request, batch: str, user: Ingester) -> dict:
     jobs = get_queue(request).batch(batch)
     if not jobs:
         raise NotFound(f"没有编号为 {batch} 的上传批次。")
-    done = sum(j["state"] == "done" for j in jobs)
-    return masked({"batch": batch, "total": len(jobs), "done": done, "jobs": jobs}, user)
+    return masked(BatchProgress.of(batch, jobs), user)
 
 
-@api.get("/stats/intake", summary="收件统计：每日件数、页数、拒收、待复核、各类别")
+@api.get(
+    "/stats/intake",
+    summary="收件统计：每日件数、页数、拒收、待复核、各类别",
+    response_model=IntakeStats,
+)
 def stats(archive: ArchiveDep, user: Ingester, days: int = Query(30, ge=1, le=366)) -> dict:
     return intake_stats(archive, days)
 

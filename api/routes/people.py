@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from dangan.api.auth import Reader, log_access, masked, redactor, sees_full_ids, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.export import RECORD_COLUMNS, export_response, record_rows
+from dangan.api.schemas.records import SearchOut
+from dangan.api.templating import templates
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.search import SearchResult, search_records
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.auth import Reader, log_access, masked, redactor, sees_full_ids, visible_levels
-from api.deps import ArchiveDep
-from api.templating import templates
-from catalog.base import RecordFilter
-from catalog.search import SearchResult, search_records
 from dangan.access.roles import mask_ids_in
 from dangan.archive import Archive
 from dangan.errors import DanganError, ExitCode
@@ -71,14 +73,22 @@ def timeline_by_year(result: SearchResult) -> list[tuple[str, list]]:
     return [(y, list(hits)) for y, hits in groupby(result.hits, key=year)]
 
 
-@api.get("/persons/{id_number}/records", summary="某参保人的全部档案（按公民身份号码）")
+@api.get(
+    "/persons/{id_number}/records",
+    summary="某参保人的全部档案（按公民身份号码）",
+    response_model=SearchOut,
+)
 def api_person(request: Request, id_number: str, archive: ArchiveDep, user: Reader) -> dict:
     result = person_records(archive, id_number, visible_levels(user), redactor(user))
     log_access(request, user, "person.view", id_number.upper(), total=result.total)
     return masked(result.to_json(), user)
 
 
-@api.get("/units/{code}/records", summary="某单位的全部档案（统一社会信用代码或单位编号）")
+@api.get(
+    "/units/{code}/records",
+    summary="某单位的全部档案（统一社会信用代码或单位编号）",
+    response_model=SearchOut,
+)
 def api_unit(request: Request, code: str, archive: ArchiveDep, user: Reader) -> dict:
     result = unit_records(archive, code, visible_levels(user), redactor(user))
     log_access(request, user, "unit.view", code.upper(), total=result.total)
@@ -123,3 +133,30 @@ def unit_page(request: Request, code: str, archive: ArchiveDep, user: Reader):
         )
     except BadIdentifier as exc:
         return _page(request, "unit", code, None, exc.message)
+
+
+def _export(request: Request, user, kind: str, key: str, result: SearchResult):
+    heading = {"person": "参保人档案", "unit": "单位档案", "case": "业务档案"}[kind]
+    shown = key if sees_full_ids(user) else mask_ids_in(key)
+    return export_response(
+        request,
+        user,
+        title=heading,
+        subtitle=f"{heading}：{shown}",
+        columns=RECORD_COLUMNS,
+        rows=record_rows(request, result.hits),
+        target=key,
+        list=kind,
+    )
+
+
+@ui.get("/persons/{id_number}/export.xlsx")
+def person_export(request: Request, id_number: str, archive: ArchiveDep, user: Reader):
+    result = person_records(archive, id_number, visible_levels(user), redactor(user))
+    return _export(request, user, "person", id_number.strip().upper(), result)
+
+
+@ui.get("/units/{code}/export.xlsx")
+def unit_export(request: Request, code: str, archive: ArchiveDep, user: Reader):
+    result = unit_records(archive, code, visible_levels(user), redactor(user))
+    return _export(request, user, "unit", code.strip().upper(), result)

@@ -3,12 +3,14 @@ a kind failed), and the reports as PDF and xlsx."""
 
 from __future__ import annotations
 
+from dangan.api.auth import Filer
+from dangan.api.deps import ArchiveDep
+from dangan.api.schemas import file_download
+from dangan.api.schemas.preservation import CheckRuns
+from dangan.api.templating import templates
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.auth import Filer
-from api.deps import ArchiveDep
-from api.templating import templates
 from dangan.errors import NotFound
 
 api = APIRouter(tags=["preservation"])
@@ -19,15 +21,19 @@ MEDIA = {
 }
 
 
-@api.get("/preservation/runs", summary="四性检测记录；alarms：每种检测最近一次不通过的")
+@api.get(
+    "/preservation/runs",
+    summary="四性检测记录；alarms：每种检测最近一次不通过的",
+    response_model=CheckRuns,
+)
 def runs(archive: ArchiveDep, user: Filer, limit: int = 20) -> dict:
     return _runs(archive, limit)
 
 
 @ui.get("/preservation", response_class=HTMLResponse)
 def page(request: Request, archive: ArchiveDep, user: Filer):
-    from preservation.items import ITEMS
-    from preservation.report import KIND_LABELS
+    from dangan.preservation.items import ITEMS
+    from dangan.preservation.report import KIND_LABELS
 
     data = _runs(archive, 50)
     return templates.TemplateResponse(
@@ -36,7 +42,7 @@ def page(request: Request, archive: ArchiveDep, user: Filer):
 
 
 def _runs(archive, limit: int) -> dict:
-    from preservation.store import PreservationStore
+    from dangan.preservation.store import PreservationStore
 
     found = PreservationStore(archive.catalog).runs(limit)
     latest: dict[str, dict] = {}
@@ -52,9 +58,14 @@ def _runs(archive, limit: int) -> dict:
     return {"runs": found, "alarms": alarms}
 
 
-@api.get("/preservation/runs/{run_id}/report.{fmt}", summary="检测报告（PDF 或 xlsx）")
+@api.get(
+    "/preservation/runs/{run_id}/report.{fmt}",
+    summary="检测报告（PDF 或 xlsx）",
+    response_class=Response,
+    responses=file_download("检测报告", *MEDIA.values()),
+)
 def run_report(run_id: int, fmt: str, archive: ArchiveDep, user: Filer) -> Response:
-    from preservation.store import PreservationStore
+    from dangan.preservation.store import PreservationStore
 
     run = PreservationStore(archive.catalog).get_run(run_id)
     if run is None or fmt not in MEDIA or fmt not in run["report_keys"]:

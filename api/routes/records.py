@@ -5,13 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
-
-from api import uploads
-from api.auth import (
+from dangan.api import uploads
+from dangan.api.auth import (
     Downloader,
     Ingester,
     Reader,
@@ -21,18 +16,26 @@ from api.auth import (
     masked,
     sees_full_ids,
 )
-from api.deps import ArchiveDep, load_record
-from api.uploads import Received
-from catalog.base import FileRef
-from catalog.blobs import BlobCorrupt
-from catalog.cjk import check_query
-from catalog.page_boxes import find_hits
-from catalog.record_json import record_json
+from dangan.api.deps import ArchiveDep, load_record
+from dangan.api.schemas import file_download
+from dangan.api.schemas.records import PageHits, RecordOut, SecurityOut, UploadResult
+from dangan.api.uploads import Received
+from dangan.catalog.base import FileRef
+from dangan.catalog.blobs import BlobCorrupt
+from dangan.catalog.cjk import check_query
+from dangan.catalog.page_boxes import find_hits
+from dangan.catalog.record_json import record_json
+from dangan.ingest.pipeline import IngestResult, ingest_file
+from dangan.ingest.review import set_security_level
+from dangan.ingest.validate import MEDIA_TYPES
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
 from dangan.archive import Archive
 from dangan.errors import NotFound
 from dangan.identifiers import id_number_hidden_positions
-from ingest.pipeline import IngestResult, ingest_file
-from ingest.review import set_security_level
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["records"])
@@ -59,12 +62,18 @@ async def ingest_uploads(
         uploads.discard(received)
 
 
-@router.post("/records", summary="上传扫描件（可多个）", openapi_extra=uploads.OPENAPI)
+@router.post(
+    "/records",
+    summary="上传扫描件（可多个）",
+    openapi_extra=uploads.OPENAPI,
+    response_model=list[UploadResult],
+    response_model_exclude_unset=True,
+)
 async def upload_records(request: Request, archive: ArchiveDep, user: Ingester) -> list[dict]:
     return [masked(r.to_json(), user) for r in await ingest_uploads(request, archive)]
 
 
-@router.get("/records/{record_id}", summary="档案记录的元数据和逐页文字")
+@router.get("/records/{record_id}", summary="档案记录的元数据和逐页文字", response_model=RecordOut)
 def get_record(request: Request, record_id: str, archive: ArchiveDep, user: Reader) -> dict:
     record = load_record(archive, record_id, user)
     log_access(request, user, "record.view", record_id, via="api")
@@ -112,12 +121,17 @@ class SecurityChange(BaseModel):
 @router.put("/records/{record_id}/security", summary="调整档案密级（须写明理由）")
 def put_security(
     record_id: str, change: SecurityChange, archive: ArchiveDep, user: SecuritySetter
-) -> dict:
+) -> SecurityOut:
     record = set_security_level(archive, record_id, change.level, change.reason, actor=user.name)
-    return {"record_id": record.id, "security_level": record.security_level}
+    return SecurityOut(record_id=record.id, security_level=record.security_level)
 
 
-@router.get("/records/{record_id}/pages/{page_no}/image", summary="页面图像（JPEG）")
+@router.get(
+    "/records/{record_id}/pages/{page_no}/image",
+    summary="页面图像（JPEG）",
+    response_class=StreamingResponse,
+    responses=file_download("页面图像", "image/jpeg"),
+)
 def page_image(request: Request, record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     ref = load_record(archive, record_id, user).file("page_image", page_no)
     if ref is None:
@@ -129,6 +143,7 @@ def page_image(request: Request, record_id: str, page_no: int, archive: ArchiveD
 @router.get(
     "/records/{record_id}/pages/{page_no}/hits",
     summary="检索词在页面图像上的位置（相对坐标，0–1）",
+    response_model=PageHits,
 )
 def page_hits(
     request: Request, record_id: str, page_no: int, q: str, archive: ArchiveDep, user: Reader
@@ -143,13 +158,14 @@ def page_hits(
         pdf = handle.read()
     hide = None if sees_full_ids(user) else id_number_hidden_positions
     boxes = find_hits(pdf, page_no, q, hide)
-    out = {"record_id": record_id, "page": page_no, "q": q, "boxes": [b.to_json() for b in boxes]}
-    return masked(out, user)
+    return masked(PageHits.of(record_id, page_no, q, boxes), user)
 
 
 @router.get(
     "/records/{record_id}/pages/{page_no}/ocr-image",
     summary="质检：文字识别读取的图像（去除印章等处理后，半分辨率灰度 JPEG）",
+    response_class=StreamingResponse,
+    responses=file_download("文字识别读取的图像", "image/jpeg"),
 )
 def ocr_image(request: Request, record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
     ref = load_record(archive, record_id, user).file("ocr_image", page_no)
@@ -161,7 +177,12 @@ def ocr_image(request: Request, record_id: str, page_no: int, archive: ArchiveDe
     return _stream(archive, ref, ref.media_type)
 
 
-@router.get("/records/{record_id}/pdf", summary="可检索的 PDF/A 文件")
+@router.get(
+    "/records/{record_id}/pdf",
+    summary="可检索的 PDF/A 文件",
+    response_class=StreamingResponse,
+    responses=file_download("可检索的 PDF/A 文件", "application/pdf"),
+)
 def record_pdf(request: Request, record_id: str, archive: ArchiveDep, user: Downloader):
     record = load_record(archive, record_id, user)
     ref = record.file("archive_pdf")
@@ -172,7 +193,12 @@ def record_pdf(request: Request, record_id: str, archive: ArchiveDep, user: Down
     return _stream(archive, ref, "application/pdf", f"{Path(name).stem}.pdf")
 
 
-@router.get("/records/{record_id}/original", summary="原始文件（未经修改）")
+@router.get(
+    "/records/{record_id}/original",
+    summary="原始文件（未经修改）",
+    response_class=StreamingResponse,
+    responses=file_download("上传时的原始文件，类型同上传时", *sorted(set(MEDIA_TYPES.values()))),
+)
 def record_original(request: Request, record_id: str, archive: ArchiveDep, user: Downloader):
     record = load_record(archive, record_id, user)
     ref = record.file("original")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from dangan.api.auth import Reviewer, masked, visible_levels
+from dangan.api.deps import ArchiveDep, load_record
+from dangan.api.schemas.records import FiledRecord, ReviewQueueOut
+from dangan.ingest.review import confirm, review_queue
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-
-from api.auth import Reviewer, masked, visible_levels
-from api.deps import ArchiveDep, load_record
-from catalog.record_json import filing_json
-from ingest.review import confirm, review_queue
 
 router = APIRouter(tags=["review"])
 
@@ -20,16 +19,16 @@ class Confirmation(BaseModel):
     person_name: str | None = None
 
 
-@router.get("/review", summary="待复核队列")
+@router.get("/review", summary="待复核队列", response_model=ReviewQueueOut)
 def list_review(archive: ArchiveDep, user: Reviewer) -> dict:
-    items = [
-        {"record_id": r.id, "title": r.title, "filename": r.filename, **filing_json(r)}
-        for r in review_queue(archive, visible_levels(user))
-    ]
-    return masked({"total": len(items), "items": items}, user)
+    return masked(ReviewQueueOut.of(review_queue(archive, visible_levels(user))), user)
 
 
-@router.post("/records/{record_id}/confirm", summary="确认或更正分类和字段并归档")
+@router.post(
+    "/records/{record_id}/confirm",
+    summary="确认或更正分类和字段并归档",
+    response_model=FiledRecord,
+)
 def confirm_record(record_id: str, body: Confirmation, archive: ArchiveDep, user: Reviewer) -> dict:
     load_record(archive, record_id, user)  # refused above the caller's 密级
     record = confirm(
@@ -41,4 +40,4 @@ def confirm_record(record_id: str, body: Confirmation, archive: ArchiveDep, user
         person_name=body.person_name,
         actor=user.name,
     )
-    return masked({"record_id": record.id, "title": record.title, **filing_json(record)}, user)
+    return masked(FiledRecord.of(record), user)

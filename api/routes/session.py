@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from dangan.api.auth import SESSION_COOKIE, client_ip, current_principal, get_accounts, log_event
+from dangan.api.templating import templates
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import SESSION_COOKIE, client_ip, current_principal, get_accounts, log_event
-from api.templating import templates
 from dangan.access.roles import allowed
 from dangan.access.store import LoginFailed
 

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from markupsafe import Markup
-
-from api.auth import (
+from dangan.api.auth import (
     Ingester,
     Reader,
     Reviewer,
@@ -17,79 +12,24 @@ from api.auth import (
     log_access,
     masked,
     masked_record,
-    redactor,
     sees_full_ids,
     visible_levels,
 )
-from api.deps import ArchiveDep, load_record
-from api.routes.records import ingest_uploads
-from api.templating import templates
-from catalog.base import SECURITY_LEVELS, RecordFilter
-from catalog.highlight import mark, term_pattern
-from catalog.search import search_records
+from dangan.api.deps import ArchiveDep, load_record
+from dangan.api.routes.records import ingest_uploads
+from dangan.api.templating import templates
+from dangan.catalog.base import SECURITY_LEVELS
+from dangan.catalog.highlight import mark, term_pattern
+from dangan.ingest.review import confirm, review_queue, set_security_level
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
+
 from dangan.errors import DanganError
-from dangan.identifiers import is_valid_id_number
-from ingest.review import confirm, review_queue, set_security_level
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(
-    request: Request,
-    archive: ArchiveDep,
-    user: Reader,
-    q: str = "",
-    page: int = 1,
-    doc_type: str = "",
-    category: str = "",
-    date_from: Annotated[str, Query(alias="from")] = "",
-    date_to: Annotated[str, Query(alias="to")] = "",
-):
-    filters = RecordFilter(
-        doc_type=doc_type or None,
-        category=category or None,
-        date_from=date_from or None,
-        date_to=date_to or None,
-        levels=visible_levels(user),
-    )
-    query = q.strip()
-    # a caseworker pasting an ID number is offered that person's timeline
-    person = query.upper() if is_valid_id_number(query.upper()) else None
-    result = None
-    page = max(1, page)
-    if query or not filters.is_empty():
-        log_access(request, user, "search", None, q=q, via="ui")
-        result = search_records(
-            archive.catalog,
-            archive.index,
-            q,
-            filters=filters,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
-            redact=redactor(user),
-        )
-    schedule = archive.schedule()
-    params = {"q": q, "doc_type": doc_type, "category": category, "from": date_from, "to": date_to}
-    return templates.TemplateResponse(
-        request,
-        "search.html",
-        {
-            "q": q,
-            "person": person,
-            "f": filters,
-            "qs": urlencode({k: v for k, v in params.items() if v}),
-            "schedule": schedule,
-            "categories": sorted({row.category for row in schedule.rows}),
-            "result": result,
-            "page": page,
-            "pages": ((result.total - 1) // PAGE_SIZE + 1) if result and result.total else 0,
-            "total_records": archive.catalog.count(),
-            "Markup": Markup,
-        },
-    )
 
 
 @router.get("/records/{record_id}", response_class=HTMLResponse)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from dangan.api.auth import Filer, log_access, redactor, visible_levels
+from dangan.api.deps import ArchiveDep
+from dangan.api.schemas import file_download
+from dangan.api.schemas.volumes import VolumeList
+from dangan.api.templating import templates
+from dangan.retention.volumes import box_labels_pdf, catalogue_pdf, get_volume, list_volumes
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-
-from api.auth import Filer, log_access, redactor, visible_levels
-from api.deps import ArchiveDep
-from api.templating import templates
-from retention.volumes import box_labels_pdf, catalogue_pdf, get_volume, list_volumes
 
 api = APIRouter(tags=["volumes"])
 ui = APIRouter(include_in_schema=False)
@@ -25,7 +26,11 @@ def _pdf(data: bytes, name: str) -> Response:
     )
 
 
-@api.get("/volumes", summary="按档号前缀（年度·保管期限·类别）组卷的已归档记录")
+@api.get(
+    "/volumes",
+    summary="按档号前缀（年度·保管期限·类别）组卷的已归档记录",
+    response_model=VolumeList,
+)
 def volumes(
     archive: ArchiveDep, user: Filer, year: str | None = Query(None, description="年度")
 ) -> dict:
@@ -33,7 +38,12 @@ def volumes(
     return {"total": len(found), "volumes": [v.to_json() for v in found]}
 
 
-@api.get("/volumes/catalogue.pdf", summary="卷内目录（PDF）", response_class=Response)
+@api.get(
+    "/volumes/catalogue.pdf",
+    summary="卷内目录（PDF）",
+    response_class=Response,
+    responses=file_download("卷内目录", "application/pdf"),
+)
 async def volume_catalogue(
     request: Request,
     archive: ArchiveDep,
@@ -45,7 +55,12 @@ async def volume_catalogue(
     return _pdf(await run_in_threadpool(catalogue_pdf, volume), f"卷内目录-{prefix}.pdf")
 
 
-@api.get("/volumes/labels.pdf", summary="档案盒脊标签（PDF）", response_class=Response)
+@api.get(
+    "/volumes/labels.pdf",
+    summary="档案盒脊标签（PDF）",
+    response_class=Response,
+    responses=file_download("档案盒脊标签", "application/pdf"),
+)
 async def volume_labels(
     request: Request, archive: ArchiveDep, user: Filer, year: str | None = Query(None)
 ):

@@ -1,7 +1,7 @@
 """Alembic migrations of the catalog database, for SQLite and PostgreSQL alike.
 
-`catalog.migrate.upgrade()` applies them when a catalog is opened. HEAD names
+`dangan.catalog.migrate.upgrade()` applies them when a catalog is opened. HEAD names
 the newest revision so an up-to-date catalog opens without loading Alembic;
 tests/test_catalog_conformance.py checks it against the scripts."""
 
-HEAD = "0007"
+HEAD = "0008"

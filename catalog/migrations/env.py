@@ -1,4 +1,4 @@
-"""Alembic environment: migrations run on the connection catalog.migrate hands over."""
+"""Alembic environment: migrations run on the connection dangan.catalog.migrate hands over."""
 
 from alembic import context
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from catalog.db import Connection
+from dangan.catalog.db import Connection
 
 
 class Seam(Protocol):

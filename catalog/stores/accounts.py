@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.db import Connection
-from catalog.stores import Seam, placeholders
+from dangan.catalog.db import Connection
+from dangan.catalog.stores import Seam, placeholders
 
 
 def _dict(row: Any) -> dict | None:

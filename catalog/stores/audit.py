@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from catalog.db import Connection
-from catalog.stores import Seam
+from dangan.catalog.db import Connection
+from dangan.catalog.stores import Seam
 
 # the columns `entries` may filter on by equality: a fixed allow-list
 FILTER_COLUMNS = ("actor", "action", "target")

@@ -5,8 +5,8 @@ keeps its own statements."""
 
 from __future__ import annotations
 
-from catalog.db import Connection
-from catalog.stores import Seam
+from dangan.catalog.db import Connection
+from dangan.catalog.stores import Seam
 
 # the tables that hold a record's rows besides `records` itself: a fixed list
 _RECORD_TABLES = ("pages", "files", "record_keys")

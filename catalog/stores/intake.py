@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.db import Connection
-from catalog.stores import Seam, placeholders
+from dangan.catalog.db import Connection
+from dangan.catalog.stores import Seam, placeholders
 
 _START = (
     "UPDATE intake_jobs SET state = 'running', stage = 'checking', worker = ?,"

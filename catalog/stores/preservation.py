@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from catalog.stores import placeholders
+from dangan.catalog.stores import placeholders
 
 
 def now() -> str:

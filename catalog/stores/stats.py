@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog.stores import Seam
+from dangan.catalog.stores import Seam
 
 
 class IntakeStatsRows:

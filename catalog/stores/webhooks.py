@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.db import Connection
-from catalog.stores import Seam
+from dangan.catalog.db import Connection
+from dangan.catalog.stores import Seam
 
 
 class WebhookRows:

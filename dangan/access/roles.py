@@ -60,7 +60,7 @@ CLEARANCE: dict[str, str] = {
 
 def readable_levels(roles: frozenset[str] | set[str]) -> tuple[str, ...]:
     """The 密级 someone holding `roles` may read (their highest clearance)."""
-    from catalog.base import SECURITY_LEVELS
+    from dangan.catalog.base import SECURITY_LEVELS
 
     order = list(SECURITY_LEVELS)
     top = max((order.index(CLEARANCE[r]) for r in roles if r in CLEARANCE), default=0)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from catalog.stores.accounts import AccountRows
 from dangan.access.passwords import (
     dummy_hash,
     hash_password,
@@ -27,6 +26,7 @@ from dangan.access.passwords import (
     verify_password,
 )
 from dangan.access.roles import ADMINISTRATORS, ROLES, administrator_conflict
+from dangan.catalog.stores.accounts import AccountRows
 from dangan.errors import DanganError, ExitCode
 
 

@@ -5,7 +5,7 @@
 Development tooling, run once when the generator's templates or the schedule's
 classes change (and the result reviewed and committed): the archive itself
 never imports the generator, it reads the file this writes
-(`ingest.classify.seed_examples`).
+(`dangan.ingest.classify.seed_examples`).
 
 Each class of the default schedule gets `PER_CLASS` forms as printed (no OCR: the
 layout's text lines), a third of them with a light or heavier OCR-like noise of
@@ -29,10 +29,10 @@ import random
 import sys
 from pathlib import Path
 
+from dangan.retention.schedule import ScheduleRow, default_schedule
 from dangan.synth.content import build_form
 from dangan.synth.fonts import Measurer, pdf_font_set
 from dangan.synth.layout import layout_form
-from retention.schedule import ScheduleRow, default_schedule
 
 SEED_FORMAT = 1
 PER_CLASS = 40
@@ -56,7 +56,7 @@ def ocr_noise(text: str, rng: random.Random, rate: float) -> str:
 
 def chinese_lines(text: str) -> str:
     """The text's runs of Chinese characters, one line per line that has any."""
-    from ingest.classify import cjk_runs
+    from dangan.ingest.classify import cjk_runs
 
     lines = (" ".join(cjk_runs(line)) for line in text.splitlines())
     return "\n".join(line for line in lines if line)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from dangan.retention.schedule import ScheduleRow
 from dangan.synth import ids
 from dangan.synth.model import (
     Block,
@@ -30,7 +31,6 @@ from dangan.synth.model import (
     Table,
     Title,
 )
-from retention.schedule import ScheduleRow
 
 TITLE_VARIANT_RATE = 0.3
 # Titles used by some provinces that are *not* in the schedule's typical_titles:

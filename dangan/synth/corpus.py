@@ -18,6 +18,7 @@ from typing import Any
 
 from PIL import Image
 
+from dangan.retention.schedule import ScheduleRow
 from dangan.synth.content import build_form
 from dangan.synth.degrade import (
     DEFAULT_HOLES_PROB,
@@ -33,7 +34,6 @@ from dangan.synth.layout import PageLayout, layout_form
 from dangan.synth.model import Form
 from dangan.synth.render import DEFAULT_DPI, render_page, write_text_pdf
 from dangan.synth.schedule import load_schedule
-from retention.schedule import ScheduleRow
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
 """The classes the generator makes forms of: the retention schedule, read by
-`retention.schedule` (the archive's own parser and its packaged default copy)."""
+`dangan.retention.schedule` (the archive's own parser and its packaged default copy)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from retention.schedule import ScheduleRow, default_schedule, load_file
+from dangan.retention.schedule import ScheduleRow, default_schedule, load_file
 
 
 def load_schedule(path: Path | None = None) -> list[ScheduleRow]:
