@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dangan.audit_anchor import anchor_mac
+from dangan.catalog.stores.audit import AuditRows
 from dangan.errors import DanganError, ExitCode
 from dangan.keys import ID_NUMBER, KeyStore, canonical
 
@@ -120,6 +121,7 @@ class AuditLog:
     def __init__(self, catalog, head_path: Path, keys: KeyStore | None = None,
                  anchors: list | None = None):  # fmt: skip
         self.catalog = catalog
+        self.rows = AuditRows(catalog)
         self.head_path = Path(head_path)
         self.keys = keys or KeyStore(self.head_path.parent / "keys")
         self.anchors = list(anchors or [])
@@ -134,9 +136,7 @@ class AuditLog:
     def append_in(self, conn, actor: str, action: str, target: str | None = None, **detail) -> int:
         """Add one entry inside the caller's write transaction, so the entry and
         the change it reports are committed together."""
-        last = conn.execute(
-            "SELECT seq, hash, key_id FROM audit_log ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
+        last = self.rows.last(conn)
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         if last and last[2] and self.keys.current_kid() is None:
             raise AuditError(
@@ -149,11 +149,9 @@ class AuditLog:
         detail_json = json.loads(json.dumps(detail, ensure_ascii=False, default=str))
         target, detail_json = self.protect(action, target, detail_json)
         digest = entry_hash(prev, seq, at, actor, action, target, detail_json, kid, key)
-        conn.execute(
-            "INSERT INTO audit_log (seq, at, actor, action, target, detail, prev_hash, hash,"
-            " key_id) VALUES (?,?,?,?,?,?,?,?,?)",
-            (seq, at, actor, action, target, json.dumps(detail_json, ensure_ascii=False), prev,
-             digest, kid),
+        self.rows.insert(
+            conn, seq, at, actor, action, target, json.dumps(detail_json, ensure_ascii=False),
+            prev, digest, kid,
         )  # fmt: skip
         mac = anchor_mac(key, seq, digest)
         self._write_head(seq, digest, kid, mac)
@@ -174,7 +172,7 @@ class AuditLog:
         """Make a new current audit key (`dangan audit rotate-key`) and record
         the rotation in the log, signed with the new key."""
         with self.catalog.transaction() as conn:
-            last = conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0] or 0
+            last = self.rows.max_seq(conn)
             old = self.keys.current_kid()
             kid = self.keys.rotate_audit_key(last)
             self.append_in(conn, "system", "audit.rotate_key", None, previous=old, current=kid)
@@ -231,29 +229,15 @@ class AuditLog:
         looked up by their pseudonyms."""
         if target and ID_NUMBER.match(canonical(target)):
             target = self.pseudonym(target)
-        clauses, params = ["1=1"], []
-        for column, value in (("actor", actor), ("action", action), ("target", target)):
-            if value:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if subject and subject.strip():
-            hashed = self.pseudonym(subject)
-            clauses.append("(target = ? OR detail LIKE ?)")
-            params += [hashed, f"%{hashed}%"]  # hex only: no wildcard from the user
-        if before:
-            clauses.append("seq < ?")
-            params.append(before)
-        # `since`/`until`: ISO UTC times, compared as text (entries store UTC ISO)
-        if since:
-            clauses.append("at >= ?")
-            params.append(since)
-        if until:
-            clauses.append("at < ?")
-            params.append(until)
-        rows = self.catalog.connection().execute(
-            f"SELECT seq, at, actor, action, target, detail FROM audit_log"
-            f" WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT ?",
-            [*params, limit],
+        equals = {
+            column: value
+            for column, value in (("actor", actor), ("action", action), ("target", target))
+            if value
+        }
+        # the subject as its pseudonym: hex only, no LIKE wildcard from the user
+        hashed = self.pseudonym(subject) if subject and subject.strip() else None
+        rows = self.rows.newest(
+            equals=equals, subject=hashed, before=before, since=since, until=until, limit=limit
         )
         return [
             {**dict(r), "detail": json.loads(r["detail"]), "label": ACTIONS.get(r["action"], "")}
@@ -268,11 +252,7 @@ class AuditLog:
             return Verification(False, 0, bad, None)
         legacy_until = self.keys.legacy_until()
         prev, expected_seq, count, keyed = GENESIS, 1, 0, 0
-        rows = self.catalog.connection().execute(
-            "SELECT seq, at, actor, action, target, detail, prev_hash, hash, key_id"
-            " FROM audit_log ORDER BY seq"
-        )
-        for row in rows:
+        for row in self.rows.chain():
             seq, kid = row["seq"], row["key_id"]
             if seq != expected_seq:
                 return Verification(

@@ -18,6 +18,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from dangan import webhook_url
+from dangan.catalog.stores.webhooks import WebhookRows
 from dangan.errors import DanganError, ExitCode
 from dangan.periodic import Periodic
 from dangan.webhook_url import AddressRefused, Allow
@@ -47,6 +48,7 @@ def sign(secret: str, body: bytes) -> str:
 class Webhooks:
     def __init__(self, catalog, base_delay_s: float = BASE_DELAY_S, allow: Allow | None = None):
         self.catalog = catalog
+        self.rows = WebhookRows(catalog)
         self.base_delay_s = base_delay_s
         self.allow = allow or Allow()  # DANGAN_WEBHOOK_ALLOW: intranet targets let through
 
@@ -65,62 +67,28 @@ class Webhooks:
             )
         secret = secrets.token_hex(24)
         with self.catalog.transaction() as conn:
-            since = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-            cur = conn.execute(
-                "INSERT INTO webhooks (url, events, secret, since_seq, created_at)"
-                " VALUES (?,?,?,?,?) RETURNING id",
-                (url, ",".join(events), secret, since, _iso(datetime.now(UTC))),
-            )
-            webhook_id = cur.fetchone()[0]
+            webhook_id = self.rows.add(conn, url, ",".join(events), secret, _iso(datetime.now(UTC)))
         return webhook_id, secret
 
     def remove(self, webhook_id: int) -> None:
         with self.catalog.transaction() as conn:
-            cur = conn.execute("UPDATE webhooks SET disabled = 1 WHERE id = ?", (webhook_id,))
-        if cur.rowcount == 0:
+            found = self.rows.disable(conn, webhook_id)
+        if not found:
             raise WebhookError(f"没有编号为 {webhook_id} 的回调。")
 
     def list(self) -> list[dict]:
-        rows = self.catalog.connection().execute(
-            "SELECT w.id, w.url, w.events, w.created_at, w.disabled,"
-            " count(*) FILTER (WHERE d.delivered_at IS NOT NULL) AS delivered,"
-            " count(*) FILTER (WHERE d.delivered_at IS NULL AND d.attempts < ?) AS pending,"
-            " count(*) FILTER (WHERE d.delivered_at IS NULL AND d.attempts >= ?) AS failed"
-            " FROM webhooks w LEFT JOIN deliveries d ON d.webhook_id = w.id"
-            " GROUP BY w.id ORDER BY w.id",
-            (MAX_ATTEMPTS, MAX_ATTEMPTS),
-        )
+        rows = self.rows.summaries(MAX_ATTEMPTS)
         return [{**dict(r), "events": r["events"].split(",")} for r in rows]
 
     def _fan_out(self, now: datetime) -> None:
         with self.catalog.transaction() as conn:
-            conn.execute(
-                "INSERT INTO deliveries (event_seq, webhook_id, next_at)"
-                " SELECT e.seq, w.id, ? FROM events e JOIN webhooks w"
-                " ON e.seq > w.since_seq AND w.disabled = 0"
-                " AND (',' || w.events || ',') LIKE ('%,' || e.kind || ',%')"
-                " WHERE NOT EXISTS (SELECT 1 FROM deliveries d"
-                "   WHERE d.event_seq = e.seq AND d.webhook_id = w.id)"
-                " ON CONFLICT DO NOTHING",
-                (_iso(now),),
-            )
+            self.rows.fan_out(conn, _iso(now))
 
     def deliver_due(self, now: datetime | None = None) -> dict:
         """One pass: fan out new events, attempt every delivery that is due."""
         now = now or datetime.now(UTC)
         self._fan_out(now)
-        due = (
-            self.catalog.connection()
-            .execute(
-                "SELECT d.event_seq, d.webhook_id, d.attempts, w.url, w.secret, e.kind, e.payload,"
-                " e.created_at FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id"
-                " JOIN events e ON e.seq = d.event_seq"
-                " WHERE d.delivered_at IS NULL AND d.attempts < ? AND d.next_at <= ? AND w.disabled = 0"
-                " ORDER BY d.event_seq LIMIT 100",
-                (MAX_ATTEMPTS, _iso(now)),
-            )
-            .fetchall()
-        )
+        due = self.rows.due(_iso(now), MAX_ATTEMPTS)
         counts = {"delivered": 0, "failed": 0}
         for row in due:
             body = json.dumps(
@@ -138,19 +106,16 @@ class Webhooks:
             attempts = row["attempts"] + 1
             with self.catalog.transaction() as conn:
                 if error is None:
-                    conn.execute(
-                        "UPDATE deliveries SET attempts = ?, delivered_at = ?, last_error = NULL"
-                        " WHERE event_seq = ? AND webhook_id = ?",
-                        (attempts, _iso(now), row["event_seq"], row["webhook_id"]),
+                    self.rows.delivered(
+                        conn, row["event_seq"], row["webhook_id"], attempts, _iso(now)
                     )
                     counts["delivered"] += 1
                 else:
                     delay = timedelta(seconds=self.base_delay_s * 2 ** (attempts - 1))
-                    conn.execute(
-                        "UPDATE deliveries SET attempts = ?, next_at = ?, last_error = ?"
-                        " WHERE event_seq = ? AND webhook_id = ?",
-                        (attempts, _iso(now + delay), error, row["event_seq"], row["webhook_id"]),
-                    )
+                    self.rows.failed(
+                        conn, row["event_seq"], row["webhook_id"], attempts,
+                        _iso(now + delay), error,
+                    )  # fmt: skip
                     counts["failed"] += 1
                     log.warning("webhook %s: attempt %d failed: %s", row["url"], attempts, error)
         return counts

@@ -34,6 +34,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dangan.catalog.stores.intake import IntakeRows
+
 from dangan import workdirs
 from dangan.errors import DiskFull, is_disk_full
 from dangan.periodic import Periodic
@@ -42,6 +44,19 @@ if TYPE_CHECKING:
     from dangan.archive import Archive
 
 log = logging.getLogger(__name__)
+
+# procrastinate's queue and task for intake jobs (ingest/runners.py runs them)
+QUEUE = "dangan-intake"
+TASK = "dangan.intake.ingest"
+
+
+def defer_in(conn, job_id: str) -> None:
+    """Queue `job_id` for the procrastinate workers inside the caller's
+    transaction (procrastinate's own SQL function, as its `defer` calls it)."""
+    IntakeRows.defer_procrastinate(
+        conn, QUEUE, TASK, f"intake-{job_id}", json.dumps({"job_id": job_id})
+    )
+
 
 BLOB_PREFIX = "blob:"  # a job path in the object store's inbox/ prefix
 # An inbox entry without a job row at two sweeps this far apart was left by a
@@ -81,6 +96,7 @@ class IntakeQueue:
 
     def __init__(self, archive: Archive, lease_s: float | None = None):
         self.archive = archive
+        self.rows = IntakeRows(archive.catalog)
         self.lease_s = lease_s if lease_s is not None else archive.settings.intake_lease
         self.inbox = archive.settings.home / "inbox"
         self.inbox.mkdir(parents=True, exist_ok=True)
@@ -100,14 +116,8 @@ class IntakeQueue:
             shutil.move(str(source), target)
         now = _now()
         with self.archive.catalog.transaction() as conn:
-            conn.execute(
-                "INSERT INTO intake_jobs (id, batch, filename, path, submitted_by, state, stage,"
-                " created_at, updated_at) VALUES (?,?,?,?,?,'queued','queued',?,?)",
-                (job_id, batch, filename, target, submitted_by, now, now),
-            )
+            self.rows.insert_job(conn, job_id, batch, filename, target, submitted_by, now)
             if self.archive.settings.task_runner == "procrastinate":
-                from dangan.ingest.runners import defer_in
-
                 defer_in(conn, job_id)  # the queue entry commits with the job, or neither
         return job_id
 
@@ -117,67 +127,28 @@ class IntakeQueue:
         job_id = secrets.token_hex(8)
         now = _now()
         with self.archive.catalog.transaction() as conn:
-            conn.execute(
-                "INSERT INTO intake_jobs (id, batch, filename, path, submitted_by, state, stage,"
-                " status, result, error, created_at, updated_at, finished_at)"
-                " VALUES (?,?,?,'',?,'done','done',?,?,?,?,?,?)",
-                (
-                    job_id,
-                    batch,
-                    filename,
-                    submitted_by,
-                    result["status"],
-                    json.dumps(result, ensure_ascii=False),
-                    result.get("error"),
-                    now,
-                    now,
-                    now,
-                ),
+            self.rows.insert_refused(
+                conn, job_id, batch, filename, submitted_by, result, json.dumps(result), now
             )
         return job_id
 
     def batches(self, limit: int = 30, submitted_by: str | None = None) -> list[dict]:
         """The latest upload batches, newest first, with their outcome counts."""
-        rows = self.archive.catalog.connection().execute(
-            "SELECT batch, min(created_at) AS created_at, max(submitted_by) AS submitted_by,"
-            " count(*) AS total,"
-            " sum(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS done,"
-            " sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected,"
-            " sum(CASE WHEN status = 'duplicate' THEN 1 ELSE 0 END) AS duplicate,"
-            " sum(CASE WHEN status = 'archived' THEN 1 ELSE 0 END) AS archived"
-            " FROM intake_jobs WHERE (? IS NULL OR submitted_by = ?)"
-            " GROUP BY batch ORDER BY min(created_at) DESC LIMIT ?",
-            (submitted_by, submitted_by, limit),
-        )
-        return [dict(r) for r in rows]
+        return self.rows.batches(limit, submitted_by)
 
     def claim(self, worker: str) -> Job | None:
         """The oldest queued job, or one whose worker stopped renewing its lease."""
-        return self._start(
-            worker,
-            "id = (SELECT id FROM intake_jobs WHERE state = 'queued'"
-            " OR (state = 'running' AND heartbeat_at < ?) ORDER BY created_at, id LIMIT 1)",
-            (_ago(self.lease_s),),
-        )
+        return self._started(worker, self.rows.start_oldest(worker, _now(), _ago(self.lease_s)))
 
     def take(self, job_id: str, worker: str) -> Job | None:
         """Start the named job (a distributed runner handed it over): None when
         it is done already, or still held by a worker whose lease is alive."""
-        return self._start(
-            worker,
-            "id = ? AND (state = 'queued' OR (state = 'running' AND heartbeat_at < ?))",
-            (job_id, _ago(self.lease_s)),
+        return self._started(
+            worker, self.rows.start_named(job_id, worker, _now(), _ago(self.lease_s))
         )
 
-    def _start(self, worker: str, where: str, params: tuple) -> Job | None:
-        now = _now()
-        with self.archive.catalog.transaction() as conn:
-            row = conn.execute(
-                "UPDATE intake_jobs SET state = 'running', stage = 'checking', worker = ?,"
-                " heartbeat_at = ?, attempts = attempts + 1, updated_at = ?"
-                f" WHERE {where} RETURNING id, batch, filename, path, attempts, created_at",
-                (worker, now, now, *params),
-            ).fetchone()
+    @staticmethod
+    def _started(worker: str, row: tuple | None) -> Job | None:
         if row is None:
             return None
         if row[4] > 1:
@@ -185,55 +156,34 @@ class IntakeQueue:
         return Job(*row)
 
     def state(self, job_id: str) -> str | None:
-        row = (
-            self.archive.catalog.connection()
-            .execute("SELECT state FROM intake_jobs WHERE id = ?", (job_id,))
-            .fetchone()
-        )
-        return row[0] if row else None
+        return self.rows.state(job_id)
 
     def heartbeat(self, job_id: str, worker: str) -> None:
         with self.archive.catalog.transaction() as conn:
-            conn.execute(
-                "UPDATE intake_jobs SET heartbeat_at = ? WHERE id = ? AND worker = ?"
-                " AND state = 'running'",
-                (_now(), job_id, worker),
-            )
+            self.rows.heartbeat(conn, job_id, worker, _now())
 
     def progress(
         self, job_id: str, stage: str, pages: int | None = None, done: int | None = None
     ) -> None:
         with self.archive.catalog.transaction() as conn:
-            conn.execute(
-                "UPDATE intake_jobs SET stage = ?, pages = coalesce(?, pages), pages_done = ?,"
-                " updated_at = ? WHERE id = ?",
-                (stage, pages, done, _now(), job_id),
-            )
+            self.rows.progress(conn, job_id, stage, pages, done, _now())
 
     def finish(self, job_id: str, result: dict, worker: str | None = None) -> bool:
         """Record the outcome; False if another worker has taken the job over
         (this worker's lease ran out) — its outcome stands."""
         now = _now()
         with self.archive.catalog.transaction() as conn:
-            cur = conn.execute(
-                "UPDATE intake_jobs SET state = 'done', stage = 'done', status = ?, record_id = ?,"
-                " pages = coalesce(?, pages), result = ?, error = ?, updated_at = ?,"
-                " finished_at = ? WHERE id = ? AND state != 'done'"
-                " AND (? IS NULL OR worker = ?)",
-                (
-                    result["status"],
-                    result.get("record_id"),
-                    result.get("pages"),
-                    json.dumps(result, ensure_ascii=False),
-                    result.get("error"),
-                    now,
-                    now,
-                    job_id,
-                    worker,
-                    worker,
-                ),
+            return self.rows.finish(
+                conn,
+                job_id,
+                status=result["status"],
+                record_id=result.get("record_id"),
+                pages=result.get("pages"),
+                result_json=json.dumps(result, ensure_ascii=False),
+                error=result.get("error"),
+                now=now,
+                worker=worker,
             )
-        return cur.rowcount == 1
 
     def inbox_entries(self) -> dict[str, str]:
         """Every inbox entry by job id: a file under DANGAN_HOME/inbox, or an
@@ -254,15 +204,7 @@ class IntakeQueue:
         if not entries:
             return set()
         ids = list(entries)
-        states: dict[str, str] = {}
-        conn = self.archive.catalog.connection()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in conn.execute(
-                f"SELECT id, state FROM intake_jobs WHERE id IN ({marks})", chunk
-            ).fetchall():
-                states[row[0]] = row[1]
+        states = self.rows.states(ids)
         orphans = set()
         for job_id, path in entries.items():
             state = states.get(job_id)
@@ -274,14 +216,8 @@ class IntakeQueue:
         return orphans
 
     def batch(self, batch: str) -> list[dict]:
-        rows = self.archive.catalog.connection().execute(
-            "SELECT id, filename, state, stage, pages, pages_done, status, record_id, result, error,"
-            " attempts, worker, created_at, finished_at FROM intake_jobs WHERE batch = ? ORDER BY created_at, id",
-            (batch,),
-        )
         out = []
-        for r in rows:
-            item = dict(r)
+        for item in self.rows.batch(batch):
             result = json.loads(item.pop("result") or "{}")
             item["stage_label"] = STAGES.get(item["stage"], item["stage"])
             item["doc_type"] = result.get("doc_type")
@@ -291,11 +227,7 @@ class IntakeQueue:
         return out
 
     def pending(self) -> int:
-        return (
-            self.archive.catalog.connection()
-            .execute("SELECT count(*) FROM intake_jobs WHERE state != 'done'")
-            .fetchone()[0]
-        )
+        return self.rows.pending()
 
 
 def run_job(queue: IntakeQueue, job: Job, worker: str) -> dict:

@@ -6,7 +6,7 @@
   the catalog.
 - procrastinate (`ProcrastinateWorker`): a distributed queue on the PostgreSQL
   catalog (https://procrastinate.readthedocs.io). Submitting a file writes the
-  intake row and the queue entry in one transaction (`defer_in`); workers on
+  intake row and the queue entry in one transaction (`ingest.intake.defer_in`); workers on
   any machine fetch entries with row locks, beat a heartbeat, and a job whose
   worker stopped beating for DANGAN_INTAKE_LEASE seconds is handed to another
   worker (`_retry_stalled`). The intake row still records each stage for the desk.
@@ -16,19 +16,22 @@ Both have start() / wake() / stop(); `runner_for` picks one from the settings.""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import socket
 import threading
 from typing import Protocol
 
-from dangan.ingest.intake import InboxSweeper, IntakeQueue, ThreadWorker, process_job
+from dangan.ingest.intake import (
+    QUEUE,
+    TASK,
+    InboxSweeper,
+    IntakeQueue,
+    ThreadWorker,
+    process_job,
+)
 
 log = logging.getLogger(__name__)
-
-QUEUE = "dangan-intake"
-TASK = "dangan.intake.ingest"
 
 
 class TaskRunner(Protocol):
@@ -46,16 +49,6 @@ def runner_for(queue: IntakeQueue, threads: int) -> TaskRunner:
     if queue.archive.settings.task_runner == "procrastinate":
         return ProcrastinateWorker(queue, threads)
     return ThreadWorker(queue, threads)
-
-
-def defer_in(conn, job_id: str) -> None:
-    """Queue `job_id` for the procrastinate workers inside the caller's
-    transaction (procrastinate's own SQL function, as its `defer` calls it)."""
-    conn.execute(
-        "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(?, ?, 0, NULL, ?, ?::jsonb, NULL)"
-        "::procrastinate_job_to_defer_v1])",
-        (QUEUE, TASK, f"intake-{job_id}", json.dumps({"job_id": job_id})),
-    )
 
 
 class JobBusy(Exception):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from dangan.catalog.stores.stats import IntakeStatsRows
+
 if TYPE_CHECKING:
     from dangan.ingest.pipeline import IngestResult
 
@@ -14,20 +16,15 @@ if TYPE_CHECKING:
 
 def record_outcome(archive: Archive, result: IngestResult) -> None:
     now = datetime.now()
-    with archive.catalog.transaction() as conn:
-        conn.execute(
-            "INSERT INTO intake_events (at, day, status, reason, pages, record_id, doc_type)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (
-                now.astimezone(UTC).isoformat(timespec="seconds"),
-                now.date().isoformat(),
-                result.status,
-                result.reason,
-                result.pages,
-                result.record_id,
-                result.filing.get("doc_type"),
-            ),
-        )
+    IntakeStatsRows(archive.catalog).record_outcome(
+        now.astimezone(UTC).isoformat(timespec="seconds"),
+        now.date().isoformat(),
+        result.status,
+        result.reason,
+        result.pages,
+        result.record_id,
+        result.filing.get("doc_type"),
+    )
 
 
 def intake_stats(archive: Archive, days: int = 30, today: date | None = None) -> dict:
@@ -35,19 +32,8 @@ def intake_stats(archive: Archive, days: int = 30, today: date | None = None) ->
     and the review backlog."""
     today = today or date.today()
     since = (today - timedelta(days=days - 1)).isoformat()
-    conn = archive.catalog.connection()
-    per_day = {
-        r["day"]: dict(r)
-        for r in conn.execute(
-            "SELECT day,"
-            " count(*) FILTER (WHERE status = 'archived') AS records,"
-            " sum(CASE WHEN status = 'archived' THEN pages ELSE 0 END) AS pages,"
-            " count(*) FILTER (WHERE status = 'rejected') AS rejected,"
-            " count(*) FILTER (WHERE status = 'duplicate') AS duplicates"
-            " FROM intake_events WHERE day >= ? GROUP BY day",
-            (since,),
-        )
-    }
+    rows = IntakeStatsRows(archive.catalog)
+    per_day = rows.per_day(since)
     day_rows = []
     for n in range(days):
         day = (today - timedelta(days=n)).isoformat()
@@ -61,14 +47,7 @@ def intake_stats(archive: Archive, days: int = 30, today: date | None = None) ->
                 "duplicates": row.get("duplicates") or 0,
             }
         )
-    reasons = {
-        r[0]: r[1]
-        for r in conn.execute(
-            "SELECT reason, count(*) FROM intake_events WHERE status = 'rejected' AND day >= ?"
-            " GROUP BY reason ORDER BY count(*) DESC",
-            (since,),
-        )
-    }
+    reasons = rows.reject_reasons(since)
     schedule = archive.schedule()
     per_class = [
         {
@@ -80,13 +59,9 @@ def intake_stats(archive: Archive, days: int = 30, today: date | None = None) ->
             "pages": r["pages"],
             "in_review": r["in_review"],
         }
-        for r in conn.execute(
-            "SELECT doc_type, count(*) AS records, sum(page_count) AS pages,"
-            " count(*) FILTER (WHERE status = 'review') AS in_review FROM records GROUP BY doc_type"
-            " ORDER BY count(*) DESC"
-        )
+        for r in rows.per_class()
     ]
-    backlog = conn.execute("SELECT count(*) FROM records WHERE status = 'review'").fetchone()[0]
+    backlog = rows.review_backlog()
     return {
         "days": day_rows,
         "reject_reasons": reasons,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from dangan.catalog.stores.disposal import DisposalRows
 from dangan.catalog.thumbs import thumb_key
 from dangan.retention.procedure import (
     RetentionError,
@@ -107,21 +108,16 @@ def execute(
     confirmed = confirm_supervisors(archive, actor, batch_id, supervisors, accounts)
     resumed = batch["status"] == "executing"
     supervision = [*batch["supervision"], *({**c, "resumed": resumed} for c in confirmed)]
+    rows = DisposalRows(archive.catalog)
     with archive.catalog.transaction() as conn:
         if batch["status"] == "approved":
-            conn.execute(
-                "UPDATE disposal_batches SET status = 'executing', supervisors = ?, method = ?"
-                " WHERE id = ?",
-                (
-                    json.dumps([c["username"] for c in confirmed], ensure_ascii=False),
-                    method.strip(),
-                    batch_id,
-                ),
+            rows.start_execution(
+                conn,
+                batch_id,
+                json.dumps([c["username"] for c in confirmed], ensure_ascii=False),
+                method.strip(),
             )
-        conn.execute(
-            "UPDATE disposal_batches SET supervision = ? WHERE id = ?",
-            (json.dumps(supervision, ensure_ascii=False), batch_id),
-        )
+        rows.set_supervision(conn, batch_id, json.dumps(supervision, ensure_ascii=False))
         archive.audit.append_in(
             conn, actor.name, "batch.execute", f"batch:{batch_id}",
             supervisors=confirmed, method=method, resumed=resumed,
@@ -143,11 +139,7 @@ def execute(
     archive.catalog.compact()
     documents = _store_documents(archive, batch_id)
     with archive.catalog.transaction() as conn:
-        conn.execute(
-            "UPDATE disposal_batches SET status = 'executed', executed_at = ?, documents = ?"
-            " WHERE id = ?",
-            (_now(), json.dumps(documents), batch_id),
-        )
+        rows.finish_execution(conn, batch_id, _now(), json.dumps(documents))
         archive.audit.append_in(
             conn, actor.name, "batch.executed", f"batch:{batch_id}",
             destroyed=destroyed, skipped=skipped, documents=documents,
@@ -156,24 +148,12 @@ def execute(
 
 
 def _held(archive: Archive, record_id: str) -> bool:
-    row = (
-        archive.catalog.connection()
-        .execute(
-            "SELECT 1 FROM hold_records hr JOIN holds h ON h.id = hr.hold_id"
-            " WHERE hr.record_id = ? AND h.lifted_at IS NULL",
-            (record_id,),
-        )
-        .fetchone()
-    )
-    return row is not None
+    return DisposalRows(archive.catalog).is_held(record_id)
 
 
 def _skip(archive: Archive, actor: Principal, batch_id: int, record_id: str) -> None:
     with archive.catalog.transaction() as conn:
-        conn.execute(
-            "UPDATE disposal_items SET state = 'skipped' WHERE batch_id = ? AND record_id = ?",
-            (batch_id, record_id),
-        )
+        DisposalRows(archive.catalog).mark_item_skipped(conn, batch_id, record_id)
         archive.audit.append_in(
             conn, actor.name, "record.destroy_skipped", record_id, batch=batch_id, why="held"
         )
@@ -181,6 +161,7 @@ def _skip(archive: Archive, actor: Principal, batch_id: int, record_id: str) -> 
 
 def _remove_record(archive: Archive, actor: Principal, batch_id: int, record_id: str) -> None:
     record = archive.catalog.get(record_id)
+    rows = DisposalRows(archive.catalog)
     with archive.catalog.transaction() as conn:
         if record is None:  # already gone: nothing of it is left in the catalog
             keys: list[str] = []
@@ -188,35 +169,20 @@ def _remove_record(archive: Archive, actor: Principal, batch_id: int, record_id:
             keys = [f.key for f in record.files]
             # thumbnails made from its page images go with them
             keys += [thumb_key(f.key) for f in record.files if f.role == "page_image"]
-            conn.execute(
-                "INSERT INTO tombstones (record_id, archival_code, title, doc_type,"
-                " formed_date, retention, disposal_date, pages, batch_id, destroyed_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (record_id) DO UPDATE SET"
-                " archival_code = excluded.archival_code, title = excluded.title,"
-                " doc_type = excluded.doc_type, formed_date = excluded.formed_date,"
-                " retention = excluded.retention, disposal_date = excluded.disposal_date,"
-                " pages = excluded.pages, batch_id = excluded.batch_id,"
-                " destroyed_at = excluded.destroyed_at",
-                (
-                    record.id,
-                    record.archival_code,
-                    record.title,
-                    record.doc_type,
-                    record.formed_date,
-                    record.retention,
-                    record.disposal_date,
-                    record.page_count,
-                    batch_id,
-                    _now(),
-                ),
+            rows.write_tombstone(
+                conn,
+                record.id,
+                archival_code=record.archival_code,
+                title=record.title,
+                doc_type=record.doc_type,
+                formed_date=record.formed_date,
+                retention=record.retention,
+                disposal_date=record.disposal_date,
+                pages=record.page_count,
+                batch_id=batch_id,
+                destroyed_at=_now(),
             )
-            for table in ("pages", "files", "record_keys"):
-                conn.execute(f"DELETE FROM {table} WHERE record_id = ?", (record_id,))
-            conn.execute("DELETE FROM records WHERE id = ?", (record_id,))
-            conn.execute(
-                "INSERT INTO outbox (record_id, action, created_at) VALUES (?, 'delete', ?)",
-                (record_id, _now()),
-            )
+            rows.delete_record(conn, record_id, _now())
             _scrub_history(conn, record_id)
             archive.catalog.emit_event(
                 conn,
@@ -224,11 +190,7 @@ def _remove_record(archive: Archive, actor: Principal, batch_id: int, record_id:
                 record_id,
                 {"record_id": record_id, "archival_code": record.archival_code, "batch": batch_id},
             )
-        conn.execute(
-            "UPDATE disposal_items SET state = 'destroying', blob_keys = ?"
-            " WHERE batch_id = ? AND record_id = ?",
-            (json.dumps(keys), batch_id, record_id),
-        )
+        rows.mark_item_destroying(conn, batch_id, record_id, json.dumps(keys))
         archive.audit.append_in(
             conn, actor.name, "record.destroy", record_id,
             batch=batch_id, archival_code=record.archival_code if record else None,
@@ -238,32 +200,17 @@ def _remove_record(archive: Archive, actor: Principal, batch_id: int, record_id:
 
 def _scrub_history(conn, record_id: str) -> None:
     """Personal data copied into operational history goes with the record."""
-    conn.execute("UPDATE intake_jobs SET result = NULL WHERE record_id = ?", (record_id,))
-    conn.execute(
-        "UPDATE events SET payload = ? WHERE record_id = ? AND kind = 'record.filed'",
-        (json.dumps({"record_id": record_id}), record_id),
-    )
+    DisposalRows.scrub_history(conn, record_id, json.dumps({"record_id": record_id}))
 
 
 def _remove_blobs(archive: Archive, batch_id: int, record_id: str) -> None:
-    row = (
-        archive.catalog.connection()
-        .execute(
-            "SELECT blob_keys FROM disposal_items WHERE batch_id = ? AND record_id = ?",
-            (batch_id, record_id),
-        )
-        .fetchone()
-    )
-    for n, key in enumerate(json.loads(row["blob_keys"] or "[]")):
+    rows = DisposalRows(archive.catalog)
+    for n, key in enumerate(json.loads(rows.item_blob_keys(batch_id, record_id) or "[]")):
         archive.blobs.delete(key)
         if n == 0:
             _fault("during_blob_removal")
     with archive.catalog.transaction() as conn:
-        conn.execute(
-            "UPDATE disposal_items SET state = 'destroyed', destroyed_at = ?"
-            " WHERE batch_id = ? AND record_id = ?",
-            (_now(), batch_id, record_id),
-        )
+        rows.mark_item_destroyed(conn, batch_id, record_id, _now())
 
 
 # --- documents -------------------------------------------------------------

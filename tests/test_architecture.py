@@ -173,6 +173,79 @@ def test_every_error_exits_with_a_named_code():
         assert cls.exit_code not in (ExitCode.OK, ExitCode.USAGE), cls
 
 
+# --- SQL is owned by the catalog --------------------------------------------
+# No production module outside catalog/ runs a statement itself; subsystems with
+# tables of their own in the catalog database call a store in catalog/stores/.
+
+SQL_CALLS = {"execute", "executemany", "executescript", "exec_driver_sql"}
+
+# Modules still allowed to run SQL themselves: only retention/procedure.py,
+# which another change is rewriting at the same time. Its statements move into
+# catalog/stores/disposal.py once that is merged, and this list is then emptied.
+# (api/routes/disposal.py runs none: its `destruction.execute(...)` calls a function.)
+SQL_ALLOWED = {
+    "retention/procedure.py",  # appraisal, approval and holds of disposal batches
+}
+
+
+def _module_names(tree: ast.Module) -> set[str]:
+    """Names bound by imports: `destruction.execute(...)` calls a function of
+    a module, not a statement on a connection."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def sql_calls(root: Path) -> dict[str, list[int]]:
+    """Production module outside catalog/ (relative path) -> line numbers of its
+    SQL calls (`.execute(`, `.executemany(`, `.executescript(`, `.exec_driver_sql(`)."""
+    found: dict[str, list[int]] = {}
+    for package in ("dangan", *ROOMS):
+        if package == "catalog":
+            continue
+        for path in sorted((root / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            modules = _module_names(tree)
+            lines = [
+                node.lineno
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in SQL_CALLS
+                and not (isinstance(node.func.value, ast.Name) and node.func.value.id in modules)
+            ]
+            if lines:
+                found[path.relative_to(root).as_posix()] = sorted(lines)
+    return found
+
+
+def test_no_sql_outside_the_catalog():
+    outside = {m: lines for m, lines in sql_calls(ROOT).items() if m not in SQL_ALLOWED}
+    assert outside == {}, (
+        "SQL outside catalog/ (module: lines); put it into a store in catalog/stores/"
+    )
+
+
+def test_the_allow_list_names_only_modules_that_still_need_it():
+    """An entry whose module no longer runs SQL must go, so the list only shrinks."""
+    assert SQL_ALLOWED <= set(sql_calls(ROOT)), SQL_ALLOWED - set(sql_calls(ROOT))
+
+
+def test_the_scan_sees_a_statement_and_not_a_module_function(tmp_path: Path):
+    (tmp_path / "ingest").mkdir()
+    (tmp_path / "ingest" / "m.py").write_text(
+        "from dangan.retention import destruction\n"
+        "def f(conn, archive):\n"
+        "    destruction.execute(archive)\n"
+        "    conn.execute('SELECT 1')\n"
+        "    archive.catalog.connection().executemany('DELETE FROM t', [])\n",
+        encoding="utf-8",
+    )
+    assert sql_calls(tmp_path) == {"ingest/m.py": [4, 5]}
+
+
 def test_the_rooms_install_inside_the_dangan_package():
     """No top-level name but `dangan` in the wheel: every package folder of a room
     is listed under dangan.<room> in pyproject.toml, and nothing else is."""
@@ -185,3 +258,35 @@ def test_the_rooms_install_inside_the_dangan_package():
     assert all(name == "dangan" or name.startswith("dangan.") for name in listed)
     mapping = config["setuptools"]["package-dir"]
     assert mapping == {"dangan": "dangan", **{f"dangan.{r}": r for r in ROOMS}}
+
+
+def test_no_import_cycles_between_modules():
+    """No two production modules import each other, directly or round about
+    (imports inside functions count: they are how a cycle hides)."""
+    modules = {module: path for module, path in production_modules()}
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        deps = set()
+        for _, target in imports_of(path):
+            parts = target.split(".")
+            while parts and ".".join(parts) not in modules:
+                parts = parts[:-1]
+            found = ".".join(parts)
+            if found and found != module and not module.startswith(found + "."):
+                deps.add(found)
+        graph[module] = deps
+    cycles, state = [], {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                cycles.append(" -> ".join([*trail[trail.index(nxt) :], nxt]))
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)

@@ -5,27 +5,21 @@ head, who approves, returns or rejects the batch after seeing them."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from dangan.api.auth import masked, visible_levels
 from dangan.api.deps import ArchiveDep
 from dangan.api.desks import beijing
-from dangan.api.routes.disposal import Head, Viewer
+from dangan.api.routes.disposal import Head, Viewer, batch_url
 from dangan.api.templating import templates
 from dangan.retention import procedure
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from dangan.errors import DanganError
 
 ui = APIRouter(include_in_schema=False)
 
 DECISIONS = {"pending": "待鉴定", "destroy": "销毁", "keep": "继续保存"}
-
-
-def batch_url(batch_id: int, *, done: str = "", error: str = "") -> RedirectResponse:
-    query = f"?done={quote(done)}" if done else (f"?error={quote(error)}" if error else "")
-    return RedirectResponse(f"/compliance/batches/{batch_id}{query}", status_code=303)
 
 
 @ui.get("/compliance/batches/{batch_id}", response_class=HTMLResponse)

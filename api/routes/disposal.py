@@ -244,6 +244,11 @@ def parse_years(text: str) -> int | None:
     return int(value)
 
 
+def batch_url(batch_id: int, *, done: str = "", error: str = "") -> RedirectResponse:
+    query = f"?done={quote(done)}" if done else (f"?error={quote(error)}" if error else "")
+    return RedirectResponse(f"/compliance/batches/{batch_id}{query}", status_code=303)
+
+
 @ui.get("/compliance", response_class=HTMLResponse)
 def desk(
     request: Request,
@@ -340,8 +345,6 @@ def desk_appraise(
 ):
     """`record_ids`: the records ticked in the batch's list (none: the whole
     batch); an id or a 档号 each."""
-    from dangan.api.routes.compliance_desk import batch_url
-
     try:
         if extend_years.strip() and not extend_years.strip().isdigit():
             raise procedure.RetentionError(

@@ -26,6 +26,7 @@ from dangan.access.passwords import (
     verify_password,
 )
 from dangan.access.roles import ADMINISTRATORS, ROLES, administrator_conflict
+from dangan.catalog.stores.accounts import AccountRows
 from dangan.errors import DanganError, ExitCode
 
 
@@ -143,6 +144,7 @@ WRONG = "用户名或密码不正确。"
 class SqliteAccountStore:
     def __init__(self, catalog, policy: AccountPolicy | None = None):
         self.catalog = catalog
+        self.rows = AccountRows(catalog)
         self.policy = policy or AccountPolicy()
 
     # accounts
@@ -161,14 +163,11 @@ class SqliteAccountStore:
             raise AccessError(f"用户名“{username}”只能由字母、数字、下划线组成。")
         self._check_password(password, username)
         with self.catalog.transaction() as conn:
-            if conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+            if self.rows.user_exists(conn, username):
                 raise AccessError(f"用户“{username}”已存在。")
-            now = _iso(_now())
-            conn.execute(
-                "INSERT INTO users (username, display_name, roles, password_hash, created_at,"
-                " password_changed_at, must_change_password) VALUES (?,?,?,?,?,?,?)",
-                (username, display_name or username, ",".join(sorted(roles)),
-                 hash_password(password), now, now, int(must_change)),
+            self.rows.insert_user(
+                conn, username, display_name or username, ",".join(sorted(roles)),
+                hash_password(password), _iso(_now()), must_change,
             )  # fmt: skip
 
     @staticmethod
@@ -192,7 +191,7 @@ class SqliteAccountStore:
             raise AccessError(problem)
 
     def _user(self, conn, username: str):
-        row = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+        row = self.rows.user(username, conn)
         if row is None:
             raise AccessError(f"没有用户“{username}”。")
         return row
@@ -202,21 +201,16 @@ class SqliteAccountStore:
         self._check_roles(roles)
         with self.catalog.transaction() as conn:
             before = self._user(conn, username)["roles"].split(",")
-            conn.execute(
-                "UPDATE users SET roles = ? WHERE username = ?",
-                (",".join(sorted(roles)), username),
-            )
+            self.rows.set_roles(conn, username, ",".join(sorted(roles)))
         return before
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         """Disable (its sessions end at once) or enable an account."""
         with self.catalog.transaction() as conn:
             self._user(conn, username)
-            conn.execute(
-                "UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username)
-            )
+            self.rows.set_disabled(conn, username, disabled)
             if disabled:
-                conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
+                self.rows.delete_sessions_of(conn, username)
 
     def reset_password(self, username: str, password: str) -> None:
         """An administrator's reset: the user must change it at the next login,
@@ -237,16 +231,14 @@ class SqliteAccountStore:
         self._check_password(password, username)
         with self.catalog.transaction() as conn:
             self._user(conn, username)
-            conn.execute(
-                "UPDATE users SET password_hash = ?, password_changed_at = ?,"
-                " must_change_password = ? WHERE username = ?",
-                (hash_password(password), _iso(_now()), int(must_change), username),
+            self.rows.set_password(
+                conn, username, hash_password(password), _iso(_now()), must_change
             )
-            conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
+            self.rows.delete_sessions_of(conn, username)
 
     def unlock(self, username: str) -> None:
         with self.catalog.transaction() as conn:
-            conn.execute("DELETE FROM login_failures WHERE key = ?", (_user_key(username),))
+            self.rows.clear_failures(conn, _user_key(username))
 
     def _principal(self, row) -> Principal:
         return Principal(
@@ -268,11 +260,7 @@ class SqliteAccountStore:
     def authenticate(self, username: str, password: str) -> Principal | None:
         """The account if the password is right and it is enabled (no throttling;
         `login` is what the web form uses). Unknown names cost the same work."""
-        row = (
-            self.catalog.connection()
-            .execute("SELECT * FROM users WHERE username = ?", (username,))
-            .fetchone()
-        )
+        row = self.rows.user(username)
         ok = verify_password(password, row["password_hash"] if row else dummy_hash())
         if row is None or not ok or row["disabled"]:
             return None
@@ -287,17 +275,13 @@ class SqliteAccountStore:
             until = self._locked_until(conn, keys, now)
         if until is not None:
             raise LoginFailed(_locked_message(until, now), reason="locked")
-        row = (
-            self.catalog.connection()
-            .execute("SELECT * FROM users WHERE username = ?", (username,))
-            .fetchone()
-        )
+        row = self.rows.user(username)
         ok = verify_password(password, row["password_hash"] if row else dummy_hash())
         if row is not None and ok:
             if row["disabled"]:
                 raise LoginFailed("该账号已停用。如需使用，请联系系统管理员。", reason="disabled")
             with self.catalog.transaction() as conn:
-                conn.execute("DELETE FROM login_failures WHERE key = ?", (keys[0],))
+                self.rows.clear_failures(conn, keys[0])
             return self._principal(row)
         limits = [self.policy.max_failures, self.policy.ip_max_failures]
         with self.catalog.transaction() as conn:
@@ -310,35 +294,16 @@ class SqliteAccountStore:
         raise LoginFailed(WRONG)
 
     def _locked_until(self, conn, keys: list[str], now: datetime) -> datetime | None:
-        marks = "?" + ",?" * (len(keys) - 1)
-        row = conn.execute(
-            f"SELECT MAX(locked_until) FROM login_failures WHERE key IN ({marks})"
-            " AND locked_until > ?",
-            (*keys, _iso(now)),
-        ).fetchone()
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
+        until = self.rows.locked_until(conn, keys, _iso(now))
+        return datetime.fromisoformat(until) if until else None
 
     def _count_failure(self, conn, key: str, limit: int, now: datetime) -> bool:
         """Count one failure for `key`; True when it reaches `limit` and locks."""
-        window = _iso(now - timedelta(minutes=self.policy.lock_minutes))
-        conn.execute(
-            "DELETE FROM login_failures WHERE first_at < ?"
-            " AND (locked_until IS NULL OR locked_until < ?)",
-            (window, _iso(now)),
-        )
-        failures = conn.execute(
-            "INSERT INTO login_failures (key, failures, first_at) VALUES (?, 1, ?)"
-            " ON CONFLICT (key) DO UPDATE SET failures = login_failures.failures + 1"
-            " RETURNING failures",
-            (key, _iso(now)),
-        ).fetchone()[0]
-        locked = failures >= limit
-        if locked:
-            conn.execute(
-                "UPDATE login_failures SET failures = 0, locked_until = ? WHERE key = ?",
-                (_iso(now + timedelta(minutes=self.policy.lock_minutes)), key),
-            )
-        return locked
+        lock = timedelta(minutes=self.policy.lock_minutes)
+        return self.rows.count_failure(
+            conn, key, now=_iso(now), window_start=_iso(now - lock), limit=limit,
+            lock_until=_iso(now + lock),
+        )  # fmt: skip
 
     # sessions
 
@@ -348,14 +313,8 @@ class SqliteAccountStore:
         expires = _iso(now + timedelta(hours=self.policy.session_hours))
         idle = _iso(now - timedelta(minutes=self.policy.idle_minutes))
         with self.catalog.transaction() as conn:
-            conn.execute(
-                "DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?",
-                (_iso(now), idle),
-            )
-            conn.execute(
-                "INSERT INTO sessions (token_hash, username, expires_at, created_at, last_seen_at)"
-                " VALUES (?,?,?,?,?)",
-                (token_hash(token), username, expires, _iso(now), _iso(now)),
+            self.rows.start_session(
+                conn, token_hash(token), username, now=_iso(now), expires=expires, idle_before=idle
             )
         return token
 
@@ -363,34 +322,21 @@ class SqliteAccountStore:
         """The session's user, or None when it has ended, expired or been idle
         too long; a session in use is kept alive."""
         now = _now()
-        row = (
-            self.catalog.connection()
-            .execute(
-                "SELECT u.*, s.last_seen_at AS last_seen FROM sessions s"
-                " JOIN users u USING (username)"
-                " WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?"
-                " AND u.disabled = 0",
-                (
-                    token_hash(token),
-                    _iso(now),
-                    _iso(now - timedelta(minutes=self.policy.idle_minutes)),
-                ),
-            )
-            .fetchone()
+        row = self.rows.session_user(
+            token_hash(token),
+            now=_iso(now),
+            idle_before=_iso(now - timedelta(minutes=self.policy.idle_minutes)),
         )
         if row is None:
             return None
         if datetime.fromisoformat(row["last_seen"]) < now - timedelta(seconds=30):
             with self.catalog.transaction() as conn:
-                conn.execute(
-                    "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
-                    (_iso(now), token_hash(token)),
-                )
+                self.rows.touch_session(conn, token_hash(token), _iso(now))
         return self._principal(row)
 
     def end_session(self, token: str) -> None:
         with self.catalog.transaction() as conn:
-            conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
+            self.rows.end_session(conn, token_hash(token))
 
     # API tokens
 
@@ -403,23 +349,13 @@ class SqliteAccountStore:
             )
         token = "dgn_" + new_secret()
         with self.catalog.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO api_tokens (name, token_hash, role, created_by, created_at)"
-                " VALUES (?,?,?,?,?) RETURNING id",
-                (name, token_hash(token), role, created_by, _iso(_now())),
+            token_id = self.rows.insert_token(
+                conn, name, token_hash(token), role, created_by, _iso(_now())
             )
-            token_id = cur.fetchone()[0]
         return token_id, token
 
     def token_principal(self, token: str) -> Principal | None:
-        row = (
-            self.catalog.connection()
-            .execute(
-                "SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
-                (token_hash(token),),
-            )
-            .fetchone()
-        )
+        row = self.rows.live_token(token_hash(token))
         if row is None:
             return None
         return Principal(f"token:{row['id']}", row["name"], frozenset({row["role"]}), "token")
@@ -427,36 +363,21 @@ class SqliteAccountStore:
     def token_principal_by_id(self, token_id: int) -> Principal | None:
         """The token's principal while it is not revoked (tickets it issued
         die with it)."""
-        row = (
-            self.catalog.connection()
-            .execute("SELECT * FROM api_tokens WHERE id = ? AND revoked_at IS NULL", (token_id,))
-            .fetchone()
-        )
+        row = self.rows.live_token_by_id(token_id)
         if row is None:
             return None
         return Principal(f"token:{row['id']}", row["name"], frozenset({row["role"]}), "token")
 
     def revoke_token(self, token_id: int) -> None:
         with self.catalog.transaction() as conn:
-            cur = conn.execute(
-                "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                (_iso(_now()), token_id),
-            )
-            if cur.rowcount == 0:
+            if not self.rows.revoke_token(conn, token_id, _iso(_now())):
                 raise AccessError(f"没有编号为 {token_id} 的有效令牌。")
 
     def list_users(self) -> list[dict]:
-        rows = self.catalog.connection().execute(
-            "SELECT username, display_name, roles, created_at, disabled, password_changed_at,"
-            " must_change_password FROM users ORDER BY username"
-        )
-        return [dict(r) for r in rows]
+        return self.rows.list_users()
 
     def list_tokens(self) -> list[dict]:
-        rows = self.catalog.connection().execute(
-            "SELECT id, name, role, created_by, created_at, revoked_at FROM api_tokens ORDER BY id"
-        )
-        return [dict(r) for r in rows]
+        return self.rows.list_tokens()
 
 
 def _user_key(username: str) -> str:
