@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from dangan.catalog.base import RecordFilter
+from dangan.catalog.stores.retention import RetentionRows
 
 from dangan.access.roles import ROLES, allowed
 from dangan.access.store import Forbidden, Principal
@@ -69,19 +70,7 @@ def due_records(
     archive: Archive, as_of: date, levels: tuple[str, ...] | None = None
 ) -> list[DueRecord]:
     """Filed records due by `as_of`; with `levels`, only those of these 密级."""
-    rows = archive.catalog.connection().execute(
-        "SELECT r.id, r.archival_code, r.title, r.doc_type, r.formed_date, r.disposal_date,"
-        " r.security_level,"
-        " EXISTS (SELECT 1 FROM hold_records hr JOIN holds h ON h.id = hr.hold_id"
-        "   WHERE hr.record_id = r.id AND h.lifted_at IS NULL) AS held,"
-        " (SELECT i.batch_id FROM disposal_items i JOIN disposal_batches b ON b.id = i.batch_id"
-        "   WHERE i.record_id = r.id AND b.status NOT IN ('executed', 'rejected')"
-        "   AND i.decision != 'keep'"
-        "   LIMIT 1) AS batch_id"
-        " FROM records r WHERE r.status = 'filed' AND r.disposal_date IS NOT NULL"
-        " AND r.disposal_date <= ? ORDER BY r.doc_type, r.formed_date, r.archival_code",
-        (as_of.isoformat(),),
-    )
+    rows = RetentionRows(archive.catalog).due(as_of.isoformat())
     return [
         DueRecord(
             r["id"],
@@ -183,15 +172,14 @@ def place_hold(
     if not record_ids:
         raise RetentionError("没有找到要冻结的档案记录，请检查条件。")
     with archive.catalog.transaction() as conn:
-        cur = conn.execute(
-            "INSERT INTO holds (kind, reason, owner, created_by, created_at) VALUES (?,?,?,?,?)"
-            " RETURNING id",
-            (kind, reason.strip(), owner.strip(), actor.name, _now()),
-        )
-        hold_id = cur.fetchone()[0]
-        conn.executemany(
-            "INSERT INTO hold_records (hold_id, record_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(hold_id, rid) for rid in record_ids],
+        hold_id = RetentionRows(archive.catalog).add_hold(
+            conn,
+            kind=kind,
+            reason=reason.strip(),
+            owner=owner.strip(),
+            created_by=actor.name,
+            at=_now(),
+            record_ids=record_ids,
         )
         archive.audit.append_in(
             conn, actor.name, "hold.place", f"hold:{hold_id}",
@@ -205,23 +193,17 @@ def lift_hold(archive: Archive, actor: Principal, hold_id: int, reason: str) -> 
     if not reason.strip():
         raise RetentionError("解除冻结必须写明理由。")
     with archive.catalog.transaction() as conn:
-        cur = conn.execute(
-            "UPDATE holds SET lifted_by = ?, lifted_at = ?, lift_reason = ?"
-            " WHERE id = ? AND lifted_at IS NULL",
-            (actor.name, _now(), reason.strip(), hold_id),
+        lifted = RetentionRows(archive.catalog).lift_hold(
+            conn, hold_id, actor.name, _now(), reason.strip()
         )
-        if cur.rowcount == 0:
+        if not lifted:
             raise NotFound(f"没有编号为 {hold_id} 的有效冻结。")
         archive.audit.append_in(conn, actor.name, "hold.lift", f"hold:{hold_id}", reason=reason)
 
 
 def list_holds(archive: Archive, active_only: bool = True) -> list[dict]:
-    where = "WHERE h.lifted_at IS NULL" if active_only else ""
-    rows = archive.catalog.connection().execute(
-        f"SELECT h.*, count(hr.record_id) AS records FROM holds h"
-        f" LEFT JOIN hold_records hr ON hr.hold_id = h.id {where} GROUP BY h.id ORDER BY h.id"
-    )
-    return [{**dict(r), "kind_label": HOLD_KINDS.get(r["kind"], r["kind"])} for r in rows]
+    rows = RetentionRows(archive.catalog).holds(active_only)
+    return [{**r, "kind_label": HOLD_KINDS.get(r["kind"], r["kind"])} for r in rows]
 
 
 # --- batches ---------------------------------------------------------------
@@ -250,24 +232,14 @@ def create_batch(
     if not chosen:
         raise RetentionError("没有符合条件的到期档案（已冻结或已在鉴定中的不计）。")
     with archive.catalog.transaction() as conn:
-        cur = conn.execute(
-            "INSERT INTO disposal_batches (title, as_of, status, created_by, created_at)"
-            " VALUES (?, ?, 'appraisal', ?, ?) RETURNING id",
-            (title or f"{as_of.isoformat()} 到期档案鉴定", as_of.isoformat(), actor.name, _now()),
+        batch_id = RetentionRows(archive.catalog).add_batch(
+            conn,
+            title=title or f"{as_of.isoformat()} 到期档案鉴定",
+            as_of=as_of.isoformat(),
+            created_by=actor.name,
+            at=_now(),
+            record_ids=[r.record_id for r in chosen],
         )
-        batch_id = cur.fetchone()[0]
-        for r in chosen:
-            row = conn.execute(
-                "SELECT archival_code, title, doc_type, formed_date, retention, disposal_date,"
-                " page_count, security_level FROM records WHERE id = ?",
-                (r.record_id,),
-            ).fetchone()
-            conn.execute(
-                "INSERT INTO disposal_items (batch_id, record_id, archival_code, title, doc_type,"
-                " formed_date, retention, disposal_date, pages, security_level)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (batch_id, r.record_id, *tuple(row)),
-            )
         archive.audit.append_in(
             conn, actor.name, "batch.create", f"batch:{batch_id}",
             as_of=as_of.isoformat(), records=len(chosen),
@@ -279,18 +251,12 @@ def get_batch(archive: Archive, batch_id: int, levels: tuple[str, ...] | None = 
     """The batch and its items; with `levels`, only items of these 密级 (the
     record's level while it exists, else the one it had in the batch) and
     `hidden_items` says how many were left out."""
-    conn = archive.catalog.connection()
-    row = conn.execute("SELECT * FROM disposal_batches WHERE id = ?", (batch_id,)).fetchone()
+    row, rows = RetentionRows(archive.catalog).batch(batch_id)
     if row is None:
         raise NotFound(f"没有编号为 {batch_id} 的鉴定批次。")
     items = [
-        {**dict(r), "appraisers": json.loads(r["appraisers"]), "security_level": r["level_now"]}
-        for r in conn.execute(
-            "SELECT i.*, COALESCE(r.security_level, i.security_level) AS level_now"
-            " FROM disposal_items i LEFT JOIN records r ON r.id = i.record_id"
-            " WHERE i.batch_id = ? ORDER BY i.archival_code, i.record_id",
-            (batch_id,),
-        )
+        {**r, "appraisers": json.loads(r["appraisers"]), "security_level": r["level_now"]}
+        for r in rows
     ]
     for item in items:
         item.pop("level_now")
@@ -305,14 +271,7 @@ def get_batch(archive: Archive, batch_id: int, levels: tuple[str, ...] | None = 
 
 
 def list_batches(archive: Archive) -> list[dict]:
-    rows = archive.catalog.connection().execute(
-        "SELECT b.id, b.title, b.status, b.created_by, b.created_at, b.approved_by,"
-        " b.executed_at, count(i.record_id) AS records,"
-        " count(*) FILTER (WHERE i.decision = 'destroy') AS destroy, count(*) FILTER (WHERE i.decision = 'keep') AS keep"
-        " FROM disposal_batches b LEFT JOIN disposal_items i ON i.batch_id = b.id"
-        " GROUP BY b.id ORDER BY b.id DESC"
-    )
-    return [dict(r) for r in rows]
+    return RetentionRows(archive.catalog).batches()
 
 
 def appraise(
@@ -344,29 +303,23 @@ def appraise(
     if missing:
         raise RetentionError(f"这些记录不在批次 {batch_id} 中：{'、'.join(missing)}。")
     with archive.catalog.transaction() as conn:
-        # a batch the head returned is back in appraisal once it is appraised again
-        conn.execute(
-            "UPDATE disposal_batches SET status = 'appraisal' WHERE id = ? AND status = 'returned'",
-            (batch_id,),
-        )
+        rows = RetentionRows(archive.catalog)
+        rows.reopen_returned(conn, batch_id)
         for rid in targets:
             appraisers = sorted({*items[rid]["appraisers"], actor.name})
-            conn.execute(
-                "UPDATE disposal_items SET decision = ?, extend_years = ?, reason = ?,"
-                " appraisers = ? WHERE batch_id = ? AND record_id = ?",
-                (
-                    decision,
-                    extend_years if decision == "keep" else None,
-                    reason.strip(),
-                    json.dumps(appraisers, ensure_ascii=False),
-                    batch_id,
-                    rid,
-                ),
+            rows.set_decision(
+                conn,
+                batch_id,
+                rid,
+                decision=decision,
+                extend_years=extend_years if decision == "keep" else None,
+                reason=reason.strip(),
+                appraisers_json=json.dumps(appraisers, ensure_ascii=False),
             )
             if decision == "keep":
                 current = items[rid]["disposal_date"]
                 new = _add_years(date.fromisoformat(current), extend_years).isoformat()
-                conn.execute("UPDATE records SET disposal_date = ? WHERE id = ?", (new, rid))
+                rows.set_disposal_date(conn, rid, new)
         archive.audit.append_in(
             conn, actor.name, "batch.appraise", f"batch:{batch_id}",
             decision=decision, extend_years=extend_years, reason=reason, records=targets,
@@ -392,10 +345,8 @@ def approve(archive: Archive, actor: Principal, batch_id: int, note: str = "") -
     if pending:
         raise RetentionError(f"还有 {len(pending)} 件没有鉴定意见（如 {pending[0]}），不能审批。")
     with archive.catalog.transaction() as conn:
-        conn.execute(
-            "UPDATE disposal_batches SET status = 'approved', approved_by = ?, approved_at = ?,"
-            " approval_note = ? WHERE id = ? AND status = 'appraisal'",
-            (actor.name, _now(), note, batch_id),
+        RetentionRows(archive.catalog).decide_batch(
+            conn, batch_id, status="approved", by=actor.name, at=_now(), note=note
         )
         archive.audit.append_in(conn, actor.name, "batch.approve", f"batch:{batch_id}", note=note)
 
@@ -417,10 +368,8 @@ def send_back(
         raise RetentionError(f"批次 {batch_id} 已{_STATUS[batch['status']]}。")
     status = "rejected" if reject else "returned"
     with archive.catalog.transaction() as conn:
-        conn.execute(
-            "UPDATE disposal_batches SET status = ?, approved_by = ?, approved_at = ?,"
-            " approval_note = ? WHERE id = ? AND status = 'appraisal'",
-            (status, actor.name, _now(), reason.strip(), batch_id),
+        RetentionRows(archive.catalog).decide_batch(
+            conn, batch_id, status=status, by=actor.name, at=_now(), note=reason.strip()
         )
         action = "batch.reject" if reject else "batch.return"
         archive.audit.append_in(conn, actor.name, action, f"batch:{batch_id}", reason=reason)

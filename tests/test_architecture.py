@@ -183,9 +183,8 @@ SQL_CALLS = {"execute", "executemany", "executescript", "exec_driver_sql"}
 # which another change is rewriting at the same time. Its statements move into
 # catalog/stores/disposal.py once that is merged, and this list is then emptied.
 # (api/routes/disposal.py runs none: its `destruction.execute(...)` calls a function.)
-SQL_ALLOWED = {
-    "retention/procedure.py",  # appraisal, approval and holds of disposal batches
-}
+# modules outside catalog/ still allowed to run SQL: none (keep it that way)
+SQL_ALLOWED: set[str] = set()
 
 
 def _module_names(tree: ast.Module) -> set[str]:

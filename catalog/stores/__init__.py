@@ -1,6 +1,6 @@
 """Per-subsystem stores: the SQL of the subsystems that keep their own tables in
 the catalog database (accounts, audit log, webhooks, intake queue and statistics,
-destruction), one class each, over the catalog's connection seam (catalog/db.py).
+destruction, appraisal, 四性检测), one class each, over the catalog's connection seam (catalog/db.py).
 
 A store is built on anything with `connection()` and `transaction()` (the
 `SqlCatalog`). Methods named for what they do return plain values, dicts or

@@ -1,7 +1,7 @@
 """Destruction of approved disposal batches (retention/destruction.py): the
 batch's state, each record's removal with its tombstone, and the blob keys
-still to remove. retention/procedure.py (appraisal, approval, holds) still
-keeps its own statements."""
+still to remove. The appraisal procedure's statements (holds, batches,
+decisions) are in catalog/stores/retention.py."""
 
 from __future__ import annotations
 
