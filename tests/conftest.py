@@ -38,7 +38,7 @@ def catalog_env(home: Path | str) -> dict[str, str]:
 
 # Fixtures that start real servers or run real OCR over the sample corpus: a test
 # using one belongs to the full run (CI), not to `scripts/test.sh --fast`.
-SLOW_FIXTURES = {"corpus", "ingested", "minio_env", "elastic_env", "postgres_env"}
+SLOW_FIXTURES = {"corpus", "ingested", "minio_env", "elastic_env", "postgres_env", "clamd_env"}
 # Test modules whose tests run OCR, start processes or a browser throughout.
 SLOW_MODULES = {
     "test_browser",
@@ -47,16 +47,26 @@ SLOW_MODULES = {
     "test_demo",
     "test_integration",
     "test_ocr_input",
+    "test_ocr_boundaries",
     "test_ocr_pool",
     "test_preprocess",
     "test_rapid",
 }
 
 
+# Parameters that put a test on a real server (e.g. `archive[minio]`, `[postgresql]`).
+SERVER_PARAMS = ("minio", "postgres", "elastic", "s3")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        params = item.name.partition("[")[2].lower()
+        if (
+            module in SLOW_MODULES
+            or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or any(server in params for server in SERVER_PARAMS)
+        ):
             item.add_marker(pytest.mark.slow)
 
 
