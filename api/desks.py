@@ -1,26 +1,11 @@
-"""Small display helpers shared by the desks' routes (Beijing time)."""
+"""Small display helpers shared by the desks' routes: audit details, table
+exports, Beijing-day bounds (times themselves: api/labels.py `bj_time`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-BEIJING = timezone(timedelta(hours=8), "北京时间")
-
-
-def beijing(iso: str | None) -> str:
-    """An ISO time as Beijing time, `YYYY-MM-DD HH:mm` (a date stays a date)."""
-    if not iso:
-        return ""
-    if len(iso) == 10:
-        return iso
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-
+from dangan.api.labels import BEIJING
 
 DETAIL_LABELS = {
     "page": "页",
@@ -119,7 +104,6 @@ def table_response(title: str, headers: list[str], rows: list[list], fmt: str, f
 def day_bounds(day_from: str, day_to: str) -> tuple[str | None, str | None]:
     """Beijing calendar days (YYYY-MM-DD, inclusive) as UTC ISO bounds; a
     malformed day raises ValueError."""
-    from datetime import date
 
     since = until = None
     if day_from:

@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 
 from dangan.api.auth import Auditor, log_access, masked
 from dangan.api.deps import ArchiveDep
-from dangan.api.desks import beijing, day_bounds, detail_text, table_response
+from dangan.api.desks import day_bounds, detail_text, table_response
+from dangan.api.labels import bj_time
 from dangan.api.schemas.audit import AuditCheck, AuditEntries
 from dangan.api.templating import templates
 from fastapi import APIRouter, Query, Request
@@ -150,7 +151,7 @@ def _row(archive, request: Request, e: dict) -> list:
         found = archive.catalog.get(target)
         if found is not None:
             target = f"{found.archival_code or '（待复核）'} {found.title}"
-    return [e["seq"], beijing(e["at"]), who, e.get("label") or ACTIONS.get(e["action"], e["action"]),
+    return [e["seq"], bj_time(e["at"]), who, e.get("label") or ACTIONS.get(e["action"], e["action"]),
             target, detail_text(e.get("detail"), _classes(archive, request))]  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from dangan.api.auth import masked, visible_levels
 from dangan.api.deps import ArchiveDep
-from dangan.api.desks import beijing
+from dangan.api.labels import bj_time
 from dangan.api.routes.disposal import Head, Viewer, batch_url
 from dangan.api.templating import templates
 from dangan.retention import procedure
@@ -49,8 +49,8 @@ def batch_page(
             "status_label": procedure.STATUS_LABELS.get(batch["status"], batch["status"]),
             "created_by": names.get(batch["created_by"], batch["created_by"]),
             "decided_by": names.get(batch["approved_by"] or "", batch["approved_by"] or ""),
-            "created_at": beijing(batch["created_at"]),
-            "decided_at": beijing(batch.get("approved_at")),
+            "created_at": bj_time(batch["created_at"]),
+            "decided_at": bj_time(batch.get("approved_at")),
             "done": done,
             "error": error,
         },

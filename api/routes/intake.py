@@ -10,7 +10,7 @@ from pathlib import Path
 from dangan.api import uploads
 from dangan.api.auth import Ingester, masked
 from dangan.api.deps import ArchiveDep
-from dangan.api.desks import beijing
+from dangan.api.labels import bj_time
 from dangan.api.schemas.intake import BatchProgress, BatchSubmitted, IntakeStats
 from dangan.api.templating import templates
 from dangan.ingest.intake import IntakeQueue
@@ -163,7 +163,7 @@ def _upload_page(request: Request, user, *, results=None, batch: str = ""):
             job["progress_label"], job["result_label"] = job_outcome(job)
     history = queue.batches(30)
     for row in history:
-        row["at"] = beijing(row["created_at"])
+        row["at"] = bj_time(row["created_at"])
     return templates.TemplateResponse(
         request,
         "upload.html",

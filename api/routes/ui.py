@@ -12,7 +12,7 @@ from dangan.api.auth import (
     masked_record,
 )
 from dangan.api.deps import ArchiveDep, load_record
-from dangan.api.desks import beijing
+from dangan.api.labels import bj_time
 from dangan.api.templating import templates
 from dangan.catalog.base import SECURITY_LEVELS
 from dangan.catalog.highlight import mark, term_pattern
@@ -82,7 +82,7 @@ def record_page(
         {
             "page_url": page_url,
             "class_name": row.material if row else None,
-            "created_at": beijing(record.created_at),
+            "created_at": bj_time(record.created_at),
             "record": record,
             "fields": record.fields,
             "q": q,
