@@ -133,7 +133,8 @@ class FtsIndex:
     def upsert(self, doc: IndexDoc) -> None:
         self.upsert_many([doc])
 
-    def upsert_many(self, docs: Iterable[IndexDoc]) -> int:
+    def upsert_many(self, docs: Iterable[IndexDoc], refresh: bool = True) -> int:
+        """`refresh` is for the protocol: what is committed here is searchable."""
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         count = 0
