@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS doc_keys (
 );
 CREATE INDEX IF NOT EXISTS doc_keys_value ON doc_keys(value, kind);
 CREATE INDEX IF NOT EXISTS doc_keys_record ON doc_keys(record_id);
+CREATE INDEX IF NOT EXISTS docs_type_date ON docs(doc_type, formed_date);
+CREATE INDEX IF NOT EXISTS docs_date ON docs(formed_date);
 """
 
 
@@ -73,11 +75,12 @@ def _filter_sql(filters: RecordFilter | None) -> tuple[str, list]:
     keys = (("person", filters.person), ("unit", filters.unit), ("serial", filters.serial))
     for kind, value in keys:
         if value:
+            # IN, not a correlated EXISTS: the key's index finds the few records
+            # (a person's list); EXISTS made SQLite test every row of docs.
             clauses.append(
-                "EXISTS (SELECT 1 FROM doc_keys k WHERE k.record_id = d.record_id"
-                " AND k.kind = ? AND k.value = ?)"
+                "d.record_id IN (SELECT k.record_id FROM doc_keys k WHERE k.value = ? AND k.kind = ?)"
             )
-            params += [kind, value.strip().upper()]
+            params += [value.strip().upper(), kind]
     return (" AND ".join(clauses) or "1=1"), params
 
 
