@@ -88,7 +88,7 @@ def failover(archive: Archive, cluster: Cluster, s, seconds: float, seed: int) -
         t.join()
 
     def window(lo: float, hi: float) -> dict:
-        inside = [(ms, e) for t, ms, e in events if lo <= t < hi]
+        inside = [(ms, e) for t, ms, e in events if lo <= t + ms / 1000 < hi]  # by end
         errors = [e for _, e in inside if e]
         return {
             **scale_load.percentiles([ms for ms, e in inside if not e]),
@@ -137,12 +137,14 @@ def run_backend(backend: str, args, work: Path) -> tuple[list[dict], dict | None
             build = scale_data.fill(archive, size, args.seed)
             s = scale_load.samples(archive, size, args.seed)
             run = {"backend": backend, "records": size, "build": build, **index_size_mb(archive)}
+            run["loadavg"] = {"idle": round(os.getloadavg()[0], 1)}
             run["load"] = {"idle": scale_load.matrix(archive, s, args.searchers, args.queries, 1)}
             if args.ocr_load:
                 with scale_load.OcrWorker():
                     run["load"]["ocr"] = scale_load.matrix(
                         archive, s, args.searchers, args.queries, 2
                     )
+                    run["loadavg"]["ocr"] = round(os.getloadavg()[0], 1)
             if args.web_queries:
                 run["web"] = scale_load.web_vs_api(settings, s, args.web_queries, args.seed)
             runs.append(run)
@@ -191,7 +193,7 @@ def _cell(r: dict) -> str:
 
 def table(result: dict) -> str:
     kinds = [scale_load.LABELS[k] + " ms" for k in scale_load.KINDS]
-    head = ["backend", "records", "OCR busy", "searchers", *kinds, "errors", "index rec/s",
+    head = ["backend", "records", "OCR busy (load avg)", "searchers", *kinds, "errors", "index rec/s",
             "index MB", "web page / API p95 ms"]  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for run in result["runs"]:
@@ -199,7 +201,8 @@ def table(result: dict) -> str:
         for load, by_count in run["load"].items():
             for count, cells in by_count.items():
                 first = load == "idle" and count == next(iter(by_count))
-                row = [run["backend"], f"{run['records']:,}", "yes" if load == "ocr" else "no",
+                busy = f"{'yes' if load == 'ocr' else 'no'} ({run['loadavg'].get(load)})"
+                row = [run["backend"], f"{run['records']:,}", busy,
                        count, *(_cell(cells[k]) for k in scale_load.KINDS),
                        sum(c["errors"] for c in cells.values()),
                        run["build"]["index_per_s"] if first else "",

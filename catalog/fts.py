@@ -107,6 +107,12 @@ def _deadline(conn: sqlite3.Connection, seconds: float) -> Iterator[None]:
         conn.set_progress_handler(None, 0)
 
 
+def _pages(page_nos: str) -> list[int]:
+    """Matched page numbers from the search's group_concat (0 is the title row):
+    collected in the one pass over the matches instead of a query per hit."""
+    return sorted(n for n in map(int, page_nos.split(",")) if n)
+
+
 class FtsIndex:
     def __init__(self, path: Path, time_limit: float = DEFAULT_TIME_LIMIT):
         self.path = Path(path)
@@ -238,10 +244,11 @@ class FtsIndex:
             rows = conn.execute(
                 f"""
                 WITH m AS (
-                    SELECT rowid / {PAGE_SPAN} AS n, max(rowid % {PAGE_SPAN} = 0) AS in_title
+                    SELECT rowid / {PAGE_SPAN} AS n, max(rowid % {PAGE_SPAN} = 0) AS in_title,
+                        group_concat(rowid % {PAGE_SPAN}) AS page_nos
                     FROM pages_fts WHERE pages_fts MATCH ? GROUP BY 1
                 )
-                SELECT d.record_id, m.in_title, d.n, count(*) OVER () FROM m
+                SELECT d.record_id, m.in_title, m.page_nos, count(*) OVER () FROM m
                 JOIN docs d ON d.n = m.n WHERE {where}
                 ORDER BY m.in_title DESC, d.formed_date DESC, d.record_id
                 LIMIT ? OFFSET ?""",
@@ -257,21 +264,9 @@ class FtsIndex:
                 ).fetchone()[0]
             return IndexResult(
                 total=total,
-                hits=[
-                    IndexHit(r[0], 1.0 + r[1], self._matched_pages(conn, expression, r[2]))
-                    for r in rows
-                ],
+                hits=[IndexHit(r[0], 1.0 + r[1], _pages(r[2])) for r in rows],
             )
         return IndexResult(total=total, hits=[IndexHit(r[0], 0.0) for r in rows])
-
-    @staticmethod
-    def _matched_pages(conn: sqlite3.Connection, expression: str, n: int) -> list[int]:
-        first = n * PAGE_SPAN
-        rows = conn.execute(
-            "SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? AND rowid BETWEEN ? AND ?",
-            (expression, first + 1, first + PAGE_SPAN - 1),
-        )
-        return sorted(r[0] - first for r in rows)
 
     def optimize(self) -> None:
         conn = self._conn()
