@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from dangan.catalog.base import RecordFilter
 from dangan.catalog.fts import FtsIndex
 from dangan.catalog.index import IndexDoc
