@@ -116,6 +116,34 @@ def failover(archive: Archive, cluster: Cluster, s, seconds: float, seed: int) -
     }
 
 
+def reindex_kill(env: dict, after: float) -> dict:
+    """`dangan reindex` from the catalog, killed (-9) after `after` seconds, then
+    run again: it resumes from its checkpoint. Rate over both runs."""
+    import subprocess
+
+    cmd = [sys.executable, "-m", "dangan", "reindex"]
+    full_env = {**os.environ, **env}
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        proc.wait(after)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    first = time.perf_counter() - t
+    checkpoint = Path(env["DANGAN_HOME"]) / "reindex-checkpoint.json"
+    done = json.loads(checkpoint.read_text())["done"] if checkpoint.exists() else None
+    t = time.perf_counter()
+    subprocess.run(cmd, env=full_env, check=True, capture_output=True)
+    second = time.perf_counter() - t
+    return {
+        "killed_after_s": round(first, 1),
+        "done_at_kill": done,
+        "resume_s": round(second, 1),
+        "checkpoint_left": checkpoint.exists(),
+    }
+
+
 def run_backend(backend: str, args, work: Path) -> tuple[list[dict], dict | None]:
     home = work / backend
     env = {"DANGAN_HOME": str(home)}
@@ -150,6 +178,9 @@ def run_backend(backend: str, args, work: Path) -> tuple[list[dict], dict | None
             runs.append(run)
         if cluster is not None and args.failover:
             fo = failover(archive, cluster, s, args.failover, args.seed)
+        if args.reindex_kill:
+            runs[-1]["reindex"] = reindex_kill(env, args.reindex_kill)
+            runs[-1]["reindex"]["count_after"] = archive.index.count()
     finally:
         archive.close()
         if cluster is not None and not args.keep_cluster:
@@ -229,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web-queries", type=int, default=60, help="0: no web page timing")
     parser.add_argument("--no-ocr-load", dest="ocr_load", action="store_false")
     parser.add_argument("--failover", type=float, default=40.0, help="seconds; 0: no node kill")
+    parser.add_argument(
+        "--reindex-kill", type=float, default=0, help="seconds; kill -9 `dangan reindex`, resume"
+    )
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--work", type=Path, default=OUT / "scale", help="catalogs, ES data")
     parser.add_argument("--fresh", action="store_true", help="start from empty catalogs")
@@ -264,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     result["table"] = table(result)
     print(f"{result['date']}, {result['machine']}; p50/p95/p99 ms; {args.queries} queries a cell")
     print(result["table"])
+    for run in result["runs"]:
+        if run.get("reindex"):
+            print(f"reindex {run['backend']} {run['records']}:", json.dumps(run["reindex"]))
     if result["failover"]:
         print("failover:", json.dumps(result["failover"], ensure_ascii=False))
     out = args.json or OUT / f"search-scale-{int(time.time())}.json"
