@@ -119,9 +119,14 @@ def run(fn, searchers: int, n: int) -> dict:
         t = time.perf_counter()
         results = list(pool.map(lambda i: timed(fn, i), range(n)))
         wall = time.perf_counter() - t
-    errors = sum(1 for _, _, e in results if e)
+    errors = [e for _, _, e in results if e]
     ok = [ms for _, ms, e in results if not e]
-    return {**percentiles(ok), "errors": errors, "qps": round(n / wall, 1)}
+    return {
+        **percentiles(ok),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "qps": round(n / wall, 1),
+    }
 
 
 def matrix(archive: Archive, s: Samples, searchers: list[int], n: int, seed: int) -> dict:
