@@ -54,7 +54,8 @@ RECOGNIZERS = ("tesseract", "rapidocr")
 class OcrmypdfEngine:
     """OCRmyPDF with Tesseract or RapidOCR (`recognizer`) as the OCR engine."""
 
-    start_seconds = 60  # allowed per file on top of `page_timeout` per page
+    # CPU seconds allowed per file on top of `page_timeout` per page (ocr/pool.py)
+    start_seconds = 60
 
     def __init__(
         self,
