@@ -11,6 +11,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from dangan.ingest import pdf_risks
+
 from dangan.errors import RejectedFile
 
 log = logging.getLogger(__name__)
@@ -157,6 +159,7 @@ def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, bool]:
         with pikepdf.open(path) as pdf:
             if pdf.is_encrypted:
                 raise _encrypted(name)
+            pdf_risks.check_forms(pdf, name)
             # page count, page sizes and image sizes from the objects alone:
             # nothing is decoded or rendered before these pass
             if len(pdf.pages) > max_pages:
@@ -165,13 +168,16 @@ def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, bool]:
             for number, page in enumerate(pdf.pages, start=1):
                 _check_page_size(page, name, number)
                 for image in _page_images(page.obj.get("/Resources"), seen):
-                    width, height = _int(image.get("/Width")), _int(image.get("/Height"))
-                    if width * height > MAX_IMAGE_PIXELS:
-                        raise _too_many_pixels(name, f"第 {number} 页", width, height)
+                    for part in pdf_risks.image_parts(image):  # masks are decoded too
+                        width, height = _int(part.get("/Width")), _int(part.get("/Height"))
+                        if width * height > MAX_IMAGE_PIXELS:
+                            raise _too_many_pixels(name, f"第 {number} 页", width, height)
+                    pdf_risks.check_image(image, name, number)
     except pikepdf.PasswordError as exc:
         raise _encrypted(name) from exc
     except (pikepdf.PdfError, TypeError, ValueError, KeyError, AttributeError) as exc:
         raise _corrupt(name) from exc
+    pdf_risks.check_render_size(path, name)
     try:
         doc = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dangan.ocr import results
 from dangan.ocr.base import OcrOutput
+from dangan.ocr.failures import ocr_failure_message
 from dangan.ocr.pool import ChildGone, ChildPool
 
 from dangan.errors import DiskFull, OcrFailed, is_disk_full
@@ -180,7 +181,8 @@ class OcrmypdfEngine:
             detail = " ".join(reply.get("detail") or [])
             if is_disk_full(OSError(detail)):
                 raise DiskFull()
-            raise OcrFailed(f"文字识别失败（OCRmyPDF 退出码 {reply['code']}）：{detail[:300]}")
+            # OCRmyPDF's English stays in the log (above); the person reads Chinese
+            raise OcrFailed(ocr_failure_message(reply["code"], reply.get("detail")))
         found = results.read(seen)
         if found.turns:
             show_upright(output, found.turns)

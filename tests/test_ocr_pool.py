@@ -100,6 +100,8 @@ def test_an_ocrmypdf_error_is_told_with_its_exit_code(engine, corpus, tmp_path: 
     with pytest.raises(OcrFailed) as err:
         engine.process(_pdf(corpus[0], tmp_path), tmp_path, has_text=False)
     assert "退出码 3" in err.value.message and "fra" in err.value.message
+    # in Chinese: OCRmyPDF's English is logged, not shown
+    assert "语言数据" in err.value.message and "language data" not in err.value.message
     assert len(engine._pool().pids()) == 1  # the process itself is fine and kept
 
 
