@@ -230,6 +230,8 @@ def _build_record(
         work,
         has_text=checked.has_text,
         on_page=lambda k: progress("ocr", checked.pages, k),
+        # text layers that map to no characters are OCR'd, not kept as garbage
+        force_pages=checked.force_ocr_pages,
     )
     _fault("after_ocr")
     progress("storing", len(ocr.pages))
@@ -267,6 +269,12 @@ def _build_record(
             "pdfa": ocr.pdfa,
             # separator sheets and empty backs: reported, not OCR'd
             **({"blank_pages": ocr.blank_pages} if ocr.blank_pages else {}),
+            # pages whose own text layer mapped to no characters: OCR'd instead
+            **(
+                {"unmapped_text_pages": list(checked.unmapped_pages)}
+                if checked.unmapped_pages
+                else {}
+            ),
         },
         files=files,
         pages=pages,

@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from dangan.ingest import pdf_risks
+from dangan.ingest import pdf_risks, text_layers
 
 from dangan.errors import RejectedFile
 
@@ -49,7 +49,19 @@ class CheckedFile:
     kind: str  # key of MEDIA_TYPES
     pages: int
     size: int
-    has_text: bool = False  # PDF whose every page already carries text
+    has_text: bool = False  # PDF whose every page already carries usable text
+    # pages (from 1) whose text layer maps to no characters (control or private-use
+    # codes, as from fonts without a Unicode mapping): OCR'd from their image
+    unmapped_pages: tuple[int, ...] = ()
+    text_pages: tuple[int, ...] = ()  # pages with a usable text layer
+
+    @property
+    def force_ocr_pages(self) -> tuple[int, ...]:
+        """Pages to OCR from their image whatever text they carry: with an
+        unusable text layer somewhere, every page without a usable one."""
+        if not self.unmapped_pages:
+            return ()
+        return tuple(n for n in range(1, self.pages + 1) if n not in self.text_pages)
 
     @property
     def media_type(self) -> str:
@@ -124,11 +136,18 @@ def check_file(
             "mislabelled",
         )
     if kind == "pdf":
-        pages, has_text = _check_pdf(path, name, max_pages)
-    else:
-        pages = _check_image(path, name, kind, max_pages)
-        has_text = False
-    return CheckedFile(path=path, kind=kind, pages=pages, size=size, has_text=has_text)
+        pages, layers = _check_pdf(path, name, max_pages)
+        return CheckedFile(
+            path=path,
+            kind=kind,
+            pages=pages,
+            size=size,
+            has_text=len(layers.usable) == pages,
+            unmapped_pages=tuple(layers.unmapped),
+            text_pages=tuple(layers.usable),
+        )
+    pages = _check_image(path, name, kind, max_pages)
+    return CheckedFile(path=path, kind=kind, pages=pages, size=size)
 
 
 def _too_many_pages(name: str, pages: int, max_pages: int) -> RejectedFile:
@@ -151,7 +170,7 @@ def _pixels(count: int) -> str:
     return f"{count / 1e8:.1f} 亿像素" if count >= 100_000_000 else f"{count // 10_000} 万像素"
 
 
-def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, bool]:
+def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, text_layers.TextLayers]:
     import pikepdf
     import pypdfium2 as pdfium
 
@@ -190,21 +209,20 @@ def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, bool]:
             raise _corrupt(name)
         if pages > max_pages:
             raise _too_many_pages(name, pages, max_pages)
-        has_text = True
+        layers = text_layers.TextLayers()
         for index in range(pages):
             page = doc[index]
             try:
                 page.get_size()
                 textpage = page.get_textpage()
-                chars = textpage.count_chars()
+                text = textpage.get_text_range()
                 textpage.close()
             except pdfium.PdfiumError as exc:
                 raise _corrupt(name) from exc
             finally:
                 page.close()
-            if chars < 10:
-                has_text = False
-        return pages, has_text
+            layers.add(index + 1, text)
+        return pages, layers
     finally:
         doc.close()
 
