@@ -9,6 +9,7 @@ image instead (ocr/tesseract.py `force_pages`)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -52,8 +53,79 @@ class TextLayers:
     usable: list[int] = field(default_factory=list)  # enough real text to keep
     unmapped: list[int] = field(default_factory=list)  # garbage: to be OCR'd
 
-    def add(self, page_no: int, text: str) -> None:
-        if is_unmapped(text):
+    def add(self, page_no: int, text: str, fonts_unmapped: bool = False) -> None:
+        """`fonts_unmapped`: every font on the page is one without a Unicode
+        mapping (`font_unmapped`), so whatever text it extracts as is noise."""
+        if is_unmapped(text) or (fonts_unmapped and count(text)[0] > 0):
             self.unmapped.append(page_no)
         elif count(text)[0] >= MIN_CHARS:
             self.usable.append(page_no)
+
+
+_SUBSET = re.compile(r"^/[A-Z]{6}\+")  # ABCDEF+Name: a subset, its codes chosen by the writer
+_PRIVATE_GLYPH = re.compile(r"^/(?:g|G|glyph|cid|index|c)\d+$")  # /g258: no character
+SYMBOLIC = 4  # FontDescriptor /Flags bit 3
+
+
+def font_unmapped(font) -> bool:
+    """A font (pikepdf dictionary) whose codes cannot be mapped to characters:
+    no /ToUnicode, and a Type 3 font with private glyph names, a symbolic
+    subset TrueType or Type 1 font without an /Encoding (its codes are glyph
+    slots the writer chose), or a Type 0 font of an embedded TrueType font
+    with Identity encoding (codes are glyph numbers)."""
+    if font.get("/ToUnicode") is not None:
+        return False
+    subtype = str(font.get("/Subtype"))
+    if subtype == "/Type3":
+        encoding = font.get("/Encoding")
+        differences = encoding.get("/Differences") if hasattr(encoding, "get") else None
+        names = [str(v) for v in differences or () if not isinstance(v, int)]
+        return bool(names) and all(_PRIVATE_GLYPH.match(name) for name in names)
+    if subtype in ("/TrueType", "/Type1"):
+        descriptor = font.get("/FontDescriptor")
+        flags = int(descriptor.get("/Flags", 0)) if descriptor is not None else 0
+        return (
+            font.get("/Encoding") is None
+            and bool(flags & SYMBOLIC)
+            and bool(_SUBSET.match(str(font.get("/BaseFont", ""))))
+        )
+    if subtype == "/Type0":
+        descendants = font.get("/DescendantFonts")
+        cid = descendants[0] if descendants is not None and len(descendants) else None
+        info = cid.get("/CIDSystemInfo") if cid is not None else None
+        ordering = str(info.get("/Ordering", "")) if info is not None else ""
+        return (
+            str(font.get("/Encoding")) in ("/Identity-H", "/Identity-V")
+            and cid is not None
+            and str(cid.get("/Subtype")) == "/CIDFontType2"
+            and ordering in ("", "Identity")
+        )
+    return False
+
+
+def page_fonts(resources, seen: set | None = None):
+    """Font dictionaries reachable from a page's resources, forms followed."""
+    seen = set() if seen is None else seen
+    if resources is None:
+        return
+    fonts = resources.get("/Font")
+    for key in fonts.keys() if fonts is not None else ():
+        font = fonts.get(key)
+        if font is not None and hasattr(font, "get"):
+            yield font
+    xobjects = resources.get("/XObject")
+    for key in xobjects.keys() if xobjects is not None else ():
+        obj = xobjects.get(key)
+        if obj is None or obj.get("/Subtype") != "/Form":
+            continue
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        yield from page_fonts(obj.get("/Resources"), seen)
+
+
+def fonts_all_unmapped(resources) -> bool:
+    """The page has fonts, and none of them maps its codes to characters."""
+    fonts = list(page_fonts(resources))
+    return bool(fonts) and all(font_unmapped(font) for font in fonts)

@@ -184,8 +184,11 @@ def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, text_layers.
             if len(pdf.pages) > max_pages:
                 raise _too_many_pages(name, len(pdf.pages), max_pages)
             seen: set[tuple[int, int]] = set()
+            unmapped_fonts: set[int] = set()  # pages whose every font maps to nothing
             for number, page in enumerate(pdf.pages, start=1):
                 _check_page_size(page, name, number)
+                if text_layers.fonts_all_unmapped(page.obj.get("/Resources")):
+                    unmapped_fonts.add(number)
                 for image in _page_images(page.obj.get("/Resources"), seen):
                     for part in pdf_risks.image_parts(image):  # masks are decoded too
                         width, height = _int(part.get("/Width")), _int(part.get("/Height"))
@@ -221,7 +224,7 @@ def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, text_layers.
                 raise _corrupt(name) from exc
             finally:
                 page.close()
-            layers.add(index + 1, text)
+            layers.add(index + 1, text, fonts_unmapped=index + 1 in unmapped_fonts)
         return pages, layers
     finally:
         doc.close()

@@ -118,3 +118,37 @@ def test_a_run_of_pages_not_ocrd_is_one_sidecar_entry_for_each_of_them():
     text = "[OCR skipped on page(s) 1-2]\fpage three\f[OCR skipped on page(s) 4]"
     assert split_sidecar(text, 4) == [None, None, "page three", None]
     assert split_sidecar("one\ftwo", 3) == ["one", "two", ""]
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.mark.skipif(not DEJAVU.is_file(), reason="fonts-dejavu is not installed")
+@pytest.mark.parametrize("mapped", [False, True])
+def test_a_symbolic_subset_font_without_an_encoding_is_an_unmapped_text_layer(
+    tmp_path: Path, mapped: bool
+):
+    # as OCRmyPDF's truetype_font_nomapping.pdf: the page extracts as '"7+%-…',
+    # printable characters that are not what the page shows
+    pdf = pikepdf.new()
+    font_file = pikepdf.Stream(pdf, DEJAVU.read_bytes())
+    descriptor = Dictionary(
+        Type=Name.FontDescriptor, FontName=Name("/LBYKWV+Sym"), Flags=4 if not mapped else 32,
+        FontBBox=Array([0, -200, 1000, 900]), ItalicAngle=0, Ascent=900, Descent=-200,
+        CapHeight=700, StemV=80, FontFile2=font_file,
+    )  # fmt: skip
+    font = Dictionary(
+        Type=Name.Font, Subtype=Name.TrueType, BaseFont=Name("/LBYKWV+Sym"), FirstChar=32,
+        LastChar=126, Widths=Array([600] * 95), FontDescriptor=descriptor,
+    )  # fmt: skip
+    if mapped:
+        font.Encoding = Name.WinAnsiEncoding
+    _page(pdf, None, garbage=False, text=b'BT /F1 18 Tf 72 700 Td (\\"7+%-\\"7+%-\\"7+%-) Tj ET')
+    pdf.pages[0].obj.Resources.Font = Dictionary(F1=pdf.make_indirect(font))
+    path = tmp_path / "symbolic.pdf"
+    pdf.save(path)
+    checked = check_file(path, max_bytes=1 << 24, max_pages=5)
+    if mapped:  # a font with an encoding: its text is kept
+        assert checked.unmapped_pages == () and checked.has_text
+    else:
+        assert checked.unmapped_pages == (1,) and checked.force_ocr_pages == (1,)
