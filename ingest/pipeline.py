@@ -267,6 +267,9 @@ def _build_record(
             "ocr_engine": archive.engine.name,
             "source_kind": checked.kind,
             "pdfa": ocr.pdfa,
+            # pdfa: the archival copy is PDF/A; not_pdfa: a plain PDF, pdfa_reason says why
+            "pdfa_status": "pdfa" if ocr.pdfa else "not_pdfa",
+            **({"pdfa_reason": ocr.pdfa_reason} if not ocr.pdfa and ocr.pdfa_reason else {}),
             # separator sheets and empty backs: reported, not OCR'd
             **({"blank_pages": ocr.blank_pages} if ocr.blank_pages else {}),
             # pages whose own text layer mapped to no characters: OCR'd instead

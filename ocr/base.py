@@ -14,6 +14,7 @@ class OcrOutput:
     pages: list[str]  # normalised text, one entry per page
     mode: str  # "ocr": text recognised from images; "text_layer": born-digital text kept
     pdfa: str | None = None  # PDF/A conformance of `pdf` ("2B"), None if a plain PDF
+    pdfa_reason: str | None = None  # why `pdf` is a plain PDF, in Chinese (ocr/pdfa_reasons.py)
     # page number -> the image OCR read (conditioned, half resolution); pages that
     # carried text and were not OCR'd have none
     ocr_images: dict[int, Path] = field(default_factory=dict)

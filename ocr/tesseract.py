@@ -16,6 +16,7 @@ from pathlib import Path
 from dangan.ocr import results
 from dangan.ocr.base import OcrOutput
 from dangan.ocr.failures import ocr_failure_message
+from dangan.ocr.pdfa_reasons import why_not_pdfa
 from dangan.ocr.pool import ChildGone, ChildPool
 
 from dangan.errors import DiskFull, OcrFailed, is_disk_full
@@ -235,11 +236,14 @@ class OcrmypdfEngine:
         for page_no in found.blank:
             if page_no <= len(raw):
                 raw[page_no - 1] = ""  # the engine was shown an empty page
+        pdfa = pdfa_level(output)
         return OcrOutput(
             pdf=output,
             pages=[normalize_text(t) for t in raw],
             mode=mode,
-            pdfa=pdfa_level(output),
+            pdfa=pdfa,
+            # not silently a plain PDF: why, for the record and the 四性 reports
+            pdfa_reason=None if pdfa else why_not_pdfa(output),
             ocr_images=found.images,
             blank_pages=found.blank,
         )
