@@ -122,3 +122,16 @@ def test_the_processes_end_with_the_process_that_started_them(tmp_path: Path):
     parent.kill()  # SIGKILL: no clean-up code runs in the parent
     parent.wait()
     assert all(_gone(pid) for pid in children)
+
+
+def test_an_ocr_process_starts_outside_the_source_folder(tmp_path: Path):
+    # a worker started from any folder (a service, the container image): the
+    # plugins load by their installed names, not from the current folder
+    proc = subprocess.run(
+        [sys.executable, "-m", "dangan.ocr.child"],
+        cwd=tmp_path,
+        input=b"",
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()[-500:]
