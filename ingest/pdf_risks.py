@@ -23,9 +23,9 @@ from dangan.errors import RejectedFile
 
 log = logging.getLogger(__name__)
 
-# OCRmyPDF's own limit on a rendered page (--max-image-mpixels, default 250):
-# beyond it, it stops with a "decompression bomb" error after rendering
-MAX_RENDER_PIXELS = 250_000_000
+# Where OCRmyPDF stops, after rendering, with a "decompression bomb" error:
+# Pillow refuses twice its limit (--max-image-mpixels, default 250 million)
+MAX_RENDER_PIXELS = 2 * 250_000_000
 VECTOR_PAGE_DPI = 400  # what OCRmyPDF renders vector pages and visible text at
 BILEVEL_FILTERS = ("/JBIG2Decode", "/CCITTFaxDecode")
 
@@ -90,8 +90,8 @@ def check_render_size(path, name: str) -> None:
         log.warning("page analysis of %s failed", name, exc_info=True)
         return
     for page in info:
-        if page is None:
-            continue
+        if page is None or not page.images:
+            continue  # a page without images is not rendered (kept as it is)
         dpi = max(float(page.dpi.x or 0), float(page.dpi.y or 0))
         if page.has_vector or page.has_visible_text:
             dpi = max(dpi, VECTOR_PAGE_DPI)
