@@ -2,7 +2,9 @@
 
 A PDF made with a font that has no Unicode mapping (no /ToUnicode, a Type 3
 or subset font with private glyph names) shows readable glyphs, but its text
-layer extracts as control or private-use codes: '\\x19\\x12' for a heading.
+layer extracts as control or private-use codes: '\\x19\\x12' for a heading
+(or, with a mapping written in the wrong byte order, as CJK-looking
+characters: '䴀甀氀琀椀' for "Multi").
 Kept, it would be the record's text and index entry: garbage, and OCRmyPDF
 skips such a page because it "has text". These pages are OCR'd from their
 image instead (ocr/tesseract.py `force_pages`)."""
@@ -27,9 +29,18 @@ def unmapped(char: str) -> bool:
     return char in _REPLACEMENT or unicodedata.category(char) in _UNMAPPED_CATEGORIES
 
 
+def byte_swapped(char: str) -> bool:
+    """A Latin character with its two bytes swapped ('M' U+004D read as
+    U+4D00 '䴀'): a /ToUnicode map written in the wrong byte order turns a
+    Latin text layer into CJK-looking characters."""
+    code = ord(char)
+    return code & 0xFF == 0 and 0x21 <= code >> 8 <= 0x7E
+
+
 def count(text: str) -> tuple[int, int]:
-    """(usable, unmapped) characters of `text`, whitespace not counted."""
-    usable = bad = 0
+    """(usable, unmapped) characters of `text`, whitespace not counted. Where
+    most characters are byte-swapped Latin, those count as unmapped too."""
+    usable = bad = swapped = 0
     for char in text:
         if char.isspace():
             continue
@@ -37,6 +48,9 @@ def count(text: str) -> tuple[int, int]:
             bad += 1
         else:
             usable += 1
+            swapped += byte_swapped(char)
+    if swapped >= 3 and swapped > usable / 2:
+        return usable - swapped, bad + swapped
     return usable, bad
 
 

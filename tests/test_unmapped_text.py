@@ -74,6 +74,9 @@ def test_control_and_private_use_characters_are_an_unmapped_text_layer():
     assert not text_layers.is_unmapped("参保人员信息变更登记表 第1页")
     assert not text_layers.is_unmapped("参保人员信息变更登记表，申请人签字：" * 3 + "\ue001")
     assert not text_layers.is_unmapped("")
+    # a /ToUnicode map in the wrong byte order: "MulticolorBlack" as CJK-looking codes
+    assert text_layers.is_unmapped("䴀甀氀琀椀挀漀氀漀爀䈀氀愀挀欀")
+    assert not text_layers.is_unmapped("一次性缴纳一万元，一年内有效")  # 一 is U+4E00
 
 
 def test_a_page_whose_text_maps_to_nothing_is_to_be_ocrd(tmp_path: Path):
