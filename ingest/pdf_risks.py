@@ -70,6 +70,23 @@ def check_image(image, name: str, number: int) -> None:
         )
 
 
+def has_images(resources, seen: set | None = None) -> bool:
+    """An image XObject is reachable from these resources (forms followed)."""
+    seen = set() if seen is None else seen
+    xobjects = resources.get("/XObject") if resources is not None else None
+    for key in xobjects.keys() if xobjects is not None else ():
+        obj = xobjects.get(key)
+        if obj is None or not hasattr(obj, "get"):
+            continue
+        if obj.get("/Subtype") == "/Image":
+            return True
+        if obj.get("/Subtype") == "/Form" and obj.objgen not in seen:
+            seen.add(obj.objgen)
+            if has_images(obj.get("/Resources"), seen):
+                return True
+    return False
+
+
 def image_parts(image):
     """The image itself and its soft mask / explicit mask images."""
     yield image
@@ -79,13 +96,16 @@ def image_parts(image):
             yield part
 
 
-def check_render_size(path, name: str) -> None:
+def check_render_size(path, name: str, pages: set[int]) -> None:
     """Refuse a page that OCRmyPDF would render beyond MAX_RENDER_PIXELS: it
-    renders each page at the highest resolution of the images drawn on it."""
+    renders each page at the highest resolution of the images drawn on it.
+    `pages`: the pages (numbered from 1) with images; only these are rendered."""
+    if not pages:
+        return
     try:
         from ocrmypdf.pdfinfo import PdfInfo
 
-        info = PdfInfo(path)
+        info = PdfInfo(path, check_pages={n - 1 for n in pages})
     except Exception:  # the OCR step reports what is wrong with such a file
         log.warning("page analysis of %s failed", name, exc_info=True)
         return

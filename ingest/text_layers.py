@@ -12,43 +12,36 @@ image instead (ocr/tesseract.py `force_pages`)."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 MIN_CHARS = 10  # fewer usable characters than this: the page is not taken as text
 # share of the characters that map to nothing above which a page's text layer
 # is unusable (a few symbols from a dingbat font do not make a page garbage)
 MAX_UNMAPPED_SHARE = 0.2
-_UNMAPPED_CATEGORIES = frozenset({"Cc", "Co", "Cn", "Cs"})  # control, private use, unassigned
-_REPLACEMENT = frozenset({"\ufffd", "\ufffe", "\uffff"})
+# what a glyph without a Unicode mapping extracts as: control codes (not
+# whitespace), private-use codes, surrogates and replacement characters
+_UNMAPPED = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ud800-\udfff\ufffd\ufffe\uffff\U000f0000-\U0010ffff]"
+)
+# Latin letters with their two bytes swapped ('M' U+004D read as U+4D00 '䴀'):
+# a /ToUnicode map written in the wrong byte order turns a Latin text layer
+# into CJK-looking characters
+_SWAPPED = re.compile("[" + "".join(chr(c << 8) for c in range(0x21, 0x7F)) + "]")
+_SPACE = re.compile(r"\s")
 
 
 def unmapped(char: str) -> bool:
     """A character that stands for no real character (what a font without a
     Unicode mapping extracts as)."""
-    return char in _REPLACEMENT or unicodedata.category(char) in _UNMAPPED_CATEGORIES
-
-
-def byte_swapped(char: str) -> bool:
-    """A Latin character with its two bytes swapped ('M' U+004D read as
-    U+4D00 '䴀'): a /ToUnicode map written in the wrong byte order turns a
-    Latin text layer into CJK-looking characters."""
-    code = ord(char)
-    return code & 0xFF == 0 and 0x21 <= code >> 8 <= 0x7E
+    return bool(_UNMAPPED.match(char))
 
 
 def count(text: str) -> tuple[int, int]:
     """(usable, unmapped) characters of `text`, whitespace not counted. Where
     most characters are byte-swapped Latin, those count as unmapped too."""
-    usable = bad = swapped = 0
-    for char in text:
-        if char.isspace():
-            continue
-        if unmapped(char):
-            bad += 1
-        else:
-            usable += 1
-            swapped += byte_swapped(char)
+    bad = len(_UNMAPPED.findall(text))
+    usable = len(text) - len(_SPACE.findall(text)) - bad
+    swapped = len(_SWAPPED.findall(text))
     if swapped >= 3 and swapped > usable / 2:
         return usable - swapped, bad + swapped
     return usable, bad
@@ -56,7 +49,10 @@ def count(text: str) -> tuple[int, int]:
 
 def is_unmapped(text: str) -> bool:
     """The text layer of a page maps (mostly) to no characters."""
-    usable, bad = count(text)
+    return _unusable(*count(text))
+
+
+def _unusable(usable: int, bad: int) -> bool:
     return bad > 0 and (usable < MIN_CHARS or bad > MAX_UNMAPPED_SHARE * (usable + bad))
 
 
@@ -70,9 +66,10 @@ class TextLayers:
     def add(self, page_no: int, text: str, fonts_unmapped: bool = False) -> None:
         """`fonts_unmapped`: every font on the page is one without a Unicode
         mapping (`font_unmapped`), so whatever text it extracts as is noise."""
-        if is_unmapped(text) or (fonts_unmapped and count(text)[0] > 0):
+        usable, bad = count(text)
+        if _unusable(usable, bad) or (fonts_unmapped and usable > 0):
             self.unmapped.append(page_no)
-        elif count(text)[0] >= MIN_CHARS:
+        elif usable >= MIN_CHARS:
             self.usable.append(page_no)
 
 

@@ -185,10 +185,13 @@ def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, text_layers.
                 raise _too_many_pages(name, len(pdf.pages), max_pages)
             seen: set[tuple[int, int]] = set()
             unmapped_fonts: set[int] = set()  # pages whose every font maps to nothing
+            image_pages: set[int] = set()  # pages with images: rendered for OCR
             for number, page in enumerate(pdf.pages, start=1):
                 _check_page_size(page, name, number)
                 if text_layers.fonts_all_unmapped(page.obj.get("/Resources")):
                     unmapped_fonts.add(number)
+                if pdf_risks.has_images(page.obj.get("/Resources")):
+                    image_pages.add(number)
                 for image in _page_images(page.obj.get("/Resources"), seen):
                     for part in pdf_risks.image_parts(image):  # masks are decoded too
                         width, height = _int(part.get("/Width")), _int(part.get("/Height"))
@@ -199,7 +202,7 @@ def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, text_layers.
         raise _encrypted(name) from exc
     except (pikepdf.PdfError, TypeError, ValueError, KeyError, AttributeError) as exc:
         raise _corrupt(name) from exc
-    pdf_risks.check_render_size(path, name)
+    pdf_risks.check_render_size(path, name, image_pages)
     try:
         doc = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
