@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pikepdf
+import pytest
 from conftest import login
 from dangan.api.app import create_app
 from dangan.ocr.images import images_to_pdf
@@ -35,6 +36,7 @@ def _gradient_page(path: Path) -> None:
     pdf.save(path)
 
 
+@pytest.mark.slow  # runs OCRmyPDF
 def test_a_copy_that_cannot_be_pdfa_records_why_and_shows_and_counts_it(tmp_path: Path):
     from dangan.ingest.pipeline import ingest_file
     from dangan.preservation.service import check_one

@@ -89,6 +89,7 @@ def test_a_page_whose_text_maps_to_nothing_is_to_be_ocrd(tmp_path: Path):
     assert not checked.has_text
 
 
+@pytest.mark.slow  # real OCR
 @pytest.mark.skipif(not FONT.is_file(), reason="fonts-wqy-zenhei is not installed")
 def test_an_unmapped_text_layer_is_ocrd_instead_of_kept_as_garbage(tmp_path: Path):
     from dangan.ingest.pipeline import ingest_file
