@@ -91,3 +91,26 @@ def _first_image(pdf_path: Path) -> bytes:
     with pikepdf.open(pdf_path) as pdf:
         (image,) = pdf.pages[0].get_images().values()
         return image.read_raw_bytes()
+
+
+def test_the_record_page_tells_the_archival_format_and_re_read_pages(tmp_path: Path):
+    from records import file_record
+
+    settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
+    fields = {"business_date": "2024-05-01", "id_numbers": []}
+    with Archive.open(settings) as archive:
+        file_record(archive, "a1", "reimbursement", fields, metadata={"pdfa": "2B"})
+        file_record(
+            archive, "p1", "reimbursement", fields, pages=["医疗费用报销", "附件"],
+            metadata={"pdfa": None, "pdfa_status": "not_pdfa",
+                      "pdfa_reason": "使用 Type 3 字体（常见于打印机驱动和排版软件生成的文件）",
+                      "unmapped_text_pages": [2]},
+        )  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        login(client, "caseworker")
+        pdfa = client.get("/records/a1").text
+        assert "PDF/A-2B" in pdfa and "下载 PDF/A" in pdfa and "普通 PDF" not in pdfa
+        plain = client.get("/records/p1?page=1").text
+        assert "普通 PDF（不是 PDF/A 长期保存格式。原因：使用 Type 3 字体" in plain
+        assert "原有的文字层无法转换为文字" not in plain
+        assert "原有的文字层无法转换为文字" in client.get("/records/p1?page=2").text
