@@ -337,9 +337,12 @@ def _ingest(queue: IntakeQueue, job: Job, path: Path | None, ingest_file, report
 
 
 def longest_job_s(queue: IntakeQueue) -> float:
-    """The longest one job may run: every page at its OCR time limit, and an hour."""
+    """The longest one job may run: every page at its OCR time limit, waited
+    for on a busy machine (ocr/pool.py BUSY_FACTOR), and an hour."""
+    from dangan.ocr.pool import BUSY_FACTOR
+
     settings = queue.archive.settings
-    return settings.max_pages * settings.ocr_timeout + 3600.0
+    return BUSY_FACTOR * settings.max_pages * settings.ocr_timeout + 3600.0
 
 
 class InboxSweeper:
