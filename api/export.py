@@ -14,7 +14,7 @@ from io import BytesIO
 from urllib.parse import quote
 
 from dangan.api.auth import log_access, masked
-from dangan.api.labels import BEIJING, class_name_in, level_name, schedule_of
+from dangan.api.labels import BEIJING, class_name_in, level_name, retention_text, schedule_of
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -62,7 +62,7 @@ def record_rows(request: Request, hits, query: str = "") -> list[dict]:
                 "business_date": hit.business_date or "日期不详",
                 "class_name": class_name_in(schedule, hit.doc_type),
                 "category": hit.category or "未分类",
-                "retention": hit.retention or "未定",
+                "retention": retention_text(hit.status, hit.retention),
                 "page_count": hit.page_count,
                 "security": level_name(hit.security_level),
                 "href": link,

@@ -81,6 +81,17 @@ def bj_time(value, with_seconds: bool = False) -> str:
     )
 
 
+def retention_text(status: str | None, retention: str | None, disposal_date=None) -> str:
+    """保管期限 as a person reads it; a record waiting for review shows none
+    (its class is not decided), and no disposal date is ever invented."""
+    from dangan.catalog.record_json import RETENTION_PENDING
+
+    if status == "review":
+        return RETENTION_PENDING
+    text = retention or "未定"
+    return f"{text}（{disposal_date} 到期）" if disposal_date else text
+
+
 def level_name(level: str | None) -> str:
     return SECURITY_LEVELS.get(level or "", level or "")
 
@@ -217,6 +228,7 @@ def register(env) -> None:
         class_name=class_name,
         action_label=action_label,
         level_name=level_name,
+        retention_text=retention_text,
         target_text=target_text,
         person_name=person_name,
         detail_text=detail_filter,
