@@ -160,6 +160,31 @@ def test_search_table_sorts_every_hit_not_one_page(settings, monkeypatch):
         assert ordered[-1] in down and ordered[0] not in down
 
 
+def test_person_and_case_tables_sort_on_the_server_across_pages(settings, monkeypatch):
+    from dangan.api.routes import people
+
+    monkeypatch.setattr(people, "TABLE_PAGE_SIZE", 2)
+    codes = _seed(settings)
+    mine = sorted(codes[r] for r in ("a1", "a2", "a3", "b1", "s1"))
+    with TestClient(create_app(settings)) as client:
+        login(client, "clerk")
+        url = f"/persons/{VALID_ID}"
+        pages = [
+            client.get(url, params={"sort": "archival_code", "page": n}).text for n in (1, 2, 3)
+        ]
+        assert [[c for c in mine if c in page] for page in pages] == [mine[:2], mine[2:4], mine[4:]]
+        assert "sort=archival_code&amp;page=2" in pages[0]  # the pager keeps the sort
+        down = client.get(url, params={"sort": "archival_code", "dir": "desc"}).text
+        assert [c for c in mine if c in down] == mine[3:]
+        # 导出 keeps the order shown
+        from openpyxl import load_workbook
+
+        sheet = client.get(f"{url}/export.xlsx", params={"sort": "archival_code", "dir": "desc"})
+        listed = [r[0] for r in load_workbook(BytesIO(sheet.content)).active.iter_rows(
+            min_row=4, values_only=True)]  # fmt: skip
+        assert listed == mine[::-1]
+
+
 # ---- review by 档号 ------------------------------------------------------------
 
 
