@@ -680,7 +680,10 @@ def test_search_and_person_tables_sort_across_pages(filed_server, driver, size):
     login(driver, server, "li")
     _size(driver, size)
     try:
-        for path, table in (("/?q=赵六档案样件&view=table", "hits"), (f"/persons/{OTHER}", "records")):
+        for path, table in (
+            ("/?q=赵六档案样件&view=table", "hits"),
+            (f"/persons/{OTHER}", "records"),
+        ):
             driver.get(server.url + path)
             _clean_screen(driver, f"{table}-{size}")
             header = f"#{table} th.col-business_date a.sort"
