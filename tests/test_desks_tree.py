@@ -248,3 +248,49 @@ def test_a_record_in_review_shows_no_provisional_retention(settings):
             load_workbook(BytesIO(sheet.content)).active.iter_rows(min_row=4, values_only=True)
         )
         assert "待复核后确定" in row and "30年" not in row
+
+
+# ---- one detail formatter, one table writer ---------------------------------
+
+
+def test_one_detail_text_names_classes_roles_levels_and_ways():
+    """api/labels.py detail_text serves the audit page, its export and the
+    templates (it replaced a second copy in api/desks.py)."""
+    from dangan.api.labels import detail_text
+
+    text = detail_text(
+        {"doc_type": "info_change", "via": "cli", "roles": "clerk,auditor",
+         "before": "internal", "after": "restricted", "records": ["a1", "a2"], "count": 2,
+         "corrected_class": True},
+        classes={"info_change": "参保人员信息变更材料"},
+    )  # fmt: skip
+    assert text == (
+        "类别：参保人员信息变更材料；途径：命令行；角色：档案管理员、安全审计员；"
+        "调整前：内部；调整后：受控；档案：a1、a2；件数：2；更正类别：是"
+    )
+
+
+def test_audit_export_uses_the_shared_table_writer(settings):
+    from openpyxl import load_workbook
+
+    _seed(settings)
+    with TestClient(create_app(settings)) as client:
+        login(client, "clerk", username="wang")
+        client.get("/records/a1")
+        login(client, "auditor", username="shen")
+        sheet = load_workbook(
+            BytesIO(client.get("/audit", params={"actor": "wang", "export": "xlsx"}).content)
+        ).active
+        assert sheet.cell(1, 1).value == "审计日志"
+        assert [c.value for c in sheet[3]] == [
+            "序号",
+            "时间（北京时间）",
+            "操作人",
+            "操作",
+            "对象",
+            "详情",
+        ]
+        views = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[3] == "查阅档案"]
+        assert views and "T" not in views[0][1]
+        csv_text = client.get("/audit", params={"actor": "wang", "export": "csv"}).content
+        assert csv_text.startswith("\ufeff序号,时间（北京时间）".encode())
