@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from dangan.catalog.stores.listing import sort_key
+from dangan.catalog.stores.listing import SORT_COLUMNS, sort_key
 from fastapi import Request
 
 _OWN = ("sort", "dir", "page")
@@ -23,7 +23,8 @@ class Paging:
     total: int = 0
 
     @classmethod
-    def of(cls, request: Request, size: int) -> Paging:
+    def of(cls, request: Request, size: int, columns: dict[str, str] = SORT_COLUMNS) -> Paging:
+        """From the URL; `columns`: the sort keys this table accepts."""
         params = request.query_params
         try:
             page = max(1, min(10_000, int(params.get("page", "1"))))
@@ -31,7 +32,7 @@ class Paging:
             page = 1
         return cls(
             base=[(k, v) for k, v in params.multi_items() if k not in _OWN and v],
-            sort=sort_key(params.get("sort")),
+            sort=sort_key(params.get("sort"), columns),
             descending=params.get("dir") == "desc",
             page=page,
             size=size,

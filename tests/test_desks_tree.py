@@ -4,6 +4,7 @@ and no provisional retention for records waiting for review (issue 18)."""
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import pytest
@@ -183,6 +184,28 @@ def test_person_and_case_tables_sort_on_the_server_across_pages(settings, monkey
         listed = [r[0] for r in load_workbook(BytesIO(sheet.content)).active.iter_rows(
             min_row=4, values_only=True)]  # fmt: skip
         assert listed == mine[::-1]
+
+
+def test_review_queue_sorts_the_whole_queue_on_the_server(settings, monkeypatch):
+    from dangan.api.routes import review
+    from test_desks_work import _seed_review
+
+    monkeypatch.setattr(review, "PAGE_SIZE", 1)
+    _seed_review(settings)  # nodate (confidence 1.0), lowconf (0.3), lowconf2 (0.5)
+    with TestClient(create_app(settings)) as client:
+        login(client, "clerk")
+
+        def shown(**params) -> list[str]:
+            page = client.get("/review", params=params).text
+            assert "待复核队列（3）" in page
+            return re.findall(r'<section class="review-item[^"]*" id="r-([^"]+)"', page)
+
+        ascending = [shown(sort="confidence", page=n) for n in (1, 2, 3)]
+        assert ascending == [["lowconf"], ["lowconf2"], ["nodate"]]
+        assert shown(sort="confidence", dir="desc", page=1) == ["nodate"]
+        first = client.get("/review", params={"sort": "confidence"}).text
+        assert "sort=confidence&amp;page=2" in first  # the pager keeps the sort
+        assert client.get("/api/review").json()["total"] == 3  # the API lists them all
 
 
 # ---- review by 档号 ------------------------------------------------------------

@@ -8,8 +8,10 @@ from urllib.parse import quote
 from dangan.api.auth import Reviewer, masked, masked_record, sees_full_ids, visible_levels
 from dangan.api.deps import ArchiveDep, load_record
 from dangan.api.schemas.records import FiledRecord, ReviewQueueOut
+from dangan.api.tables import Paging
 from dangan.api.templating import templates
-from dangan.ingest.review import confirm, confirm_each, review_queue
+from dangan.catalog.stores.listing import REVIEW_SORT_COLUMNS
+from dangan.ingest.review import confirm, confirm_each, review_queue, review_queue_page
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
@@ -81,6 +83,9 @@ def confirm_record(record_id: str, body: Confirmation, archive: ArchiveDep, user
 
 ui = APIRouter(include_in_schema=False)
 
+PAGE_SIZE = 20
+SORTS = {"created_at": "上传时间", "confidence": "置信度", "title": "题名", "filename": "文件名"}
+
 FORM_FIELDS = ("doc_type", "business_date", "person_name", "id_numbers", "unit_name", "serial")
 
 
@@ -111,8 +116,15 @@ def _render(
     ref: str = "",
 ):
     full_ids = sees_full_ids(user)
+    paging = Paging.of(request, PAGE_SIZE, REVIEW_SORT_COLUMNS)
     try:
-        queue = _queue(archive, user, ref)
+        if ref.strip():
+            queue = _queue(archive, user, ref)
+        else:  # one page, sorted over the whole queue by the column in the URL
+            paging.total, queue = review_queue_page(
+                archive, visible_levels(user), sort=paging.sort,
+                descending=paging.descending, limit=paging.size, offset=paging.offset,
+            )  # fmt: skip
     except DanganError as exc:  # a 档号 that names nothing, or above the clerk's 密级
         queue, error, status_code = [], exc.message, exc.http_status
     items = [masked_record(r, user) for r in queue]
@@ -129,6 +141,8 @@ def _render(
             "error": error,
             "done": done,
             "ref": ref.strip(),
+            "paging": paging,
+            "sorts": SORTS,
         },
         status_code=status_code,
     )

@@ -25,19 +25,27 @@ SORT_COLUMNS = {
     "security": "security_level",
 }
 
+# the review queue's sort keys -> catalog columns
+REVIEW_SORT_COLUMNS = {
+    "created_at": "created_at",
+    "confidence": "confidence",
+    "title": "title",
+    "filename": "filename",
+}
+
 _LIGHT = (
     "id, filename, title, page_count, status, doc_type, category, retention, formed_date,"
     " disposal_date, archival_prefix, archival_code, security_level"
 )
 
 
-def sort_key(key: str | None) -> str | None:
+def sort_key(key: str | None, columns: dict[str, str] = SORT_COLUMNS) -> str | None:
     """`key` if it is a sortable column's key, else None."""
-    return key if key in SORT_COLUMNS else None
+    return key if key in columns else None
 
 
-def _order_by(sort: str, descending: bool) -> str:
-    column = SORT_COLUMNS[sort]
+def _order_by(sort: str, descending: bool, columns: dict[str, str] = SORT_COLUMNS) -> str:
+    column = columns[sort]
     direction = "DESC" if descending else "ASC"
     # missing values last whichever the direction; the id keeps pages stable
     return f"ORDER BY ({column} IS NULL), {column} {direction}, id {direction}"
@@ -195,6 +203,29 @@ class ListingRows:
             [*params, limit, offset],
         )
         return total, [dict(r) for r in rows]
+
+    def review_ids(
+        self,
+        levels: tuple[str, ...] | None,
+        *,
+        sort: str | None = None,
+        descending: bool = False,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> tuple[int, list[str]]:
+        """(total, one page of ids) of the records waiting for review that the
+        reader may see, oldest upload first unless `sort` names a column."""
+        level_sql, params = _levels_clause(levels)
+        where = f"status = 'review' AND {level_sql}"
+        conn = self.seam.connection()
+        total = conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[0]
+        key = sort_key(sort, REVIEW_SORT_COLUMNS) or "created_at"
+        order = _order_by(key, descending, REVIEW_SORT_COLUMNS)
+        rows = conn.execute(
+            f"SELECT id FROM records WHERE {where} {order} LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return total, [r["id"] for r in rows]
 
     def ordered_ids(
         self, record_ids: list[str], sort: str, descending: bool, limit: int, offset: int
