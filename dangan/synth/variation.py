@@ -77,7 +77,7 @@ class Variation:
     synonyms: float = 0.0  # per label: another agency's wording
     shuffle: float = 0.0  # per grid: rows in another order
     drop: float = 0.0  # per grid row without truth values: left out
-    no_meta: float = 0.0  # the 业务流水号/受理日期 line left out
+    no_meta: float = 0.0  # the 业务流水号/受理日期 line above the body left out
     no_footer: float = 0.0  # the 经办人/审核人 line left out
 
     @property
@@ -143,9 +143,12 @@ def vary_form(form: Form, rng: random.Random, v: Variation) -> Form:
         elif isinstance(block, Opinion):
             heading = block.heading.removesuffix("：")
             block.heading = _label(heading, rng, v.synonyms) + "："
-        elif isinstance(block, Meta) and rng.random() < v.no_meta:
-            if form.fields.get("serial") and form.fields["serial"] in block.left + block.right:
-                form.fields["serial"] = None  # no longer printed
+        elif (
+            isinstance(block, Meta)
+            and block.left.startswith("业务流水号")
+            and rng.random() < v.no_meta
+        ):
+            form.fields["serial"] = None  # no longer printed
             continue
         elif isinstance(block, Footer):
             if rng.random() < v.no_footer:
