@@ -173,3 +173,20 @@ def test_heldout_variation_changes_wording_but_keeps_the_truth_printed():
             assert form.fields["serial"] in text
     assert seen_titles & set(HELDOUT_TITLES["info_change"])
     assert {"身份证号码", "手机号码"} & seen_labels
+
+
+def test_the_benchmark_counts_a_filed_non_business_document(classifier):
+    """bench.real_docs files text as ingest does and counts what must not happen."""
+    from bench.splits import file_text, summarise
+
+    policy = FilingPolicy()
+    rows = [
+        file_text(classifier, classifier.schedule, policy, [text]) | {"truth": None}
+        for text in NON_BUSINESS.values()
+    ]
+    assert all(r["outcome"] == "review" and r["class"] is None for r in rows)
+    assert all(r["reasons"][0].startswith(NOT_BUSINESS) for r in rows)
+    assert summarise(rows)["non_business_filed"] == 0
+    form = file_text(classifier, classifier.schedule, policy, _form_pages("maternity", 5))
+    assert form["outcome"] == "filed" and form["class"] == "maternity"
+    assert summarise(rows + [form | {"truth": None}])["non_business_filed"] == 1
