@@ -160,8 +160,10 @@ def run_file(reader: Reader, filer, path: Path, truth_text: list[str] | str | No
     return row
 
 
-def corpus_split(name: str, count: int, cache: Path, reader: Reader, filer) -> dict[str, Any]:
-    """`count` rendered scans of split `name`, OCR'd and filed."""
+def corpus_split(
+    name: str, count: int, cache: Path, reader: Reader, filer, limit: int | None = None
+) -> dict[str, Any]:
+    """`count` rendered scans of split `name` (the first `limit` of them), OCR'd and filed."""
     from dangan.synth import generate_corpus, load_corpus
 
     split = SPLITS[name]
@@ -186,6 +188,7 @@ def corpus_split(name: str, count: int, cache: Path, reader: Reader, filer) -> d
             fonts=split.fonts,
         )
     rows = []
+    docs = docs[:limit]
     for i, doc in enumerate(docs, start=1):
         row = run_file(reader, filer, doc.path, doc.pages, doc.doc_type)
         rows.append(row)
@@ -275,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-count", type=int, default=440, help="forms per text split")
     parser.add_argument("--splits", default="tuning,heldout")
     parser.add_argument("--outside", type=Path, action="append", default=[])
-    parser.add_argument("--limit", type=int, default=None, help="files per outside folder")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="files per outside folder and corpus split"
+    )
     parser.add_argument("--no-corpus", action="store_true", help="outside files only")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--json", type=Path, default=None)
@@ -305,7 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if reader is not None and not args.no_corpus and args.count > 0:
             for name in splits:
-                sections.append(corpus_split(name, args.count, args.cache, reader, filer))
+                sections.append(
+                    corpus_split(name, args.count, args.cache, reader, filer, args.limit)
+                )
         for folder in args.outside:
             if reader is not None:
                 sections.append(outside(folder, reader, filer, args.limit))
