@@ -50,7 +50,26 @@ Ink levels: Cyan 45%  Magenta 60%  Yellow 30%  Black 80%
 卡 申 领 工 证 明 表 社
 Thank you for choosing Epson."""
 
-NON_BUSINESS = {"advert": ADVERT, "vehicle certificate": VEHICLE, "english page": ENGLISH}
+# The change and mortgage pages of a vehicle certificate photographed and OCR'd:
+# labels any form has (登记, 变更, 姓名/名称, 号码, 统一社会信用代码, 日期).
+VEHICLE_PAGE = """机动车登记证书编号：440040
+登记栏
+变更登记
+2 使用性质：预约出租客运 变更登记日期：2018-06-29
+4.抵押登记
+5.抵押权人姓名/名称：某某融资租赁有限公司
+6.身份证明名称/号码：统一社会信用代码/91440300MA5EXAMPLE
+7.登记日期：2019-01-09
+10.解除抵押日期：2022-03-18
+12 变更登记
+13.使用性质：预约出租转非营运 变更登记日期：2022-03-29"""
+
+NON_BUSINESS = {
+    "advert": ADVERT,
+    "vehicle certificate": VEHICLE,
+    "vehicle certificate page": VEHICLE_PAGE,
+    "english page": ENGLISH,
+}
 
 
 @pytest.fixture(scope="module")
