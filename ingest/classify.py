@@ -23,9 +23,11 @@ bigrams that the agency's classes use (seen at least twice in training: the
 schedule's titles and material, the seed forms, confirmed records). Business
 forms of every class score 0.8–0.95 (held-out forms with other wordings and
 labels included); adverts, tickets and certificates of other authorities score
-under 0.3. The confidence is capped by a ramp over the coverage, and a text
-with too little Chinese or too little of the classes' vocabulary, and no title
-of a class, is no business record of a known class: no class is proposed
+under 0.3. The confidence is capped by a ramp over the coverage. A text
+without a class's title is no business record of a known class when it has too
+little Chinese, too little of the classes' vocabulary, or fewer than two of the
+schedule's domain terms (医疗, 参保, 缴费 … — a vehicle certificate shares only
+登记, 变更, 姓名, 日期 with our forms): no class is proposed
 (`Classification.known` is False, `reason` says why in Chinese).
 
 The model is plain JSON (no pickle), stored under `DANGAN_HOME/models/` and
