@@ -155,7 +155,8 @@ def evaluate(docs: list[Any], ocr: dict[str, dict[str, Any]], threshold: float) 
         id_found += len(truth_ids & got_ids)
         id_false += len(got_ids - truth_ids)
         review = (
-            result.confidence < threshold
+            not result.known
+            or result.confidence < threshold
             or bool(fields.invalid_id_numbers)
             or fields.business_date is None
         )

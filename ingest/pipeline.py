@@ -302,6 +302,7 @@ def classify_and_file(archive: Archive, record: Record, case: str | None = None)
         record.title = result.title
     record.metadata["classified_by"] = result.method
     record.metadata["candidates"] = [list(c) for c in result.candidates]
+    record.metadata["vocabulary_coverage"] = result.coverage
     apply_filing(
         record,
         doc_type=result.code,
@@ -310,6 +311,7 @@ def classify_and_file(archive: Archive, record: Record, case: str | None = None)
         schedule=archive.schedule(),
         policy=archive.filing_policy(),
         today=date.today(),
+        unknown_reason=result.reason,
     )
 
 

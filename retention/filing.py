@@ -55,21 +55,29 @@ def apply_filing(
     policy: FilingPolicy,
     today: date,
     confirmed: bool = False,
+    unknown_reason: str | None = None,
 ) -> Record:
     """Fill the record's filing attributes. A clerk's confirmation (`confirmed`)
     files the record whatever the confidence; otherwise any doubt sends it to
-    the review queue with reasons a clerk can act on."""
+    the review queue with reasons a clerk can act on. `unknown_reason` says why
+    the classifier proposes no class (e.g. 不是已知门类的业务档案).
+
+    While the class is in doubt (no class, or one below the review threshold)
+    no disposal date and no 档号 prefix are stored: they would be counted from
+    a class nobody has confirmed."""
     reasons: list[str] = []
     record.fields = fields
     record.confidence = round(confidence, 4)
     record.schedule_version = schedule.version
     row = schedule.by_code.get(doc_type) if doc_type else None
+    doubtful = row is None
     if row is None:
-        reasons.append("无法确定档案类别，请人工选择类别。")
+        reasons.append(unknown_reason or "无法确定档案类别，请人工选择类别。")
         record.doc_type = record.category = record.retention = None
     else:
         record.doc_type, record.category, record.retention = row.code, row.category, row.retention
         if not confirmed and confidence < policy.review_threshold:
+            doubtful = True
             reasons.append(
                 f"分类“{row.material}”的置信度 {confidence:.2f} 低于阈值 {policy.review_threshold:.2f}，请确认类别。"
             )
@@ -87,7 +95,7 @@ def apply_filing(
     record.formed_date = formed.isoformat() if formed else None
     record.disposal_date = None
     record.archival_prefix = None
-    if row is not None and formed is not None:
+    if row is not None and formed is not None and not doubtful:
         due = disposal_date(formed, row.retention)
         record.disposal_date = due.isoformat() if due else None
         record.archival_prefix = archival_prefix(

@@ -34,6 +34,7 @@ from dangan.synth.layout import PageLayout, layout_form
 from dangan.synth.model import Form
 from dangan.synth.render import DEFAULT_DPI, render_page, write_text_pdf
 from dangan.synth.schedule import load_schedule
+from dangan.synth.variation import NONE, Variation, vary_form
 
 logger = logging.getLogger(__name__)
 
@@ -84,14 +85,19 @@ def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> list[str
 
 
 def _layout(
-    cls: ScheduleRow, rng: random.Random, pages: int, max_pages: int, fonts: FontSet
+    cls: ScheduleRow,
+    rng: random.Random,
+    pages: int,
+    max_pages: int,
+    fonts: FontSet,
+    variation: Variation = NONE,
 ) -> tuple[Form, list[PageLayout]]:
     """Build and lay out a form, retrying until it fits in `max_pages`."""
     measure = Measurer(fonts)
     form, layout = None, []
     for attempt in range(4):
         target = pages if attempt < 2 else 1
-        form = build_form(cls, rng, target)
+        form = vary_form(build_form(cls, rng, target), rng, variation)
         layout = layout_form(form, measure, rng)
         if len(layout) <= max_pages:
             break
@@ -210,25 +216,37 @@ def generate_document(
     sideways_prob: float = DEFAULT_SIDEWAYS_PROB,
     blank_prob: float = DEFAULT_BLANK_PROB,
     holes_prob: float = DEFAULT_HOLES_PROB,
+    variation: Variation = NONE,
+    fonts: Sequence[str] | None = None,
 ) -> SampleDoc:
     """Write one document of class `cls` as `fmt` into `out_dir`, with its truth file.
+
+    `variation` departs from the templates (dangan.synth.variation: other title
+    wordings, field labels and order, missing fields); `fonts` limits the font
+    sets scanned pages are drawn in (names as in `image_font_sets`).
 
     With `blank_prob` > 0, a page of a multi-page scanned format may be followed by
     its empty back (printed text "", `blank: true` in its degradation record)."""
     if fmt in SINGLE_PAGE_FORMATS:
         pages, max_pages = 1, 1
-    fonts = pdf_font_set() if fmt == "pdf_text" else rng.choice(image_font_sets())
-    form, layout = _layout(cls, rng, pages, max_pages, fonts)
+    if fmt == "pdf_text":
+        font_set = pdf_font_set()
+    else:
+        choices = [f for f in image_font_sets() if fonts is None or f.name in fonts]
+        if not choices:
+            raise ValueError(f"none of the fonts {list(fonts or ())} is installed")
+        font_set = rng.choice(choices)
+    form, layout = _layout(cls, rng, pages, max_pages, font_set, variation)
     path = out_dir / f"{name}.{EXTENSIONS[fmt]}"
     texts = [page.text() for page in layout]
     if fmt == "pdf_text":
-        write_text_pdf(layout, path, fonts, title=form.title)
+        write_text_pdf(layout, path, font_set, title=form.title)
         infos = [{"level": "clean", "born_digital": True} for _ in layout]
         level = "clean"
     else:
         images, infos, texts = _scanned_pages(
             layout,
-            fonts,
+            font_set,
             level,
             rng,
             dpi=dpi,
@@ -248,7 +266,7 @@ def generate_document(
         fields=form.fields,
         degradation={
             "level": level,
-            "font": fonts.name,
+            "font": font_set.name,
             "dpi": dpi if fmt != "pdf_text" else None,
             "pages": infos,
         },
@@ -276,6 +294,8 @@ def generate_corpus(
     sideways_prob: float = DEFAULT_SIDEWAYS_PROB,
     blank_prob: float = DEFAULT_BLANK_PROB,
     holes_prob: float = DEFAULT_HOLES_PROB,
+    variation: Variation = NONE,
+    fonts: Sequence[str] | None = None,
 ) -> list[SampleDoc]:
     """Generate `count` documents into `out_dir` and write `manifest.json`.
 
@@ -318,6 +338,8 @@ def generate_corpus(
             sideways_prob=sideways_prob,
             blank_prob=blank_prob,
             holes_prob=holes_prob,
+            variation=variation,
+            fonts=fonts,
         )
         docs.append(doc)
     manifest = {
