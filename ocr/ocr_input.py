@@ -2,14 +2,19 @@
 archive keeps (DA/T 31: the archival image keeps its original appearance).
 
 Steps (ocr/preprocess.py does the image work), in this order:
-- red seal suppression (`seal`): a colour page is turned grey through its red
-  channel, in which red ink is nearly as bright as the paper, so a seal stamped
-  over text no longer hides the characters under it;
+- red seal suppression (`seal`): round and oval red seals are found
+  (ocr/seals.py) and a colour page is turned grey through its red channel
+  inside them, in which red ink is nearly as bright as the paper, so a seal
+  stamped over text no longer hides the characters under it; elsewhere by
+  luminance, so red and white-on-red printed text stays readable;
 - dark scanner borders (`border`): bands along the edges are made paper-white;
 - blank pages (`blank`): a page with less ink than one small character (a
   separator sheet, an empty back) is reported and OCR is given an empty image,
   so no text is invented for it;
-- denoising (`denoise`): a light Gaussian blur against grain;
+- denoising (`denoise`): a light Gaussian blur against grain, on pages that
+  have grain;
+sizes in pixels follow the resolution the pixels really have
+(preprocess.pixel_dpi), not a declared DPI that cannot be true;
 - binarisation (`binarize`): Otsu's threshold (after a light median filter).
 
 Options (OCRmyPDF plugin options, namespace `dangan`; ocrmypdf.ocr keywords,
@@ -29,7 +34,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from dangan.ocr import preprocess, results
+from dangan.ocr import preprocess, results, seals
 from ocrmypdf import hookimpl
 from ocrmypdf.exceptions import BadArgsError
 from PIL import Image
@@ -59,14 +64,17 @@ def _dpi(image: Image.Image) -> float:
 
 
 def _arrays(image: Image.Image, seal: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(what is conditioned, its grey view): grey from the red channel with
-    `seal`, else the image as it is (colour stays colour) with a luminance view."""
+    """(what is conditioned, its grey view): with `seal`, grey with the red
+    seals found on it faded (ocr/seals.py), else the image as it is (colour
+    stays colour) with a luminance view."""
     if image.mode in ("RGB", "RGBA", "P", "CMYK"):
         rgb = np.asarray(image.convert("RGB"))
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         if seal:
-            grey = rgb[:, :, 0].copy()
+            found = seals.find_seals(rgb, preprocess.pixel_dpi(grey, _dpi(image)))
+            grey = seals.fade(rgb, found)
             return grey, grey
-        return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        return rgb, grey
     grey = np.asarray(image.convert("L"))
     return grey, grey
 
@@ -76,8 +84,8 @@ def prepare(image: Image.Image, steps: Collection[str]) -> Prepared:
     steps = set(steps)
     if not steps & IMAGE_STEPS:
         return Prepared(image, False)
-    dpi = _dpi(image)
     work, grey = _arrays(image, Step.SEAL in steps)
+    dpi = preprocess.pixel_dpi(grey, _dpi(image))
     page_grey, band = grey, None
     if Step.BORDER in steps:
         band = preprocess.border_mask(grey, dpi)
@@ -87,7 +95,7 @@ def prepare(image: Image.Image, steps: Collection[str]) -> Prepared:
             grey = work if work.ndim == 2 else cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
     blank = Step.BLANK in steps and preprocess.is_blank(page_grey, dpi, band=band)
     if Step.DENOISE in steps:
-        work = preprocess.denoise(work, dpi)
+        work = preprocess.denoise(work, dpi, grey=grey)
     if Step.BINARIZE in steps:
         grey = work if work.ndim == 2 else cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
         if Step.DENOISE not in steps:

@@ -1,0 +1,135 @@
+"""Cleaning the OCR input on real-world pages (issue 18): seals faded only where
+a seal is, coloured print kept, no blur on clean pages or in declared pixels
+that are not there. Fast: the steps are tried on small made-up arrays; the
+few tests that read text are marked slow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from dangan.ocr.ocr_input import prepare
+from dangan.ocr.preprocess import denoise, grain, pixel_dpi
+from dangan.ocr.seals import find_seals, redness
+from PIL import Image, ImageDraw
+
+from dangan.synth.fonts import image_font_sets, pil_font
+from dangan.synth.model import SealSpec
+from dangan.synth.seal import seal_mask, stamp
+
+DPI = 200
+RED = (210, 35, 40)
+
+
+def _font(size: int):
+    return pil_font(image_font_sets()[0].regular, size)
+
+
+def _canvas(size=(900, 500)) -> Image.Image:
+    image = Image.new("RGB", size, "white")
+    image.info["dpi"] = (DPI, DPI)
+    return image
+
+
+def _with_dpi(image: Image.Image, dpi: float) -> Image.Image:
+    image.info["dpi"] = (dpi, dpi)
+    return image
+
+
+def _seal_over_text() -> tuple[Image.Image, tuple[int, int]]:
+    """Black text with a 40 mm red seal stamped over its middle, and the seal's centre."""
+    image = _canvas()
+    draw = ImageDraw.Draw(image)
+    for row in range(4):
+        draw.text((40, 80 + row * 90), "参保单位盖章确认无误", font=_font(56), fill=(20, 20, 20))
+    page = np.array(image)
+    diameter = round(40 / 25.4 * DPI)
+    mask = seal_mask(SealSpec("福州市医疗保险管理中心", "业务专用章"), diameter, image_font_sets()[0].regular, 7)
+    centre = (420, 250)
+    stamp(page, mask, *centre)
+    return _with_dpi(Image.fromarray(page), DPI), centre
+
+
+def test_a_seal_is_found_where_it_is_and_nowhere_else():
+    image, (cx, cy) = _seal_over_text()
+    found = find_seals(np.asarray(image), DPI)
+    assert len(found) == 1
+    seal = found[0]
+    assert abs(seal.cx - cx) < 15 and abs(seal.cy - cy) < 15
+    assert abs(seal.diameter - 40 / 25.4 * DPI) < 0.12 * 40 / 25.4 * DPI
+
+
+def _coloured_print() -> Image.Image:
+    """A red printed heading and a white-on-red banner, as on adverts and
+    certificates: no seal anywhere."""
+    image = _canvas()
+    draw = ImageDraw.Draw(image)
+    draw.text((40, 40), "解除抵押登记", font=_font(64), fill=RED)
+    draw.rectangle((30, 200, 870, 330), fill=RED)
+    draw.text((60, 225), "医保惠民服务", font=_font(72), fill="white")
+    draw.ellipse((700, 30, 760, 90), fill=RED)  # a red dot, far smaller than a seal
+    return image
+
+
+def test_red_and_white_on_red_print_survives_the_seal_step():
+    image = _coloured_print()
+    assert find_seals(np.asarray(image), DPI) == []
+    grey = np.asarray(prepare(image, {"seal"}).image)
+    # red strokes of the heading stay dark on white paper
+    heading = grey[40:120, 40:450]
+    assert heading.min() < 110 and np.median(heading) > 230
+    # the banner stays dark with its white letters on it: both are there to read
+    banner = grey[205:325, 40:860]
+    assert np.median(banner) < 120 and (banner > 230).mean() > 0.05
+
+
+def test_a_seal_over_text_is_faded_and_the_text_under_it_stays():
+    image, _ = _seal_over_text()
+    before = np.asarray(image.convert("L"))
+    grey = np.asarray(prepare(image, {"seal"}).image)
+    seal_ink = redness(np.asarray(image)) > 60
+    assert (before[seal_ink] < 190).mean() > 0.5  # the seal is a blot to OCR as it came
+    assert (grey[seal_ink] > 190).mean() > 0.9  # and nearly paper once faded
+    # the black text under the seal stays as dark as it was
+    under = before < 80
+    assert (grey[under] < 100).mean() > 0.95
+
+
+@pytest.mark.slow
+def test_text_under_a_seal_is_read_and_red_print_is_not_lost():
+    from dangan.ocr.rapid import lines_text, recognise
+
+    from dangan.text import normalize_text
+
+    image, _ = _seal_over_text()
+    text = normalize_text(lines_text(recognise(prepare(image, {"seal"}).image)))
+    assert text.count("参保单位盖章确认无误") >= 3, text
+    text = normalize_text(lines_text(recognise(prepare(_coloured_print(), {"seal"}).image)))
+    assert "解除抵押登记" in text and "医保惠民服务" in text, text
+
+
+def _grainy_lines(size=(1600, 1100), seed=1) -> Image.Image:
+    """Thin dark rules on paper with scanner grain."""
+    arr = np.full((size[1], size[0]), 235, np.float32)
+    arr[300:303, 100:1500] = 30  # a 3 px stroke
+    arr += np.random.default_rng(seed).normal(0, 6, arr.shape)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
+def test_a_2400_dpi_declaration_on_ordinary_pixels_is_not_believed():
+    image = _with_dpi(_grainy_lines(), 2400)  # 17 x 12 mm if the declaration were true
+    grey = np.asarray(image)
+    assert pixel_dpi(grey, 2400) <= 600
+    assert pixel_dpi(grey, 300) == 300  # a real scanning resolution is kept
+    out = np.asarray(prepare(image, {"denoise"}).image)
+    # blurred in the pixels the image has: the 3 px stroke stays a dark stroke
+    assert out[300:303, 200:1400].mean() < 140  # sigma 9.6 px leaves it near paper grey
+
+
+def test_a_clean_page_is_not_blurred_and_a_grainy_one_is():
+    clean = np.full((400, 600), 255, np.uint8)
+    clean[100:103, 50:550] = 0
+    assert grain(clean) < 1
+    assert np.array_equal(denoise(clean, 300), clean)
+    grainy = np.asarray(_grainy_lines((600, 400)))
+    assert grain(grainy) >= 1
+    assert not np.array_equal(denoise(grainy, 200), grainy)
