@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE_IMAGE_DPI = 110
+# the page image's longer side in pixels: at least an A4 page's at PAGE_IMAGE_DPI
+# (a tiny page declared at 2400 dpi stays readable), at most what a screen needs
+PAGE_IMAGE_PX = (1200, 4000)
 
 
 @dataclass
@@ -302,6 +305,14 @@ def classify_and_file(archive: Archive, record: Record, case: str | None = None)
     )
 
 
+def page_image_scale(width_pt: float, height_pt: float) -> float:
+    """Pixels per point for a page's image in the viewer: PAGE_IMAGE_DPI, unless
+    that makes the longer side fall outside PAGE_IMAGE_PX."""
+    longer = max(width_pt, height_pt, 1.0)
+    scale = PAGE_IMAGE_DPI / 72
+    return min(max(scale, PAGE_IMAGE_PX[0] / longer), PAGE_IMAGE_PX[1] / longer)
+
+
 def _render_pages(pdf: Path, out_dir: Path) -> list[Path]:
     import pypdfium2 as pdfium
 
@@ -311,7 +322,7 @@ def _render_pages(pdf: Path, out_dir: Path) -> list[Path]:
     try:
         for index in range(len(doc)):
             page = doc[index]
-            image = page.render(scale=PAGE_IMAGE_DPI / 72).to_pil().convert("RGB")
+            image = page.render(scale=page_image_scale(*page.get_size())).to_pil().convert("RGB")
             target = out_dir / f"{index + 1:04d}.jpg"
             image.save(target, quality=82, optimize=True)
             paths.append(target)

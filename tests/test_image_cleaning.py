@@ -133,3 +133,56 @@ def test_a_clean_page_is_not_blurred_and_a_grainy_one_is():
     grainy = np.asarray(_grainy_lines((600, 400)))
     assert grain(grainy) >= 1
     assert not np.array_equal(denoise(grainy, 200), grainy)
+
+
+LATIN = (
+    "The Linn Sequencer is a state-of-the-art composition tool",
+    "for the professional musician and extremely simple to learn.",
+)
+
+
+@pytest.mark.slow
+def test_spaced_latin_lines_keep_their_spaces_and_are_found(tmp_path):
+    """A clean 300-dpi page in a Latin typeface whose word gaps a blur closes:
+    OCR'd by the engine with the default steps, its words stay words in the
+    text and in the full-text index."""
+    from PIL import ImageFont
+
+    from dangan.catalog.fts import FtsIndex
+    from dangan.catalog.index import IndexDoc
+    from dangan.ocr.images import images_to_pdf
+    from dangan.ocr.tesseract import OcrmypdfEngine
+    from dangan.ocr_steps import DEFAULT_STEPS
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 30)
+    page = Image.new("L", (1300, 260), 255)
+    draw = ImageDraw.Draw(page)
+    for row, line in enumerate(LATIN):
+        draw.text((30, 40 + row * 80), line, font=font, fill=0)
+    page.save(tmp_path / "latin.png", dpi=(300, 300))
+    images_to_pdf(tmp_path / "latin.png", tmp_path / "latin.pdf")
+    engine = OcrmypdfEngine(jobs=1, preprocess=DEFAULT_STEPS, recognizer="rapidocr")
+    try:
+        out = engine.process(tmp_path / "latin.pdf", tmp_path, has_text=False)
+    finally:
+        engine.close()
+    assert "The Linn Sequencer is a state-of-the-art" in out.pages[0], out.pages[0]
+    index = FtsIndex(tmp_path / "index.sqlite3")
+    index.upsert(IndexDoc("r1", "Linn", "latin.pdf", [(1, out.pages[0])]))
+    for query in ("Sequencer", "professional musician", "composition"):
+        assert [h.record_id for h in index.search(query).hits] == ["r1"], query
+
+
+def test_a_2400_dpi_page_keeps_a_readable_page_image(tmp_path):
+    import img2pdf
+
+    from dangan.ingest.pipeline import _render_pages
+
+    scan = tmp_path / "tiny.png"
+    _grainy_lines((1600, 1100)).save(scan, dpi=(2400, 2400))  # a 17 x 12 mm "page"
+    pdf = tmp_path / "tiny.pdf"
+    pdf.write_bytes(img2pdf.convert(str(scan)))
+    (path,) = _render_pages(pdf, tmp_path / "pages")
+    with Image.open(path) as image:
+        assert max(image.size) >= 1200, image.size  # not 74 x 51 px
+        assert abs(image.width / image.height - 1600 / 1100) < 0.02
