@@ -26,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-from dangan.ocr import results
+from dangan.ocr import columns, results
 from dangan.ocr.ocr_input import NAMESPACE as DANGAN
 from ocrmypdf import hookimpl
 from ocrmypdf.exceptions import BadArgsError
@@ -98,7 +98,8 @@ def _skew(quads) -> float:
 
 def group_lines(items: list[tuple[list, str]]) -> list[list[tuple]]:
     """Text boxes (quad, text) in reading order: lines top to bottom, boxes left
-    to right, as (left, top, right, bottom, text). Positions are first turned by
+    to right, as (left, top, right, bottom, text); two columns of running text
+    one after the other. Positions are first turned by
     the page's skew, so the cells of one table row stay one line on a scan fed
     in at an angle."""
     if not items:
@@ -120,11 +121,15 @@ def group_lines(items: list[tuple[list, str]]) -> list[list[tuple]]:
         )
     tolerance = 0.5 * statistics.median(b["h"] for b in boxes)
     lines: list[list[dict]] = []
-    for b in sorted(boxes, key=lambda b: b["v"]):
-        if lines and abs(b["v"] - statistics.fmean(x["v"] for x in lines[-1])) <= tolerance:
-            lines[-1].append(b)
-        else:
-            lines.append([b])
+    # a page in two columns of running text is read column by column (ocr/columns.py)
+    for block in columns.reading_blocks(boxes):
+        rows: list[list[dict]] = []
+        for b in sorted(block, key=lambda b: b["v"]):
+            if rows and abs(b["v"] - statistics.fmean(x["v"] for x in rows[-1])) <= tolerance:
+                rows[-1].append(b)
+            else:
+                rows.append([b])
+        lines += rows
     return [[b["box"] for b in sorted(line, key=lambda b: b["u"])] for line in lines]
 
 

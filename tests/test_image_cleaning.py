@@ -43,7 +43,9 @@ def _seal_over_text() -> tuple[Image.Image, tuple[int, int]]:
         draw.text((40, 80 + row * 90), "参保单位盖章确认无误", font=_font(56), fill=(20, 20, 20))
     page = np.array(image)
     diameter = round(40 / 25.4 * DPI)
-    mask = seal_mask(SealSpec("福州市医疗保险管理中心", "业务专用章"), diameter, image_font_sets()[0].regular, 7)
+    mask = seal_mask(
+        SealSpec("福州市医疗保险管理中心", "业务专用章"), diameter, image_font_sets()[0].regular, 7
+    )
     centre = (420, 250)
     stamp(page, mask, *centre)
     return _with_dpi(Image.fromarray(page), DPI), centre
@@ -146,12 +148,12 @@ def test_spaced_latin_lines_keep_their_spaces_and_are_found(tmp_path):
     """A clean 300-dpi page in a Latin typeface whose word gaps a blur closes:
     OCR'd by the engine with the default steps, its words stay words in the
     text and in the full-text index."""
-    from PIL import ImageFont
-
     from dangan.catalog.fts import FtsIndex
     from dangan.catalog.index import IndexDoc
     from dangan.ocr.images import images_to_pdf
     from dangan.ocr.tesseract import OcrmypdfEngine
+    from PIL import ImageFont
+
     from dangan.ocr_steps import DEFAULT_STEPS
 
     font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 30)
@@ -175,7 +177,6 @@ def test_spaced_latin_lines_keep_their_spaces_and_are_found(tmp_path):
 
 def test_a_2400_dpi_page_keeps_a_readable_page_image(tmp_path):
     import img2pdf
-
     from dangan.ingest.pipeline import _render_pages
 
     scan = tmp_path / "tiny.png"
@@ -186,3 +187,47 @@ def test_a_2400_dpi_page_keeps_a_readable_page_image(tmp_path):
     with Image.open(path) as image:
         assert max(image.size) >= 1200, image.size  # not 74 x 51 px
         assert abs(image.width / image.height - 1600 / 1100) < 0.02
+
+
+def _box(left, top, right, text):
+    quad = [[left, top], [right, top], [right, top + 40], [left, top + 40]]
+    return (quad, text)
+
+
+def test_a_two_column_page_is_read_column_by_column():
+    from dangan.ocr.rapid import group_lines
+
+    items = [_box(100, 50, 1500, "医疗保障基金使用监督管理条例 学习资料")]
+    for row in range(6):
+        y = 150 + row * 60
+        items.append(_box(100, y, 760, f"左栏第{row}行的正文内容较长一些"))
+        items.append(_box(840, y, 1500, f"右栏第{row}行的正文内容较长一些"))
+    items.append(_box(100, 560, 1500, "本页完"))
+    lines = [[b[4] for b in line] for line in group_lines(items[::-1])]
+    assert lines == (
+        [["医疗保障基金使用监督管理条例 学习资料"]]
+        + [[f"左栏第{r}行的正文内容较长一些"] for r in range(6)]
+        + [[f"右栏第{r}行的正文内容较长一些"] for r in range(6)]
+        + [["本页完"]]
+    )
+
+
+def test_the_rows_of_a_form_are_still_read_across():
+    from dangan.ocr.rapid import group_lines
+
+    labels = ("姓名", "公民身份号码", "单位名称", "联系电话", "地址", "参保日期")
+    values = (
+        "王芳",
+        "35010219800101123X",
+        "福州市鼓楼区某有限公司",
+        "13800000000",
+        "福州市",
+        "2024年5月",
+    )
+    items = []
+    for row, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 100 + row * 60
+        items.append(_box(100, y, 100 + 40 * len(label), label))
+        items.append(_box(800, y, 800 + 25 * len(value), value))
+    lines = [[b[4] for b in line] for line in group_lines(items)]
+    assert lines == [[label, value] for label, value in zip(labels, values, strict=True)]
