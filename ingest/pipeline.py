@@ -238,7 +238,14 @@ def _build_record(
     progress("storing", len(ocr.pages))
     images = _render_pages(ocr.pdf, work / "pages")
     prefix = f"records/{sha[:2]}/{sha}"
-    ext = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "tiff": ".tif"}[checked.kind]
+    ext = {
+        "pdf": ".pdf",
+        "png": ".png",
+        "jpeg": ".jpg",
+        "tiff": ".tif",
+        "webp": ".webp",
+        "heic": ".heic",
+    }[checked.kind]
     files: list[FileRef] = []
     info = archive.blobs.put_file(f"{prefix}/original{ext}", checked.path)
     if info.sha256 != sha:

@@ -231,3 +231,65 @@ def test_the_rows_of_a_form_are_still_read_across():
         items.append(_box(800, y, 800 + 25 * len(value), value))
     lines = [[b[4] for b in line] for line in group_lines(items)]
     assert lines == [[label, value] for label, value in zip(labels, values, strict=True)]
+
+
+LIMITS = {"max_bytes": 50 << 20, "max_pages": 50}
+
+
+def _text_image(size=(517, 147)) -> Image.Image:
+    image = Image.new("RGB", size, "white")
+    ImageDraw.Draw(image).text((20, 40), "参保登记", font=_font(56), fill="black")
+    return image
+
+
+def test_a_webp_phone_photo_is_accepted_and_wrapped(tmp_path):
+    from dangan.ingest.validate import check_file
+    from dangan.ocr.images import images_to_pdf
+
+    path = tmp_path / "photo.webp"
+    _text_image((900, 600)).save(path, format="WEBP", quality=80)
+    checked = check_file(path, **LIMITS)
+    assert (checked.kind, checked.media_type, checked.pages) == ("webp", "image/webp", 1)
+    images_to_pdf(path, tmp_path / "photo.pdf")
+    import pypdfium2 as pdfium
+
+    page = pdfium.PdfDocument(str(tmp_path / "photo.pdf"))[0]
+    assert page.render(scale=1).to_pil().size[0] > 0
+
+
+def test_heic_is_named_and_read_when_a_decoder_is_installed(tmp_path):
+    from dangan.ingest.validate import check_file, sniff
+    from dangan.ocr.images import heif_opener
+
+    from dangan.errors import RejectedFile
+
+    head = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
+    assert sniff(head) == "heic"
+    path = tmp_path / "IMG_0001.HEIC"
+    path.write_bytes(head)  # the header of a phone photo, no picture in it
+    with pytest.raises(RejectedFile) as err:
+        check_file(path, **LIMITS)
+    if heif_opener():
+        assert err.value.reason == "corrupt"  # read as HEIC, found broken
+    else:
+        assert "HEIC" in err.value.message and "无法识别" not in err.value.message
+    avif = tmp_path / "x.avif"
+    avif.write_bytes(b"\x00\x00\x00\x18ftypavif" + b"\x00" * 64)
+    with pytest.raises(RejectedFile) as err:
+        check_file(avif, **LIMITS)
+    assert "AVIF" in err.value.message
+
+
+def test_a_small_crop_with_legible_text_is_accepted(tmp_path):
+    from dangan.ingest.validate import check_file
+
+    from dangan.errors import RejectedFile
+
+    path = tmp_path / "crop.png"
+    _text_image().save(path)  # 517 x 147 px, no DPI: a cut-out line of a form
+    assert check_file(path, **LIMITS).pages == 1
+    icon = tmp_path / "icon.png"
+    _text_image((60, 20)).save(icon)
+    with pytest.raises(RejectedFile) as err:
+        check_file(icon, **LIMITS)
+    assert err.value.reason == "too_small" and "200 dpi" in err.value.message
