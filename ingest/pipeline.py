@@ -277,6 +277,8 @@ def _build_record(
             "pdfa": ocr.pdfa,
             # separator sheets and empty backs: reported, not OCR'd
             **({"blank_pages": ocr.blank_pages} if ocr.blank_pages else {}),
+            # 盖章单位: the text read round each red seal, as read (not checked)
+            **({"seals": _seals(ocr.seals)} if ocr.seals else {}),
         },
         files=files,
         pages=pages,
@@ -310,6 +312,10 @@ def classify_and_file(archive: Archive, record: Record, case: str | None = None)
         policy=archive.filing_policy(),
         today=date.today(),
     )
+
+
+def _seals(found: dict[int, list[str]]) -> list[dict]:
+    return [{"page": page, "text": text} for page in sorted(found) for text in found[page]]
 
 
 def page_image_scale(width_pt: float, height_pt: float) -> float:

@@ -53,6 +53,7 @@ DEFAULT_DPI = 300.0  # what OCRmyPDF assumes when an image says nothing
 class Prepared:
     image: Image.Image  # the conditioned page
     blank: bool  # no writing on it: OCR should not read it
+    seals: tuple[np.ndarray, ...] = ()  # the text round each seal found, straightened
 
 
 def _dpi(image: Image.Image) -> float:
@@ -63,20 +64,20 @@ def _dpi(image: Image.Image) -> float:
     return value if value >= 50 else DEFAULT_DPI
 
 
-def _arrays(image: Image.Image, seal: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(what is conditioned, its grey view): with `seal`, grey with the red
-    seals found on it faded (ocr/seals.py), else the image as it is (colour
-    stays colour) with a luminance view."""
+def _arrays(image: Image.Image, seal: bool) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """(what is conditioned, its grey view, the seals' text straightened): with
+    `seal`, grey with the red seals found on it faded (ocr/seals.py), else the
+    image as it is (colour stays colour) with a luminance view."""
     if image.mode in ("RGB", "RGBA", "P", "CMYK"):
         rgb = np.asarray(image.convert("RGB"))
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         if seal:
             found = seals.find_seals(rgb, preprocess.pixel_dpi(grey, _dpi(image)))
             grey = seals.fade(rgb, found)
-            return grey, grey
-        return rgb, grey
+            return grey, grey, tuple(seals.unwrap(rgb, s) for s in found)
+        return rgb, grey, ()
     grey = np.asarray(image.convert("L"))
-    return grey, grey
+    return grey, grey, ()
 
 
 def prepare(image: Image.Image, steps: Collection[str]) -> Prepared:
@@ -84,7 +85,7 @@ def prepare(image: Image.Image, steps: Collection[str]) -> Prepared:
     steps = set(steps)
     if not steps & IMAGE_STEPS:
         return Prepared(image, False)
-    work, grey = _arrays(image, Step.SEAL in steps)
+    work, grey, strips = _arrays(image, Step.SEAL in steps)
     dpi = preprocess.pixel_dpi(grey, _dpi(image))
     page_grey, band = grey, None
     if Step.BORDER in steps:
@@ -106,7 +107,7 @@ def prepare(image: Image.Image, steps: Collection[str]) -> Prepared:
     else:
         out = Image.fromarray(work)
         out.info["dpi"] = image.info.get("dpi", (dpi, dpi))
-    return Prepared(out, blank)
+    return Prepared(out, blank, strips)
 
 
 def condition(image: Image.Image, steps: Collection[str]) -> Image.Image:
@@ -133,6 +134,24 @@ def keep_copy(image: Image.Image, folder: Path, page_no: int) -> str:
     small.save(tmp, format="JPEG", quality=70)
     tmp.replace(folder / name)
     return name
+
+
+def read_seals(strips: tuple[np.ndarray, ...], options) -> list[str]:
+    """The text round each seal (盖章单位), read by RapidOCR when it is the
+    engine (its plugin's options are there); nothing with Tesseract."""
+    if not strips or not hasattr(options, "rapidocr"):
+        return []
+    from dangan.ocr.rapid import read_page
+
+    from dangan.text import normalize_text
+
+    texts = []
+    for strip in strips:
+        lines = read_page(Image.fromarray(strip).convert("RGB"), orient=False).lines
+        text = normalize_text("".join(b[4] for line in lines for b in line))
+        if text:
+            texts.append(text)
+    return texts
 
 
 class DanganOptions(BaseModel):
@@ -187,5 +206,7 @@ def filter_ocr_image(page, image: Image.Image) -> Image.Image:
     if ours.results is not None:
         # the page as conditioned, also when blank: the clerk sees why
         name = keep_copy(prepared.image, ours.results, page.pageno + 1)
-        results.append(ours.results, page.pageno + 1, image=name, blank=prepared.blank)
+        texts = read_seals(prepared.seals, page.options)
+        extra = {"seals": texts} if texts else {}
+        results.append(ours.results, page.pageno + 1, image=name, blank=prepared.blank, **extra)
     return empty_like(prepared.image) if prepared.blank else prepared.image

@@ -8,7 +8,9 @@ In that folder, and nowhere else:
   `NNNN.jpg` (four digits, greyscale, half resolution; written under a
   temporary name and renamed), then appends to the manifest
   `{"page": N, "image": "NNNN.jpg", "blank": false}`: the page is under way,
-  and whether it was found blank (OCR was then given an empty page);
+  and whether it was found blank (OCR was then given an empty page); with
+  `"seals": ["福州市医疗保障局", …]`, the text read round the red seals found
+  on it (RapidOCR only);
 - `ocr/rapid.py` appends `{"page": N, "turn": 90}` when it read page N turned:
   the page is shown upright once turned that many degrees clockwise.
 
@@ -60,6 +62,7 @@ class PageResults:
     images: dict[int, Path] = field(default_factory=dict)  # page -> what OCR read
     blank: list[int] = field(default_factory=list)  # pages found blank, ascending
     turns: dict[int, int] = field(default_factory=dict)  # page -> degrees clockwise
+    seals: dict[int, list[str]] = field(default_factory=dict)  # page -> text round its seals
 
     @property
     def started(self) -> int:
@@ -89,5 +92,7 @@ def read(folder: str | os.PathLike) -> PageResults:
             blank.add(page)
         if line.get("turn"):
             out.turns[page] = int(line["turn"])
+        if line.get("seals"):
+            out.seals[page] = [str(t) for t in line["seals"]]
     out.blank = sorted(blank)
     return out

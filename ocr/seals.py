@@ -10,6 +10,9 @@ is a seal. A red banner or a line of red text is a rectangle, a red heading a
 ragged run of characters: neither fits an ellipse, and both are left as they
 are.
 
+`unwrap` straightens the text round a seal's edge (the name of the unit that
+stamped it, 盖章单位) for the recogniser.
+
 `fade` turns a colour page grey: through the red channel inside the seals
 (red ink there is nearly as bright as the paper, black text under the seal
 stays dark) and by luminance everywhere else (red print stays dark on white,
@@ -175,3 +178,29 @@ def fade(rgb: np.ndarray, seals: list[Seal]) -> np.ndarray:
         inside = seal_region(grey.shape, seals)
         grey[inside] = rgb[:, :, 0][inside]
     return grey
+
+
+TEXT_BAND = (0.6, 0.98)  # share of the radius the text round a seal's edge lies between
+BOTTOM_GAP = 45  # degrees either side of 6 o'clock left out (the seal's bottom line)
+
+
+def unwrap(rgb: np.ndarray, seal: Seal) -> np.ndarray:
+    """The text round the top of `seal` as a straight line (grey, dark on white):
+    the seal's red ink alone (black print under it left out), unrolled by
+    OpenCV's warpPolar so that the characters stand upright side by side, the
+    gap at the bottom of the seal at both ends."""
+    ink = np.clip((redness(rgb).astype(np.float32) - 20) * 4, 0, 255).astype(np.uint8)
+    radius = (seal.width + seal.height) / 4
+    count = max(64, round(2 * np.pi * radius * 0.75))  # pixels round the circle
+    polar = cv2.warpPolar(
+        ink,
+        (round(radius), count),
+        (seal.cx, seal.cy),
+        radius,
+        cv2.INTER_LINEAR + cv2.WARP_POLAR_LINEAR,
+    )
+    strip = np.rot90(polar)  # columns: clockwise from 3 o'clock; rows: outside first
+    strip = np.roll(strip, -count // 4, axis=1)  # start at 6 o'clock
+    top, bottom = (round(radius * (1 - f)) for f in TEXT_BAND[::-1])
+    gap = round(count * BOTTOM_GAP / 360)
+    return np.ascontiguousarray(255 - strip[top:bottom, gap : count - gap])

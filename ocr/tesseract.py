@@ -207,6 +207,7 @@ class OcrmypdfEngine:
             pdfa=pdfa_level(output),
             ocr_images=found.images,
             blank_pages=found.blank,
+            seals=found.seals,
         )
 
 

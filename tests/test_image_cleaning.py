@@ -293,3 +293,27 @@ def test_a_small_crop_with_legible_text_is_accepted(tmp_path):
     with pytest.raises(RejectedFile) as err:
         check_file(icon, **LIMITS)
     assert err.value.reason == "too_small" and "200 dpi" in err.value.message
+
+
+@pytest.mark.slow
+def test_the_text_round_a_seal_is_read():
+    from types import SimpleNamespace
+
+    from dangan.ocr.ocr_input import read_seals
+
+    from bench.ocr_bench import cer
+
+    image, _ = _seal_over_text()
+    prepared = prepare(image, {"seal"})
+    assert len(prepared.seals) == 1
+    (text,) = read_seals(prepared.seals, SimpleNamespace(rapidocr=None))
+    assert cer("福州市医疗保险管理中心", text) <= 0.2, text
+    assert read_seals(prepared.seals, SimpleNamespace()) == []  # Tesseract: not read
+
+
+def test_seal_texts_travel_in_the_results_manifest(tmp_path):
+    from dangan.ocr import results
+
+    results.append(tmp_path, 1, image="0001.jpg", blank=False, seals=["福州市医疗保障局"])
+    results.append(tmp_path, 2, image="0002.jpg", blank=False)
+    assert results.read(tmp_path).seals == {1: ["福州市医疗保障局"]}
