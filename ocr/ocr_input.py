@@ -136,22 +136,15 @@ def keep_copy(image: Image.Image, folder: Path, page_no: int) -> str:
     return name
 
 
-def read_seals(strips: tuple[np.ndarray, ...], options) -> list[str]:
-    """The text round each seal (盖章单位), read by RapidOCR when it is the
-    engine (its plugin's options are there); nothing with Tesseract."""
-    if not strips or not hasattr(options, "rapidocr"):
-        return []
-    from dangan.ocr.rapid import read_page
-
-    from dangan.text import normalize_text
-
-    texts = []
-    for strip in strips:
-        lines = read_page(Image.fromarray(strip).convert("RGB"), orient=False).lines
-        text = normalize_text("".join(b[4] for line in lines for b in line))
-        if text:
-            texts.append(text)
-    return texts
+def keep_seals(strips: tuple[np.ndarray, ...], folder: Path, page_no: int) -> list[str]:
+    """The straightened text round each seal, saved for the engine to read
+    (ocr/rapid.py); their file names in `folder`."""
+    names = []
+    for k, strip in enumerate(strips, start=1):
+        name = results.seal_name(page_no, k)
+        Image.fromarray(strip).save(folder / name)
+        names.append(name)
+    return names
 
 
 class DanganOptions(BaseModel):
@@ -206,7 +199,7 @@ def filter_ocr_image(page, image: Image.Image) -> Image.Image:
     if ours.results is not None:
         # the page as conditioned, also when blank: the clerk sees why
         name = keep_copy(prepared.image, ours.results, page.pageno + 1)
-        texts = read_seals(prepared.seals, page.options)
-        extra = {"seals": texts} if texts else {}
+        strips = keep_seals(prepared.seals, ours.results, page.pageno + 1)
+        extra = {"seal_images": strips} if strips else {}
         results.append(ours.results, page.pageno + 1, image=name, blank=prepared.blank, **extra)
     return empty_like(prepared.image) if prepared.blank else prepared.image

@@ -20,7 +20,7 @@ import argparse
 import math
 import statistics
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from dangan.fonts import cjk_font
 from dangan.ocr_steps import Step
+from dangan.text import normalize_text
 
 NAMESPACE = "rapidocr"  # options.rapidocr.threads; keyword rapidocr_threads
 
@@ -260,6 +261,19 @@ def _all_white(image: Image.Image) -> bool:
     return extrema[0] == 255
 
 
+def read_seals(strips: list, threads: int = 0) -> list[str]:
+    """The text round each seal (盖章单位), from its straightened image
+    (ocr/seals.py unwrap; a path or an image), one line each."""
+    texts = []
+    for strip in strips:
+        with Image.open(strip) if isinstance(strip, Path) else nullcontext(strip) as image:
+            lines = read_page(image.convert("RGB"), orient=False, threads=threads).lines
+        text = normalize_text("".join(b[4] for line in lines for b in line))
+        if text:
+            texts.append(text)
+    return texts
+
+
 def lines_text(lines: list[list[tuple]]) -> str:
     return "\n".join(" ".join(b[4] for b in boxes) for boxes in lines)
 
@@ -309,6 +323,10 @@ class RapidOcrEngine(OcrEngine):
                 reading = read_page(image, orient, threads)
         if ours.results is not None and reading.angle:
             results.append(ours.results, page_number + 1, turn=reading.angle)
+        if ours.results is not None:
+            strips = results.seal_images(ours.results, page_number + 1)
+            if texts := read_seals(strips, threads):
+                results.append(ours.results, page_number + 1, seals=texts)
         return (
             page_element(reading.lines, size, dpi, page_number, reading.angle),
             lines_text(reading.lines),

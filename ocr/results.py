@@ -9,10 +9,12 @@ In that folder, and nowhere else:
   temporary name and renamed), then appends to the manifest
   `{"page": N, "image": "NNNN.jpg", "blank": false}`: the page is under way,
   and whether it was found blank (OCR was then given an empty page); with
-  `"seals": ["福州市医疗保障局", …]`, the text read round the red seals found
-  on it (RapidOCR only);
+  `"seal_images": ["NNNN-seal1.png", …]` when red seals were found on it:
+  the text round each, straightened (greyscale PNG), for the engine to read;
 - `ocr/rapid.py` appends `{"page": N, "turn": 90}` when it read page N turned:
-  the page is shown upright once turned that many degrees clockwise.
+  the page is shown upright once turned that many degrees clockwise; and
+  `{"page": N, "seals": ["福州市医疗保障局", …]}`, the text it read round the
+  page's seals (盖章单位).
 
 The manifest is `pages.jsonl` (MANIFEST): one JSON object per line, each
 appended with a single write to the file opened for appending, since several
@@ -38,6 +40,22 @@ MANIFEST = "pages.jsonl"
 def image_name(page: int) -> str:
     """The file name of page `page`'s OCR image (pages numbered from 1)."""
     return f"{page:04d}.jpg"
+
+
+def seal_name(page: int, k: int) -> str:
+    """The file name of the text round page `page`'s seal number `k` (from 1)."""
+    return f"{page:04d}-seal{k}.png"
+
+
+def seal_images(folder: str | os.PathLike, page: int) -> list[Path]:
+    """The straightened seal texts ocr/ocr_input.py saved for page `page`."""
+    folder = Path(folder)
+    return [
+        folder / name
+        for line in _lines(folder)
+        if int(line["page"]) == page
+        for name in line.get("seal_images", ())
+    ]
 
 
 def fresh_folder(folder: Path) -> Path:

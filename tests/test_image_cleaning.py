@@ -297,23 +297,44 @@ def test_a_small_crop_with_legible_text_is_accepted(tmp_path):
 
 @pytest.mark.slow
 def test_the_text_round_a_seal_is_read():
-    from types import SimpleNamespace
-
-    from dangan.ocr.ocr_input import read_seals
+    from dangan.ocr.rapid import read_seals
 
     from bench.ocr_bench import cer
 
     image, _ = _seal_over_text()
     prepared = prepare(image, {"seal"})
     assert len(prepared.seals) == 1
-    (text,) = read_seals(prepared.seals, SimpleNamespace(rapidocr=None))
+    (text,) = read_seals([Image.fromarray(s) for s in prepared.seals])
     assert cer("福州市医疗保险管理中心", text) <= 0.2, text
-    assert read_seals(prepared.seals, SimpleNamespace()) == []  # Tesseract: not read
 
 
 def test_seal_texts_travel_in_the_results_manifest(tmp_path):
     from dangan.ocr import results
 
-    results.append(tmp_path, 1, image="0001.jpg", blank=False, seals=["福州市医疗保障局"])
+    results.append(tmp_path, 1, image="0001.jpg", blank=False, seal_images=["0001-seal1.png"])
     results.append(tmp_path, 2, image="0002.jpg", blank=False)
+    results.append(tmp_path, 1, seals=["福州市医疗保障局"])
+    assert results.seal_images(tmp_path, 1) == [tmp_path / "0001-seal1.png"]
+    assert results.seal_images(tmp_path, 2) == []
     assert results.read(tmp_path).seals == {1: ["福州市医疗保障局"]}
+
+
+@pytest.mark.slow
+def test_the_engine_reports_the_seal_text_with_the_page(tmp_path):
+    from dangan.ocr.images import images_to_pdf
+    from dangan.ocr.tesseract import OcrmypdfEngine
+
+    from bench.ocr_bench import cer
+    from dangan.ocr_steps import DEFAULT_STEPS
+
+    image, _ = _seal_over_text()
+    image.save(tmp_path / "sealed.png", dpi=(DPI, DPI))
+    images_to_pdf(tmp_path / "sealed.png", tmp_path / "sealed.pdf")
+    engine = OcrmypdfEngine(jobs=1, preprocess=DEFAULT_STEPS, recognizer="rapidocr")
+    try:
+        out = engine.process(tmp_path / "sealed.pdf", tmp_path, has_text=False)
+    finally:
+        engine.close()
+    assert out.pages[0].count("参保单位盖章确认无误") >= 3, out.pages[0]
+    (text,) = out.seals[1]
+    assert cer("福州市医疗保险管理中心", text) <= 0.2, text
