@@ -31,8 +31,8 @@ class Step(StrEnum):
     BORDER = "border"
     # blank pages (separator sheets, empty backs) reported and not OCR'd
     BLANK = "blank"
-    # light Gaussian blur against grain, on pages that have grain, in the pixels
-    # the image really has (OCR input only)
+    # light Gaussian blur against grain, not on bilevel (1-bit) pages, in the
+    # pixels the image really has (OCR input only)
     DENOISE = "denoise"
     # Otsu binarisation after a median filter (OCR input only)
     BINARIZE = "binarize"

@@ -11,8 +11,8 @@ Steps (ocr/preprocess.py does the image work), in this order:
 - blank pages (`blank`): a page with less ink than one small character (a
   separator sheet, an empty back) is reported and OCR is given an empty image,
   so no text is invented for it;
-- denoising (`denoise`): a light Gaussian blur against grain, on pages that
-  have grain;
+- denoising (`denoise`): a light Gaussian blur against grain, not on bilevel
+  (1-bit) pages;
 sizes in pixels follow the resolution the pixels really have
 (preprocess.pixel_dpi), not a declared DPI that cannot be true;
 - binarisation (`binarize`): Otsu's threshold (after a light median filter).

@@ -10,7 +10,7 @@
   spots of a punch's size near an edge: the scanner lid seen through the
   sheet) are not ink;
 - `denoise`: a light Gaussian blur (sigma 0.8 px at 200 dpi) against grain and
-  JPEG artefacts, only on a page that has grain; `python -m bench.ocr_bench
+  JPEG artefacts, not on a bilevel (1-bit) page; `python -m bench.ocr_bench
   --study denoise` compared it with a 3x3 median, a bilateral filter and
   non-local means (docs/status.md);
 - `pixel_dpi`: the resolution sizes in pixels are worked out at: the declared
@@ -165,18 +165,14 @@ def is_blank(grey: np.ndarray, dpi: float, *, band: np.ndarray | None = None) ->
     return ink_area(grey, dpi, band=band) < BLANK_INK_MM2
 
 
-def grain(grey: np.ndarray) -> float:
-    """The grain of the paper in grey levels: the median deviation from a 5x5
-    median of the pixels whose whole neighbourhood is paper (every other pixel
-    looked at). A clean scan, a bilevel one or a born-digital rendering has
-    none; scanner noise and JPEG artefacts show."""
-    small = np.ascontiguousarray(grey[::2, ::2])
-    median = cv2.medianBlur(small, 5)
-    level = np.percentile(median, 75)
-    paper = cv2.erode(median, np.ones((7, 7), np.uint8)) >= level - 30
-    if not paper.any():
-        return 0.0
-    return float(np.median(np.abs(small[paper].astype(np.int16) - median[paper])))
+def is_bilevel(grey: np.ndarray) -> bool:
+    """Whether the page is black and white only (a 1-bit scan: fax, CCITT,
+    JBIG2), every other pixel looked at: BILEVEL of them pure black or white."""
+    small = grey[::2, ::2]
+    return bool(((small <= 10) | (small >= 245)).mean() >= BILEVEL)
+
+
+BILEVEL = 0.995  # share of pure black and white pixels that makes a page bilevel
 
 
 def stroke_width(grey: np.ndarray) -> float:
@@ -210,9 +206,6 @@ def pixel_dpi(grey: np.ndarray, declared: float) -> float:
     return min(max(200.0 * stroke / STROKE_200, CONTENT_DPI[0]), CONTENT_DPI[1])
 
 
-GRAIN_MIN = 1.0  # paper grain (grey levels) from which the blur is worth it
-
-
 DENOISERS = {
     "gauss": lambda a, dpi: cv2.GaussianBlur(a, (0, 0), 0.8 * dpi / 200),
     "median": lambda a, dpi: cv2.medianBlur(a, 3),
@@ -226,12 +219,13 @@ def denoise(
 ) -> np.ndarray:
     """The page with grain smoothed (`method` from DENOISERS; the default won the
     benchmark), `dpi` being the resolution its pixels really have (pixel_dpi).
-    A page without grain (`grain` of `grey`, the page's grey view) is left as
-    it is: the blur only thickens its strokes and closes the gaps between Latin
-    words, which the recogniser then reads as one."""
+    A bilevel page (`is_bilevel` of `grey`, the page's grey view: a 1-bit
+    scan) is left as it is: it has no grain, and the blur only thickens its
+    hard strokes and closes the gaps between Latin words, which the recogniser
+    then reads as one ("TheLinnSequencer")."""
     view = grey if grey is not None else array
     if view.ndim == 3:
         view = cv2.cvtColor(view, cv2.COLOR_RGB2GRAY)
-    if grain(view) < GRAIN_MIN:
+    if is_bilevel(view):
         return array
     return DENOISERS[method](array, dpi)
