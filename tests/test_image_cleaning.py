@@ -156,7 +156,7 @@ def test_spaced_latin_lines_keep_their_spaces_and_are_found(tmp_path):
 
     from dangan.ocr_steps import DEFAULT_STEPS
 
-    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 30)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 26)
     page = Image.new("L", (1300, 260), 255)
     draw = ImageDraw.Draw(page)
     for row, line in enumerate(LATIN):
