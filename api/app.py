@@ -20,6 +20,7 @@ from dangan.api.routes import (
     review,
     search,
     session,
+    tree,
     ui,
     volumes,
 )
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router, prefix="/api")
     app.include_router(review.router, prefix="/api")
     app.include_router(people.api, prefix="/api")
+    app.include_router(tree.api, prefix="/api")
     app.include_router(volumes.api, prefix="/api")
     app.include_router(intake.api, prefix="/api")
     app.include_router(cases.api, prefix="/api")
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ui.router)
     app.include_router(review.ui)
     app.include_router(people.ui)
+    app.include_router(tree.ui)
     app.include_router(preservation.ui)
     app.include_router(volumes.ui)
     app.include_router(intake.ui)

@@ -1,8 +1,9 @@
 """Lists as tables: the rows a page shows are the rows its 导出 writes.
 
 `record_rows` turns search hits into display rows (档号 first, class names,
-no codes); `xlsx_bytes` writes rows as an Excel workbook with openpyxl;
-`export_response` audits the export (action "export") and sends the file. A
+no codes); `xlsx_bytes` writes rows as an Excel workbook with openpyxl and
+`csv_bytes` as CSV (UTF-8 with BOM, opens in Excel); `export_response`
+audits the export (action "export") and sends the file. A
 desk builds its columns and rows once and hands the same rows to the
 `data_table` macro (templates/_table.html) and to `export_response`."""
 
@@ -14,7 +15,7 @@ from io import BytesIO
 from urllib.parse import quote
 
 from dangan.api.auth import log_access, masked
-from dangan.api.labels import BEIJING, class_name_in, level_name, schedule_of
+from dangan.api.labels import BEIJING, class_name_in, level_name, retention_text, schedule_of
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -62,7 +63,7 @@ def record_rows(request: Request, hits, query: str = "") -> list[dict]:
                 "business_date": hit.business_date or "日期不详",
                 "class_name": class_name_in(schedule, hit.doc_type),
                 "category": hit.category or "未分类",
-                "retention": hit.retention or "未定",
+                "retention": retention_text(hit.status, hit.retention),
                 "page_count": hit.page_count,
                 "security": level_name(hit.security_level),
                 "href": link,
@@ -106,6 +107,18 @@ def xlsx_bytes(title: str, columns, rows: list[dict], subtitle: str = "") -> byt
     return out.getvalue()
 
 
+def csv_bytes(columns, rows: list[dict]) -> bytes:
+    """The header row and the rows as CSV, UTF-8 with a BOM so Excel reads it."""
+    import csv
+    import io
+
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow([c.label for c in columns])
+    writer.writerows([_cell(row.get(c.key)) for c in columns] for row in rows)
+    return ("\ufeff" + text.getvalue()).encode()
+
+
 def _cell(value):
     if value is None:
         return ""
@@ -123,17 +136,22 @@ def export_response(
     rows: list[dict],
     target: str | None = None,
     subtitle: str = "",
+    fmt: str = "xlsx",
+    max_rows: int = MAX_EXPORT_ROWS,
     **detail,
 ) -> Response:
-    """The rows as .xlsx, masked for `user` as the page was, and the export
-    written into the audit log (action "export")."""
-    rows = masked(rows[:MAX_EXPORT_ROWS], user)
-    data = xlsx_bytes(title, columns, rows, subtitle)
-    log_access(request, user, "export", target, view=title, format="xlsx", rows=len(rows), **detail)
+    """The rows as .xlsx (or .csv with `fmt="csv"`), masked for `user` as the
+    page was, and the export written into the audit log (action "export")."""
+    rows = masked(rows[:max_rows], user)
+    if fmt == "csv":
+        data, media = csv_bytes(columns, rows), "text/csv; charset=utf-8"
+    else:
+        fmt, data, media = "xlsx", xlsx_bytes(title, columns, rows, subtitle), XLSX
+    log_access(request, user, "export", target, view=title, format=fmt, rows=len(rows), **detail)
     stamp = datetime.now(BEIJING).strftime("%Y%m%d-%H%M")
-    filename = quote(f"{title}-{stamp}.xlsx")
+    filename = quote(f"{title}-{stamp}.{fmt}")
     return Response(
         data,
-        media_type=XLSX,
+        media_type=media,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
     )

@@ -51,10 +51,17 @@ DETAIL_KEYS = {
     "year": "年度",
     "prefix": "档号前缀",
     "count": "件数",
-    "records": "件数",
+    "records": "件数",  # a list of records reads 档案 (see _label)
     "display_name": "姓名",
+    "corrected_class": "更正类别",
+    "archival_code": "档号",
+    "before": "调整前",
+    "after": "调整后",
+    "batch": "批次",
+    "decision": "鉴定意见",
+    "kind": "类型",
 }
-VIA = {"ui": "网页", "api": "接口"}
+VIA = {"ui": "网页", "api": "接口", "cli": "命令行", "embed": "嵌入"}
 
 
 def bj_time(value, with_seconds: bool = False) -> str:
@@ -81,6 +88,17 @@ def bj_time(value, with_seconds: bool = False) -> str:
     )
 
 
+def retention_text(status: str | None, retention: str | None, disposal_date=None) -> str:
+    """保管期限 as a person reads it; a record waiting for review shows none
+    (its class is not decided), and no disposal date is ever invented."""
+    from dangan.catalog.record_json import RETENTION_PENDING
+
+    if status == "review":
+        return RETENTION_PENDING
+    text = retention or "未定"
+    return f"{text}（{disposal_date} 到期）" if disposal_date else text
+
+
 def level_name(level: str | None) -> str:
     return SECURITY_LEVELS.get(level or "", level or "")
 
@@ -100,34 +118,49 @@ def class_name_in(schedule, code: str | None) -> str:
     return "未定类别"
 
 
-def detail_text(detail, names=None) -> str:
-    """An audit entry's detail as `键：值；…` in Chinese, no JSON, no escapes."""
+def detail_text(detail, names=None, classes: dict[str, str] | None = None) -> str:
+    """An audit entry's detail as `键：值；…` in Chinese, no JSON, no escapes:
+    people by `names` (login -> 姓名), classes by `classes` (code -> name),
+    roles and 密级 by their Chinese names."""
     if not detail:
         return ""
     if not isinstance(detail, dict):
         return str(detail)
     parts = []
     for key, value in detail.items():
-        label = DETAIL_KEYS.get(key, key)
-        parts.append(f"{label}：{_value_text(key, value, names)}")
+        parts.append(f"{_label(key, value)}：{_value_text(key, value, names, classes)}")
     return "；".join(parts)
 
 
-def _value_text(key: str, value, names) -> str:
+def _label(key: str, value) -> str:
+    if key == "records" and isinstance(value, list | tuple):
+        return "档案"
+    return DETAIL_KEYS.get(key, key)
+
+
+def _value_text(key: str, value, names, classes=None) -> str:
     if isinstance(value, dict):
         return "，".join(
-            f"{DETAIL_KEYS.get(k, k)} {_value_text(k, v, names)}" for k, v in value.items()
+            f"{_label(k, v)} {_value_text(k, v, names, classes)}" for k, v in value.items()
         )
+    if key == "roles" and isinstance(value, str) and "," in value:
+        value = value.split(",")
     if isinstance(value, list | tuple):
-        return "、".join(_value_text(key, v, names) for v in value)
+        return "、".join(_value_text(key, v, names, classes) for v in value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if value is None:
         return "—"
     if key == "via":
         return VIA.get(str(value), str(value))
-    if key == "level":
+    if key in ("level", "before", "after") and str(value) in SECURITY_LEVELS:
         return level_name(str(value))
+    if key in ("doc_type", "corrected_class") and classes and not isinstance(value, bool):
+        return classes.get(str(value), str(value))
+    if key in ("role", "roles"):
+        from dangan.access.roles import ROLES
+
+        return ROLES.get(str(value), str(value))
     if key in ("supervisors", "actor", "by") and names:
         return names(str(value))
     return str(value)
@@ -208,7 +241,19 @@ def person_name(context, login: str | None, with_login: bool = False) -> str:
 def detail_filter(context, detail) -> str:
     request = _request(context)
     names = person_names(request) if request else {}
-    return detail_text(detail, lambda login: person_name_in(names, login))
+    return detail_text(detail, lambda login: person_name_in(names, login), class_names(request))
+
+
+def class_names(request) -> dict[str, str]:
+    """class code -> name in the schedule in force, read once per request."""
+    if request is None:
+        return {}
+    cached = getattr(request.state, "class_names", None)
+    if cached is None:
+        schedule = schedule_of(request)
+        cached = {row.code: row.material for row in schedule.rows} if schedule else {}
+        request.state.class_names = cached
+    return cached
 
 
 def register(env) -> None:
@@ -217,6 +262,7 @@ def register(env) -> None:
         class_name=class_name,
         action_label=action_label,
         level_name=level_name,
+        retention_text=retention_text,
         target_text=target_text,
         person_name=person_name,
         detail_text=detail_filter,

@@ -44,3 +44,12 @@ def _columns():
 
 
 templates.env.globals["record_columns"] = _columns
+
+
+def _sort_label(key: str) -> str:
+    from dangan.api.export import RECORD_COLUMNS
+
+    return next((c.label for c in RECORD_COLUMNS if c.key == key), "")
+
+
+templates.env.globals["sort_label"] = _sort_label

@@ -90,7 +90,9 @@ def ocr_document(path: Path, ocr_cache: Path, engine) -> dict[str, Any]:
             source = work / "scan.pdf"
             images_to_pdf(checked.path, source)
         started = time.monotonic()
-        out = engine.process(source, work, has_text=checked.has_text)
+        out = engine.process(
+            source, work, has_text=checked.has_text, force_pages=checked.force_ocr_pages
+        )
         data = {
             "sha256": sha,
             "pages": out.pages,

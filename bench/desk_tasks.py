@@ -107,7 +107,9 @@ def find_and_open_page_3(driver, url: str) -> Counter:
     _loaded(driver)
     c.click(_wait(driver, lambda d: d.find_element(By.PARTIAL_LINK_TEXT, "查看此人的全部档案")))
     _loaded(driver)
-    c.click(_wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, ".hit a.title")))
+    # the person's list is a table (档号 first); its title cell opens the record
+    record = "#records a.title, .hit a.title"
+    c.click(_wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, record)))
     _loaded(driver)
     c.click(_wait(driver, lambda d: d.find_element(By.PARTIAL_LINK_TEXT, "第 3 页")))
     _wait(
@@ -187,23 +189,32 @@ def approve_batch(driver, url: str) -> Counter:
     return c
 
 
-def export_person_list(driver, url: str) -> Counter:
+def export_person_list(driver, url: str, downloads: Path) -> Counter:
+    """From the home page: find the person, open their list, 导出 Excel; ends
+    when the workbook is in the download folder and opens with openpyxl."""
+    from openpyxl import load_workbook
     from selenium.webdriver.common.by import By
 
     c = Counter(driver)
-    driver.get(f"{url}/persons/{PERSON}")
+    before = set(downloads.glob("*.xlsx"))
+    box = driver.find_element(By.CSS_SELECTOR, "form.search input[name=q]")
+    box.send_keys(PERSON)
+    c.click(driver.find_element(By.CSS_SELECTOR, "form.search button[type=submit]"))
     _loaded(driver)
-    links = [
-        a
-        for a in driver.find_elements(By.TAG_NAME, "a")
-        if "导出" in a.text or "xlsx" in (a.get_attribute("href") or "")
-    ]
+    c.click(_wait(driver, lambda d: d.find_element(By.PARTIAL_LINK_TEXT, "查看此人的全部档案")))
+    _loaded(driver)
+    links = [a for a in driver.find_elements(By.TAG_NAME, "a") if "导出" in a.text]
     if not links:
-        c.notes.append("参保人页面没有导出：无法完成")
-        c.clicks = -1
-        return c
+        raise RuntimeError("参保人页面没有导出")
     c.click(links[0])
-    time.sleep(1)
+
+    def saved(_):
+        done = [p for p in set(downloads.glob("*.xlsx")) - before if p.stat().st_size]
+        return done[0] if done else None
+
+    book = load_workbook(_wait(driver, saved, 30))
+    rows = book.active.max_row - 3  # title, what and when, header
+    c.notes.append(f"导出 {rows} 行")
     return c
 
 
@@ -261,7 +272,7 @@ def main() -> int:
                 ("确认一条待复核记录", "wang", "/", confirm_review_item, ()),
                 ("按档号冻结", "zhou", "/compliance", hold_by_code, (code,)),
                 ("审批鉴定批次", "chen", "/compliance", approve_batch, ()),
-                ("导出参保人档案清单", "li", "/", export_person_list, ()),
+                ("导出参保人档案清单", "li", "/", export_person_list, (Path(tmp) / "downloads",)),
             ]
             for title, user, start, task, extra in tasks:
                 _login(driver, server.url, user)

@@ -1,22 +1,28 @@
-"""Search backends side by side: bulk indexing rate and query latency.
+"""Search at scale, both backends side by side in one run: index rate, index size,
+p50/p95/p99 of five kinds of query with 1, 8 and 32 concurrent searchers, with
+and without an OCR worker busy on the same machine, the web search page against
+the search API, and (Elasticsearch) a node killed mid-run.
 
-Records carry realistic page text: a pool of synthetic forms of every class
-(dangan.synth, laid out as the scans would be) is cloned with fresh ID numbers,
-names, serials and dates, so every record has its own exact keys. Each backend
-indexes the same records in bulk (records/s, the Python-side text preparation
-included), then answers three kinds of query, each timed over many samples:
+    python -m bench.search_bench --records 20000,100000 --searchers 1,8,32
+    python -m bench.search_bench --records 1000000,3000000,10000000 --backends elastic
 
-- phrase: one or two Chinese words from the forms (e.g. 住院 费用);
-- id:     a 公民身份号码 printed on one record (random IDs rarely repeat);
-- filter: a word with a class filter and a date range.
+Records are synthetic forms of every class (bench/scale_data.py), filed into a
+real catalog in bulk and indexed through the catalog's outbox (Archive.sync_index,
+the ingest path). Sizes grow one catalog: 100,000 after 20,000 adds 80,000. The
+catalogs and the Elasticsearch data live under --work and are reused, so a run
+that was killed, or a bigger size later, continues where the last one stopped.
 
-    python -m bench.search_bench --records 100000 --backends fts,elastic
-    python -m bench.search_bench --records 1000000 --backends elastic
-    python -m bench.search_bench --records 100000 --ocr     # plus OCR pages/minute
-    python -m bench.search_bench --ocr --database-url postgresql://…  # and on procrastinate
+Query kinds (bench/scale_load.py), all through the search service the API uses:
+phrase (one or two Chinese words), ID (a 公民身份号码 as the query), person (the
+person page: every record of one person, up to 500), filtered (class + year,
+half with a word), 档号 (a typed 档号 resolved as the search page does).
 
-Elasticsearch comes from DANGAN_SEARCH_URL, or scripts/services/elasticsearch.sh
-is started. Results are printed as a table and written to .dangan/bench/.
+Elasticsearch: two nodes on loopback (bench/es_cluster.py), 2 primaries and 1
+replica. After the last size, 8 searchers run while node 2 is killed with
+SIGKILL; errors and latency before, during (10 s) and after the failover are
+reported, and the document count is checked against the catalog.
+
+Prints one table and writes it as JSON to .dangan/bench/ (or --json).
 """
 
 from __future__ import annotations
@@ -24,235 +30,287 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import statistics
-import subprocess
+import platform
+import shutil
 import sys
-import tempfile
+import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-from dangan.catalog.base import RecordFilter
-from dangan.catalog.index import IndexDoc
+from bench import scale_data, scale_load
+from bench.es_cluster import REPLICAS, SHARDS, Cluster
+from dangan.archive import Archive
+from dangan.config import Settings
 
 ROOT = Path(__file__).parent.parent
 OUT = ROOT / ".dangan" / "bench"
-WORDS = [
-    "住院", "门诊", "医疗费用", "报销", "异地就医", "参保", "缴费", "稽核", "结算",
-    "药品", "个人账户", "基本医疗保险", "退休", "生育", "慢性病", "定点医疗机构",
-    "审核意见", "统筹基金", "申报", "登记",
-]  # fmt: skip
+DURING = 10.0  # seconds after the kill counted as "during the failover"
 
 
-def _templates(count: int, seed: int) -> list[tuple[object, list[str]]]:
-    from dangan.synth.corpus import _layout
-    from dangan.synth.fonts import pdf_font_set
-    from dangan.synth.schedule import load_schedule
+def _ints(text: str) -> list[int]:
+    return sorted({int(v.replace("_", "")) for v in text.split(",") if v.strip()})
 
-    classes = load_schedule()
-    fonts = pdf_font_set()
-    rng = random.Random(seed)
+
+def index_size_mb(archive: Archive) -> dict:
+    index = archive.index
+    if hasattr(index, "client"):
+        stats = index.client.indices.stats(index=index.name, metric="store")["_all"]
+        mb = {
+            k: round(stats[k]["store"]["size_in_bytes"] / 2**20, 1) for k in ("primaries", "total")
+        }
+        return {"size_mb": mb["primaries"], "size_mb_with_replicas": mb["total"]}
+    files = index.path.parent.glob(index.path.name + "*")
+    return {"size_mb": round(sum(p.stat().st_size for p in files) / 2**20, 1)}
+
+
+def failover(archive: Archive, cluster: Cluster, s, seconds: float, seed: int) -> dict:
+    """8 searchers (phrase and ID queries) while node 2 is killed."""
+    expected = archive.catalog.count()
+    fns = [scale_load.query(k, archive, s, seed) for k in ("phrase", "id")]
+    events: list[tuple[float, float, str | None]] = []
+    start = time.perf_counter()
+    stop = start + seconds
+
+    def searcher(k: int) -> None:
+        i = k
+        while time.perf_counter() < stop:
+            events.append(scale_load.timed(fns[i % 2], i))
+            i += 8
+
+    threads = [threading.Thread(target=searcher, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(seconds / 3)
+    killed = time.perf_counter()
+    cluster.kill(2)
+    for t in threads:
+        t.join()
+
+    def window(lo: float, hi: float) -> dict:
+        inside = [(ms, e) for t, ms, e in events if lo <= t + ms / 1000 < hi]  # by end
+        errors = [e for _, e in inside if e]
+        return {
+            **scale_load.percentiles([ms for ms, e in inside if not e]),
+            "max_ms": round(max((ms for ms, _ in inside), default=0), 1),
+            "queries": len(inside),
+            "errors": len(errors),
+            "error_kinds": sorted(set(errors)),
+        }
+
+    count = archive.index.count()
+    health = archive.index.client.cluster.health()["status"]
+    t = time.perf_counter()
+    cluster.start_node(2)
+    archive.index.client.cluster.health(wait_for_status="green", timeout="300s")
+    return {
+        "killed": "node 2 (data), kill -9, 8 searchers",
+        "before": window(start, killed),
+        "during": window(killed, killed + DURING),
+        "after": window(killed + DURING, stop + 60),
+        "count_expected": expected,
+        "count_after_kill": count,
+        "lost": expected - count,
+        "health_after_kill": health,
+        "green_again_s": round(time.perf_counter() - t, 1),
+    }
+
+
+def reindex_kill(env: dict, after: float) -> dict:
+    """`dangan reindex` from the catalog, killed (-9) after `after` seconds, then
+    run again: it resumes from its checkpoint. Rate over both runs."""
+    import subprocess
+
+    cmd = [sys.executable, "-m", "dangan", "reindex"]
+    full_env = {**os.environ, **env}
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        proc.wait(after)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    first = time.perf_counter() - t
+    checkpoint = Path(env["DANGAN_HOME"]) / "reindex-checkpoint.json"
+    done = json.loads(checkpoint.read_text())["done"] if checkpoint.exists() else None
+    t = time.perf_counter()
+    subprocess.run(cmd, env=full_env, check=True, capture_output=True)
+    second = time.perf_counter() - t
+    return {
+        "killed_after_s": round(first, 1),
+        "done_at_kill": done,
+        "resume_s": round(second, 1),
+        "checkpoint_left": checkpoint.exists(),
+    }
+
+
+def run_backend(backend: str, args, work: Path) -> tuple[list[dict], dict | None]:
+    home = work / backend
+    env = {"DANGAN_HOME": str(home)}
+    cluster = None
+    if backend == "elastic":
+        cluster = Cluster(work / "es-data", heap=args.es_heap)
+        cluster.start()
+        from dangan.catalog.elastic import ElasticIndex
+
+        env["DANGAN_SEARCH_URL"] = cluster.url
+        name = Settings.from_env(env).search_index  # made with the cluster's shards first
+        ElasticIndex(cluster.url, name, shards=SHARDS, replicas=REPLICAS).close()
+    settings = Settings.from_env(env)
+    archive = Archive.open(settings)
+    runs, fo = [], None
+    try:
+        for size in args.records:
+            print(f"== {backend}: {size} records", file=sys.stderr, flush=True)
+            build = scale_data.fill(archive, size, args.seed)
+            s = scale_load.samples(archive, size, args.seed)
+            run = {"backend": backend, "records": size, "build": build, **index_size_mb(archive)}
+            run["loadavg"] = {"idle": round(os.getloadavg()[0], 1)}
+            run["load"] = {"idle": scale_load.matrix(archive, s, args.searchers, args.queries, 1)}
+            if args.ocr_load:
+                with scale_load.OcrWorker():
+                    run["load"]["ocr"] = scale_load.matrix(
+                        archive, s, args.searchers, args.queries, 2
+                    )
+                    run["loadavg"]["ocr"] = round(os.getloadavg()[0], 1)
+            if args.web_queries:
+                run["web"] = scale_load.web_vs_api(settings, s, args.web_queries, args.seed)
+            runs.append(run)
+        if cluster is not None and args.failover:
+            fo = failover(archive, cluster, s, args.failover, args.seed)
+        if args.reindex_kill:
+            runs[-1]["reindex"] = reindex_kill(env, args.reindex_kill)
+            runs[-1]["reindex"]["count_after"] = archive.index.count()
+    finally:
+        archive.close()
+        if cluster is not None and not args.keep_cluster:
+            cluster.stop()
+    return runs, fo
+
+
+def growth(runs: list[dict]) -> list[dict]:
+    """How each figure grows from one size to the next (ratio of the values)."""
     out = []
-    for i in range(count):
-        form, layout = _layout(classes[i % len(classes)], rng, rng.choice((1, 1, 2)), 2, fonts)
-        out.append((form, [page.text() for page in layout]))
+    for a, b in zip(runs, runs[1:], strict=False):
+        if a["backend"] != b["backend"]:
+            continue
+        row = {
+            "backend": b["backend"],
+            "from": a["records"],
+            "to": b["records"],
+            "records_x": round(b["records"] / a["records"], 2),
+            "size_x": _ratio(b["size_mb"], a["size_mb"]),
+            "index_rate_x": _ratio(b["build"]["index_per_s"], a["build"]["index_per_s"]),
+            "p95_x": {},
+        }
+        for load, by_count in b["load"].items():
+            for count, kinds in by_count.items():
+                before = a["load"].get(load, {}).get(count, {})
+                row["p95_x"][f"{load}/{count}"] = {
+                    k: _ratio(v["p95_ms"], before.get(k, {}).get("p95_ms"))
+                    for k, v in kinds.items()
+                }
+        out.append(row)
     return out
 
 
-def make_records(total: int, seed: int = 5):
-    """Yield (IndexDoc, person ID) for `total` records cloned from templates."""
-    import datetime as dt
-
-    from dangan.synth.ids import make_id_number, make_person_name, random_date
-
-    templates = _templates(min(2000, max(50, total // 50)), seed)
-    rng = random.Random(seed + 1)
-    start, end = dt.date(1995, 1, 1), dt.date(2026, 6, 30)
-    for i in range(total):
-        form, pages = templates[i % len(templates)]
-        fields = form.fields
-        person = make_id_number(rng)
-        name = make_person_name(rng)
-        serial = f"YB{i:09d}"
-        texts = []
-        for text in pages:
-            for old in fields.get("id_numbers") or []:
-                text = text.replace(old, person)
-            if fields.get("person_name"):
-                text = text.replace(fields["person_name"], name)
-            if fields.get("serial"):
-                text = text.replace(fields["serial"], serial)
-            texts.append(text)
-        keys = [("person", person), ("serial", serial)]
-        if fields.get("credit_code"):
-            keys.append(("unit", fields["credit_code"]))
-        day = random_date(rng, start, end).isoformat()
-        doc = IndexDoc(
-            record_id=f"r{i:08d}",
-            title=form.title,
-            filename=f"scan-{i}.pdf",
-            pages=list(enumerate(texts, start=1)),
-            doc_type=form.doc_type,
-            category=fields.get("category"),
-            retention=fields.get("retention"),
-            formed_date=day,
-            keys=keys,
-        )
-        yield doc, person
+def _ratio(new, old):
+    return round(new / old, 2) if new and old else None
 
 
-def _batches(items, size: int):
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _cell(r: dict) -> str:
+    return f"{r['p50_ms']}/{r['p95_ms']}/{r['p99_ms']}"
 
 
-def build(index, total: int, seed: int, sample_every: int) -> tuple[float, dict]:
-    """Index `total` records in bulk; returns (records/s, query samples)."""
-    samples: dict = {"ids": [], "types": []}
-    started = time.perf_counter()
-    done = 0
-    kwargs = {"refresh": False} if hasattr(index, "refresh") else {}
-    for batch in _batches(make_records(total, seed), 1000):
-        index.upsert_many([doc for doc, _ in batch], **kwargs)
-        for doc, person in batch[::sample_every]:
-            samples["ids"].append(person)
-            samples["types"].append((doc.doc_type, doc.formed_date))
-        done += len(batch)
-        if done % 50000 == 0:
-            rate = done / (time.perf_counter() - started)
-            print(f"  {done} records, {rate:.0f}/s", file=sys.stderr, flush=True)
-    if hasattr(index, "refresh"):
-        index.refresh()
-    seconds = time.perf_counter() - started
-    return total / seconds, samples
-
-
-def _time(fn, n: int) -> dict:
-    for _ in range(5):  # warm-up
-        fn(0)
-    took = []
-    totals = []
-    for i in range(n):
-        t = time.perf_counter()
-        totals.append(fn(i))
-        took.append((time.perf_counter() - t) * 1000)
-    took.sort()
-    return {
-        "p50_ms": round(statistics.median(took), 1),
-        "p95_ms": round(took[int(0.95 * (len(took) - 1))], 1),
-        "mean_hits": round(statistics.mean(totals), 1),
-    }
-
-
-def measure(index, samples: dict, n: int, seed: int) -> dict:
-    rng = random.Random(seed)
-    phrases = [" ".join(rng.sample(WORDS, rng.choice((1, 2)))) for _ in range(n + 5)]
-    ids = [samples["ids"][rng.randrange(len(samples["ids"]))] for _ in range(n + 5)]
-    typed = [samples["types"][rng.randrange(len(samples["types"]))] for _ in range(n + 5)]
-
-    def phrase(i):
-        return index.search(phrases[i], limit=20).total
-
-    def by_id(i):
-        return index.search(ids[i], limit=20).total
-
-    def filtered(i):
-        doc_type, day = typed[i]
-        year = day[:4]
-        flt = RecordFilter(doc_type=doc_type, date_from=f"{year}-01-01", date_to=f"{year}-12-31")
-        return index.search(rng.choice(WORDS[:6]) if i % 2 else "", filters=flt, limit=20).total
-
-    return {"phrase": _time(phrase, n), "id": _time(by_id, n), "filter": _time(filtered, n)}
-
-
-def _elastic_url() -> str:
-    url = os.environ.get("DANGAN_SEARCH_URL")
-    if url:
-        return url
-    script = ROOT / "scripts" / "services" / "elasticsearch.sh"
-    subprocess.run(["bash", str(script), "start"], check=True)
-    env = subprocess.run(["bash", str(script), "env"], check=True, capture_output=True, text=True)
-    return dict(line.split("=", 1) for line in env.stdout.split())["DANGAN_SEARCH_URL"]
-
-
-def run_backend(name: str, total: int, queries: int, seed: int) -> dict:
-    print(f"== {name}: indexing {total} records", file=sys.stderr, flush=True)
-    with tempfile.TemporaryDirectory(prefix="dangan-bench-") as tmp:
-        if name == "fts":
-            from dangan.catalog.fts import FtsIndex
-
-            index = FtsIndex(Path(tmp) / "index.sqlite3")
-        else:
-            from dangan.catalog.elastic import ElasticIndex
-
-            index = ElasticIndex(_elastic_url(), f"bench-{total}")
-            index.drop()
-        try:
-            rate, samples = build(index, total, seed, sample_every=max(1, total // 2000))
-            if name == "elastic":
-                index.client.indices.forcemerge(index=index.name, max_num_segments=1)
-            latency = measure(index, samples, queries, seed)
-            size = _size(index, Path(tmp))
-        finally:
-            if name == "elastic":
-                index.client.indices.delete(index=index.name, ignore_unavailable=True)
-            index.close()
-    return {
-        "backend": name,
-        "records": total,
-        "index_rate": round(rate),
-        "size_mb": size,
-        **latency,
-    }
-
-
-def _size(index, tmp: Path) -> float:
-    if hasattr(index, "client"):
-        stats = index.client.indices.stats(index=index.name, metric="store")
-        return round(stats["_all"]["total"]["store"]["size_in_bytes"] / 2**20, 1)
-    return round(sum(p.stat().st_size for p in tmp.iterdir()) / 2**20, 1)
+def table(result: dict) -> str:
+    kinds = [scale_load.LABELS[k] + " ms" for k in scale_load.KINDS]
+    head = ["backend", "records", "OCR busy (load avg)", "searchers", *kinds, "errors", "index rec/s",
+            "index MB", "web page / API p95 ms"]  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for run in result["runs"]:
+        web = run.get("web")
+        for load, by_count in run["load"].items():
+            for count, cells in by_count.items():
+                first = load == "idle" and count == next(iter(by_count))
+                busy = f"{'yes' if load == 'ocr' else 'no'} ({run['loadavg'].get(load)})"
+                row = [run["backend"], f"{run['records']:,}", busy,
+                       count, *(_cell(cells[k]) for k in scale_load.KINDS),
+                       sum(c["errors"] for c in cells.values()),
+                       run["build"]["index_per_s"] if first else "",
+                       run["size_mb"] if first else "",
+                       f"{web['html']['p95_ms']} / {web['api']['p95_ms']}" if first and web else ""]  # fmt: skip
+                lines.append("| " + " | ".join(map(str, row)) + " |")
+    for g in result["growth"]:
+        for key, kinds in g["p95_x"].items():
+            load, count = key.split("/")
+            row = [g["backend"], f"×{g['records_x']} ({g['from']:,}→{g['to']:,})",
+                   "yes" if load == "ocr" else "no", count,
+                   *(f"p95 ×{kinds.get(k)}" for k in scale_load.KINDS), "",
+                   f"×{g['index_rate_x']}", f"×{g['size_x']}", ""]  # fmt: skip
+            lines.append("| " + " | ".join(map(str, row)) + " |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--backends", default="fts,elastic")
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--ocr", action="store_true", help="also OCR pages/minute, 1 vs 2 workers")
+    parser.add_argument("--records", type=_ints, default=[20_000, 100_000])
+    parser.add_argument("--searchers", type=_ints, default=[1, 8, 32])
+    parser.add_argument("--backends", default="embedded,elastic")
+    parser.add_argument("--queries", type=int, default=200, help="per kind and searcher count")
+    parser.add_argument("--web-queries", type=int, default=60, help="0: no web page timing")
+    parser.add_argument("--no-ocr-load", dest="ocr_load", action="store_false")
+    parser.add_argument("--failover", type=float, default=40.0, help="seconds; 0: no node kill")
     parser.add_argument(
-        "--database-url", help="with --ocr: a PostgreSQL server, to time procrastinate too"
+        "--reindex-kill", type=float, default=0, help="seconds; kill -9 `dangan reindex`, resume"
     )
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=OUT / "scale", help="catalogs, ES data")
+    parser.add_argument("--fresh", action="store_true", help="start from empty catalogs")
+    parser.add_argument("--es-heap", default="1g")
+    parser.add_argument("--keep-cluster", action="store_true")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--ocr", action="store_true", help="also OCR pages/minute, 1 vs 2 workers")
+    parser.add_argument("--database-url", help="with --ocr: a PostgreSQL server (procrastinate)")
     args = parser.parse_args(argv)
-    results = [
-        run_backend(b.strip(), args.records, args.queries, args.seed)
-        for b in args.backends.split(",")
-    ]
-    print(f"{args.records} records, {os.cpu_count()} cores, {args.queries} queries of each kind")
-    print("| backend | records | index records/s | size MB | phrase p50/p95 ms |"
-          " ID p50/p95 ms | filtered p50/p95 ms |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
-    for r in results:
-        print(
-            f"| {r['backend']} | {r['records']} | {r['index_rate']} | {r['size_mb']} |"
-            f" {r['phrase']['p50_ms']} / {r['phrase']['p95_ms']} |"
-            f" {r['id']['p50_ms']} / {r['id']['p95_ms']} |"
-            f" {r['filter']['p50_ms']} / {r['filter']['p95_ms']} |"
-        )
+    if args.fresh and args.work.exists():
+        shutil.rmtree(args.work)
+    args.work.mkdir(parents=True, exist_ok=True)
+    result: dict = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, "
+        f"load {os.getloadavg()[0]:.1f} at start",
+        "records": args.records,
+        "searchers": args.searchers,
+        "queries": args.queries,
+        "elastic_layout": f"2 nodes, {SHARDS} primaries, {REPLICAS} replica",
+        "runs": [],
+        "failover": None,
+    }
+    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+        backend = {"fts": "embedded"}.get(backend, backend)
+        if backend not in ("embedded", "elastic"):
+            parser.error(f"unknown backend {backend!r}")
+        runs, fo = run_backend(backend, args, args.work)
+        result["runs"] += runs
+        result["failover"] = fo or result["failover"]
+    result["growth"] = growth(result["runs"])
+    result["table"] = table(result)
+    print(f"{result['date']}, {result['machine']}; p50/p95/p99 ms; {args.queries} queries a cell")
+    print(result["table"])
+    for run in result["runs"]:
+        if run.get("reindex"):
+            print(f"reindex {run['backend']} {run['records']}:", json.dumps(run["reindex"]))
+    if result["failover"]:
+        print("failover:", json.dumps(result["failover"], ensure_ascii=False))
+    out = args.json or OUT / f"search-scale-{int(time.time())}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(f"written: {out}", file=sys.stderr)
     if args.ocr:
         from bench import worker_bench
 
         worker_bench.main(["--database-url", args.database_url] if args.database_url else [])
-    OUT.mkdir(parents=True, exist_ok=True)
-    out = OUT / f"search-{args.records}-{int(time.time())}.json"
-    out.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(f"written: {out}", file=sys.stderr)
     return 0
 
 

@@ -100,20 +100,33 @@ def _phrase(field: str, phrase: str, prefix: bool) -> dict:
 
 class ElasticIndex:
     def __init__(
-        self, url: str, name: str = "dangan-records", client=None, time_limit: float = 10.0
+        self,
+        url: str,
+        name: str = "dangan-records",
+        client=None,
+        time_limit: float = 10.0,
+        shards: int = 1,
+        replicas: int = 0,
     ):
+        """`url` may name several nodes of one cluster, comma-separated: requests
+        go to each in turn, and one that stops answering is skipped (retried on
+        the others). `shards` and `replicas` apply when the index is created."""
         from elasticsearch import Elasticsearch
 
         self.name = name
         self.url = url
         self.time_limit = time_limit  # seconds one search may run (DANGAN_SEARCH_TIMEOUT)
-        self.client = client or Elasticsearch(url, request_timeout=30, retry_on_timeout=True)
+        self.settings = {**SETTINGS, "number_of_shards": shards, "number_of_replicas": replicas}
+        hosts = [u.strip() for u in url.split(",") if u.strip()]
+        self.client = client or Elasticsearch(hosts, request_timeout=30, retry_on_timeout=True)
         self._prepare()
 
     def _prepare(self) -> None:
         try:
             if not self.client.indices.exists(index=self.name):
-                self.client.indices.create(index=self.name, settings=SETTINGS, mappings=MAPPINGS)
+                self.client.indices.create(
+                    index=self.name, settings=self.settings, mappings=MAPPINGS
+                )
             else:  # fields added since the index was made (adding is always allowed)
                 self.client.indices.put_mapping(index=self.name, properties=MAPPINGS["properties"])
         except Exception as exc:  # connection refused, auth, bad URL ...

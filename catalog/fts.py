@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS doc_keys (
 );
 CREATE INDEX IF NOT EXISTS doc_keys_value ON doc_keys(value, kind);
 CREATE INDEX IF NOT EXISTS doc_keys_record ON doc_keys(record_id);
+CREATE INDEX IF NOT EXISTS docs_type_date ON docs(doc_type, formed_date);
+CREATE INDEX IF NOT EXISTS docs_date ON docs(formed_date);
 """
 
 
@@ -73,11 +75,12 @@ def _filter_sql(filters: RecordFilter | None) -> tuple[str, list]:
     keys = (("person", filters.person), ("unit", filters.unit), ("serial", filters.serial))
     for kind, value in keys:
         if value:
+            # IN, not a correlated EXISTS: the key's index finds the few records
+            # (a person's list); EXISTS made SQLite test every row of docs.
             clauses.append(
-                "EXISTS (SELECT 1 FROM doc_keys k WHERE k.record_id = d.record_id"
-                " AND k.kind = ? AND k.value = ?)"
+                "d.record_id IN (SELECT k.record_id FROM doc_keys k WHERE k.value = ? AND k.kind = ?)"
             )
-            params += [kind, value.strip().upper()]
+            params += [value.strip().upper(), kind]
     return (" AND ".join(clauses) or "1=1"), params
 
 
@@ -102,6 +105,12 @@ def _deadline(conn: sqlite3.Connection, seconds: float) -> Iterator[None]:
         raise
     finally:
         conn.set_progress_handler(None, 0)
+
+
+def _pages(page_nos: str) -> list[int]:
+    """Matched page numbers from the search's group_concat (0 is the title row):
+    collected in the one pass over the matches instead of a query per hit."""
+    return sorted(n for n in map(int, page_nos.split(",")) if n)
 
 
 class FtsIndex:
@@ -133,7 +142,8 @@ class FtsIndex:
     def upsert(self, doc: IndexDoc) -> None:
         self.upsert_many([doc])
 
-    def upsert_many(self, docs: Iterable[IndexDoc]) -> int:
+    def upsert_many(self, docs: Iterable[IndexDoc], refresh: bool = True) -> int:
+        """`refresh` is for the protocol: what is committed here is searchable."""
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         count = 0
@@ -234,10 +244,11 @@ class FtsIndex:
             rows = conn.execute(
                 f"""
                 WITH m AS (
-                    SELECT rowid / {PAGE_SPAN} AS n, max(rowid % {PAGE_SPAN} = 0) AS in_title
+                    SELECT rowid / {PAGE_SPAN} AS n, max(rowid % {PAGE_SPAN} = 0) AS in_title,
+                        group_concat(rowid % {PAGE_SPAN}) AS page_nos
                     FROM pages_fts WHERE pages_fts MATCH ? GROUP BY 1
                 )
-                SELECT d.record_id, m.in_title, d.n, count(*) OVER () FROM m
+                SELECT d.record_id, m.in_title, m.page_nos, count(*) OVER () FROM m
                 JOIN docs d ON d.n = m.n WHERE {where}
                 ORDER BY m.in_title DESC, d.formed_date DESC, d.record_id
                 LIMIT ? OFFSET ?""",
@@ -253,21 +264,9 @@ class FtsIndex:
                 ).fetchone()[0]
             return IndexResult(
                 total=total,
-                hits=[
-                    IndexHit(r[0], 1.0 + r[1], self._matched_pages(conn, expression, r[2]))
-                    for r in rows
-                ],
+                hits=[IndexHit(r[0], 1.0 + r[1], _pages(r[2])) for r in rows],
             )
         return IndexResult(total=total, hits=[IndexHit(r[0], 0.0) for r in rows])
-
-    @staticmethod
-    def _matched_pages(conn: sqlite3.Connection, expression: str, n: int) -> list[int]:
-        first = n * PAGE_SPAN
-        rows = conn.execute(
-            "SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? AND rowid BETWEEN ? AND ?",
-            (expression, first + 1, first + PAGE_SPAN - 1),
-        )
-        return sorted(r[0] - first for r in rows)
 
     def optimize(self) -> None:
         conn = self._conn()

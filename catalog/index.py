@@ -51,8 +51,10 @@ class SearchIndex(Protocol):
     def upsert(self, doc: IndexDoc) -> None:
         """Replace everything indexed for doc.record_id."""
 
-    def upsert_many(self, docs: Iterable[IndexDoc]) -> int:
-        """upsert() for many documents at once (bulk); returns how many."""
+    def upsert_many(self, docs: Iterable[IndexDoc], refresh: bool = True) -> int:
+        """upsert() for many documents at once (bulk); returns how many. With
+        `refresh` they are searchable when it returns (bulk loads pass False and
+        refresh once at the end: refreshing every batch slows Elasticsearch)."""
 
     def delete(self, record_id: str) -> None: ...
 

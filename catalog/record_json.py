@@ -17,14 +17,22 @@ FIELD_NAMES = (
 )
 
 
+# what a record waiting for review shows for its 保管期限 (issue 18): the
+# class the machine guessed is not decided, so neither is its retention
+RETENTION_PENDING = "待复核后确定"
+
+
 def filing_json(record: Record) -> dict:
     """Classification, filing and key fields, flat, as `ingest --json` and
-    `show --json` print them."""
+    `show --json` print them. A record waiting for review has no retention
+    and no disposal date yet (`retention_note` says so)."""
+    pending = record.status == "review"
     out = {
         "doc_type": record.doc_type,
         "category": record.category,
-        "retention": record.retention,
-        "disposal_date": record.disposal_date,
+        "retention": None if pending else record.retention,
+        "disposal_date": None if pending else record.disposal_date,
+        "retention_note": RETENTION_PENDING if pending else None,
         "archival_code": record.archival_code,
         "confidence": record.confidence,
         "needs_review": record.status == "review",

@@ -9,6 +9,11 @@ from dangan.catalog.base import RecordFilter
 from dangan.catalog.highlight import snippet, term_pattern
 from dangan.catalog.index import SearchIndex
 from dangan.catalog.sql import SqlCatalog
+from dangan.catalog.stores.listing import ListingRows, sort_key
+
+# hits ordered by a column are the first SORT_WINDOW in the index's order,
+# ordered in the catalog; a result with more says so (SearchResult.sort_window)
+SORT_WINDOW = 5000
 
 
 @dataclass
@@ -34,9 +39,12 @@ class SearchResult:
     query: str
     total: int
     hits: list[SearchHit]
+    sort_window: int = 0  # > 0: sorted among the first this many hits only
 
     def to_json(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("sort_window")
+        return out
 
 
 def search_records(
@@ -48,11 +56,23 @@ def search_records(
     limit: int = 20,
     offset: int = 0,
     redact: Callable[[str], str] | None = None,
+    sort: str | None = None,
+    descending: bool = False,
 ) -> SearchResult:
     """`redact` masks the text snippets are cut from, and titles and file names
-    (ID numbers for roles that see them masked)."""
+    (ID numbers for roles that see them masked). `sort` (a key of
+    catalog.stores.listing.SORT_COLUMNS) orders every hit, not one page, by
+    that column before `offset` and `limit` apply."""
     shown = redact or (lambda text: text)
-    found = index.search(query, filters=filters, limit=limit, offset=offset)
+    window = 0
+    if sort_key(sort):
+        found = index.search(query, filters=filters, limit=SORT_WINDOW, offset=0)
+        by_id = {h.record_id: h for h in found.hits}
+        page = ListingRows(catalog).ordered_ids(list(by_id), sort, descending, limit, offset)
+        found.hits = [by_id[i] for i in page]
+        window = SORT_WINDOW if found.total > SORT_WINDOW else 0
+    else:
+        found = index.search(query, filters=filters, limit=limit, offset=offset)
     rows = catalog.summaries([h.record_id for h in found.hits])
     pattern = term_pattern(query)
     hits = []
@@ -73,11 +93,12 @@ def search_records(
                 pages=hit.pages,
                 doc_type=row["doc_type"],
                 category=row["category"],
-                retention=row["retention"],
+                # a record waiting for review has no retention yet (issue 18)
+                retention=None if row["status"] == "review" else row["retention"],
                 business_date=row["formed_date"],
                 archival_code=row["archival_code"],
                 status=row["status"],
                 security_level=row["security_level"],
             )
         )
-    return SearchResult(query=query, total=found.total, hits=hits)
+    return SearchResult(query=query, total=found.total, hits=hits, sort_window=window)

@@ -127,33 +127,41 @@ class SqlCatalog:
 
     def add_record(self, record: Record) -> None:
         with self.transaction() as conn:
-            row = conn.execute(
-                "SELECT id FROM records WHERE sha256 = ?", (record.sha256,)
-            ).fetchone()
-            if row is not None:
-                raise DuplicateRecord(row["id"])
-            if record.status == "filed" and record.archival_prefix:
-                record.archival_code = self._next_code(conn, record.archival_prefix)
-                self.emit_event(conn, "record.filed", record.id, filed_payload(record))
-            values = _record_values(record)
-            conn.execute(
-                f"INSERT INTO records ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                list(values.values()),
-            )
-            self._write_keys(conn, record)
-            conn.executemany(
-                "INSERT INTO files (record_id, role, page_no, key, sha256, size, media_type)"
-                " VALUES (?,?,?,?,?,?,?)",
-                [
-                    (record.id, f.role, f.page_no, f.key, f.sha256, f.size, f.media_type)
-                    for f in record.files
-                ],
-            )
-            conn.executemany(
-                "INSERT INTO pages (record_id, page_no, text) VALUES (?,?,?)",
-                [(record.id, p.page_no, p.text) for p in record.pages],
-            )
-            self._queue_index(conn, record.id)
+            self._insert(conn, record)
+
+    def add_records(self, records: list[Record]) -> None:
+        """add_record() for many records in one transaction (bulk loads): all
+        are added, or none when one is a duplicate."""
+        with self.transaction() as conn:
+            for record in records:
+                self._insert(conn, record)
+
+    def _insert(self, conn: Connection, record: Record) -> None:
+        row = conn.execute("SELECT id FROM records WHERE sha256 = ?", (record.sha256,)).fetchone()
+        if row is not None:
+            raise DuplicateRecord(row["id"])
+        if record.status == "filed" and record.archival_prefix:
+            record.archival_code = self._next_code(conn, record.archival_prefix)
+            self.emit_event(conn, "record.filed", record.id, filed_payload(record))
+        values = _record_values(record)
+        conn.execute(
+            f"INSERT INTO records ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+            list(values.values()),
+        )
+        self._write_keys(conn, record)
+        conn.executemany(
+            "INSERT INTO files (record_id, role, page_no, key, sha256, size, media_type)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [
+                (record.id, f.role, f.page_no, f.key, f.sha256, f.size, f.media_type)
+                for f in record.files
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO pages (record_id, page_no, text) VALUES (?,?,?)",
+            [(record.id, p.page_no, p.text) for p in record.pages],
+        )
+        self._queue_index(conn, record.id)
 
     @staticmethod
     def emit_event(conn: Connection, kind: str, record_id: str | None, payload: dict):
@@ -376,6 +384,13 @@ class SqlCatalog:
             .fetchone()
         )
         return row[0] if row else None
+
+    def ids_after(self, after: str, limit: int) -> list[str]:
+        """The next `limit` record ids after `after`, in id order (batched walks)."""
+        rows = self.connection().execute(
+            "SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
+        )
+        return [r["id"] for r in rows]
 
     def list_ids(self) -> list[str]:
         return [r["id"] for r in self.connection().execute("SELECT id FROM records ORDER BY id")]

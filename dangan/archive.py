@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from dangan.catalog.base import Record
@@ -137,7 +140,7 @@ class Archive:
                     else:
                         docs.append(index_doc(record))
                 if docs:
-                    self.index.upsert_many(docs)
+                    self.index.upsert_many(docs, refresh=False)
                     # Another process may have destroyed one of these records (and
                     # applied its delete) while we read it: the catalog decides.
                     alive = self.catalog.summaries([d.record_id for d in docs])
@@ -148,6 +151,8 @@ class Archive:
                 applied += len(batch)
                 if progress:
                     progress(applied, max(total, applied))
+            if applied:
+                self.index.upsert_many([], refresh=True)  # searchable when this returns
         except IndexUnavailable as exc:
             if not quiet:
                 raise
@@ -160,10 +165,40 @@ class Archive:
             log.info("search index: applied %d outbox entries", applied)
         return applied
 
-    def reindex(self, progress=None) -> int:
-        """Queue every record for the index and apply the queue (`dangan reindex`)."""
-        self.catalog.queue_all_for_index()
-        return self.sync_index(progress=progress)
+    @property
+    def reindex_checkpoint(self) -> Path:
+        return self.settings.home / "reindex-checkpoint.json"
+
+    def reindex(self, progress=None, batch: int = 500) -> int:
+        """Index every record again from the catalog (`dangan reindex`), in record-id
+        order and in batches. After each batch the last record id done is written
+        to a checkpoint file, so a reindex that was killed resumes after it instead
+        of starting over (10 M records take hours); the file is removed at the end.
+        Changes made meanwhile reach the index through the outbox, applied last."""
+        after, done = "", 0
+        if self.reindex_checkpoint.exists():
+            state = json.loads(self.reindex_checkpoint.read_text("utf-8"))
+            after, done = state["after"], state["done"]
+            log.info("search index: reindex resumes after %s (%d done)", after, done)
+        total = self.catalog.count()
+        while ids := self.catalog.ids_after(after, batch):
+            records = [r for r in map(self.catalog.get, ids) if r is not None]
+            self.index.upsert_many([index_doc(r) for r in records], refresh=False)
+            # A record destroyed meanwhile (and its delete applied) must not come back.
+            alive = self.catalog.summaries([r.id for r in records])
+            for record in records:
+                if record.id not in alive:
+                    self.index.delete(record.id)
+            after, done = ids[-1], done + len(ids)
+            tmp = self.reindex_checkpoint.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"after": after, "done": done}), "utf-8")
+            os.replace(tmp, self.reindex_checkpoint)
+            if progress:
+                progress(done, max(total, done))
+        self.sync_index()
+        self.index.upsert_many([], refresh=True)
+        self.reindex_checkpoint.unlink(missing_ok=True)
+        return done
 
     # --- retention schedule and classifier ----------------------------------
 

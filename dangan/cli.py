@@ -92,7 +92,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"{data['record_id']}  {data['title']}  {data['page_count']} 页  {data['filename']}")
         print(
             f"档号 {data['archival_code'] or '（待复核）'}  类别 {data['doc_type']}  "
-            f"{data['category']}  保管期限 {data['retention']}  到期 {data['disposal_date'] or '—'}"
+            f"{data['category']}  保管期限 {data['retention_note'] or data['retention']}  到期 {data['disposal_date'] or '—'}"
         )
         for reason in data["review_reasons"]:
             print(f"  待复核：{reason}")

@@ -27,6 +27,7 @@ import secrets
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,6 +77,12 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def _job_id() -> str:
+    """Ids that sort in the order jobs were taken in, so a batch lists its files
+    in upload order even when two share a timestamp."""
+    return f"{time.time_ns():016x}{secrets.token_hex(4)}"
+
+
 def _ago(seconds: float) -> str:
     return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
@@ -105,7 +112,7 @@ class IntakeQueue:
         """Move `source` into the inbox and queue it; returns the job id. With an
         object store the inbox is its `inbox/` prefix, so workers on any machine
         can read the file; else `DANGAN_HOME/inbox`."""
-        job_id = secrets.token_hex(8)
+        job_id = _job_id()
         if self.archive.settings.s3_endpoint:
             key = f"inbox/{job_id}.bin"
             self.archive.blobs.put_file(key, source)
@@ -124,7 +131,7 @@ class IntakeQueue:
     def refuse(self, batch: str, filename: str, result: dict, submitted_by: str) -> str:
         """Record a file refused at upload (it failed the cheap checks): a job
         that is done at once, never queued behind OCR work."""
-        job_id = secrets.token_hex(8)
+        job_id = _job_id()
         now = _now()
         with self.archive.catalog.transaction() as conn:
             self.rows.insert_refused(
@@ -330,9 +337,12 @@ def _ingest(queue: IntakeQueue, job: Job, path: Path | None, ingest_file, report
 
 
 def longest_job_s(queue: IntakeQueue) -> float:
-    """The longest one job may run: every page at its OCR time limit, and an hour."""
+    """The longest one job may run: every page at its OCR time limit, waited
+    for on a busy machine (ocr/pool.py BUSY_FACTOR), and an hour."""
+    from dangan.ocr.pool import BUSY_FACTOR
+
     settings = queue.archive.settings
-    return settings.max_pages * settings.ocr_timeout + 3600.0
+    return BUSY_FACTOR * settings.max_pages * settings.ocr_timeout + 3600.0
 
 
 class InboxSweeper:

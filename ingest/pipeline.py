@@ -233,6 +233,8 @@ def _build_record(
         work,
         has_text=checked.has_text,
         on_page=lambda k: progress("ocr", checked.pages, k),
+        # text layers that map to no characters are OCR'd, not kept as garbage
+        force_pages=checked.force_ocr_pages,
     )
     _fault("after_ocr")
     progress("storing", len(ocr.pages))
@@ -275,10 +277,19 @@ def _build_record(
             "ocr_engine": archive.engine.name,
             "source_kind": checked.kind,
             "pdfa": ocr.pdfa,
+            # pdfa: the archival copy is PDF/A; not_pdfa: a plain PDF, pdfa_reason says why
+            "pdfa_status": "pdfa" if ocr.pdfa else "not_pdfa",
+            **({"pdfa_reason": ocr.pdfa_reason} if not ocr.pdfa and ocr.pdfa_reason else {}),
             # separator sheets and empty backs: reported, not OCR'd
             **({"blank_pages": ocr.blank_pages} if ocr.blank_pages else {}),
             # 盖章单位: the text read round each red seal, as read (not checked)
             **({"seals": _seals(ocr.seals)} if ocr.seals else {}),
+            # pages whose own text layer mapped to no characters: OCR'd instead
+            **(
+                {"unmapped_text_pages": list(checked.unmapped_pages)}
+                if checked.unmapped_pages
+                else {}
+            ),
         },
         files=files,
         pages=pages,

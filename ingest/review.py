@@ -9,6 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from dangan.catalog.base import Record
+from dangan.catalog.stores.listing import ListingRows
 from dangan.retention.filing import apply_filing
 
 from dangan.errors import DanganError, ExitCode, NotFound
@@ -30,6 +31,24 @@ def review_queue(archive: Archive, levels: tuple[str, ...] | None = None) -> lis
     """Records waiting for review; with `levels`, only those of these 密级."""
     records = [archive.catalog.get(i) for i in archive.catalog.list_ids_where("status = 'review'")]
     return [r for r in records if r is not None and (levels is None or r.security_level in levels)]
+
+
+def review_queue_page(
+    archive: Archive,
+    levels: tuple[str, ...] | None,
+    *,
+    sort: str | None = None,
+    descending: bool = False,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[int, list[Record]]:
+    """One page of the review queue, sorted in the catalog over the whole
+    queue (catalog.stores.listing.REVIEW_SORT_COLUMNS), and its size."""
+    total, ids = ListingRows(archive.catalog).review_ids(
+        levels, sort=sort, descending=descending, limit=limit, offset=offset
+    )
+    records = [archive.catalog.get(i) for i in ids]
+    return total, [r for r in records if r is not None]
 
 
 def set_security_level(

@@ -11,6 +11,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from dangan.ingest import pdf_risks, text_layers
 from dangan.ocr.images import heif_opener
 
 from dangan.errors import RejectedFile
@@ -68,7 +69,19 @@ class CheckedFile:
     kind: str  # key of MEDIA_TYPES
     pages: int
     size: int
-    has_text: bool = False  # PDF whose every page already carries text
+    has_text: bool = False  # PDF whose every page already carries usable text
+    # pages (from 1) whose text layer maps to no characters (control or private-use
+    # codes, as from fonts without a Unicode mapping): OCR'd from their image
+    unmapped_pages: tuple[int, ...] = ()
+    text_pages: tuple[int, ...] = ()  # pages with a usable text layer
+
+    @property
+    def force_ocr_pages(self) -> tuple[int, ...]:
+        """Pages to OCR from their image whatever text they carry: with an
+        unusable text layer somewhere, every page without a usable one."""
+        if not self.unmapped_pages:
+            return ()
+        return tuple(n for n in range(1, self.pages + 1) if n not in self.text_pages)
 
     @property
     def media_type(self) -> str:
@@ -161,11 +174,18 @@ def check_file(
             "mislabelled",
         )
     if kind == "pdf":
-        pages, has_text = _check_pdf(path, name, max_pages)
-    else:
-        pages = _check_image(path, name, kind, max_pages)
-        has_text = False
-    return CheckedFile(path=path, kind=kind, pages=pages, size=size, has_text=has_text)
+        pages, layers = _check_pdf(path, name, max_pages)
+        return CheckedFile(
+            path=path,
+            kind=kind,
+            pages=pages,
+            size=size,
+            has_text=len(layers.usable) == pages,
+            unmapped_pages=tuple(layers.unmapped),
+            text_pages=tuple(layers.usable),
+        )
+    pages = _check_image(path, name, kind, max_pages)
+    return CheckedFile(path=path, kind=kind, pages=pages, size=size)
 
 
 def _too_many_pages(name: str, pages: int, max_pages: int) -> RejectedFile:
@@ -188,7 +208,7 @@ def _pixels(count: int) -> str:
     return f"{count / 1e8:.1f} 亿像素" if count >= 100_000_000 else f"{count // 10_000} 万像素"
 
 
-def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, bool]:
+def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, text_layers.TextLayers]:
     import pikepdf
     import pypdfium2 as pdfium
 
@@ -196,21 +216,31 @@ def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, bool]:
         with pikepdf.open(path) as pdf:
             if pdf.is_encrypted:
                 raise _encrypted(name)
+            pdf_risks.check_forms(pdf, name)
             # page count, page sizes and image sizes from the objects alone:
             # nothing is decoded or rendered before these pass
             if len(pdf.pages) > max_pages:
                 raise _too_many_pages(name, len(pdf.pages), max_pages)
             seen: set[tuple[int, int]] = set()
+            unmapped_fonts: set[int] = set()  # pages whose every font maps to nothing
+            image_pages: set[int] = set()  # pages with images: rendered for OCR
             for number, page in enumerate(pdf.pages, start=1):
                 _check_page_size(page, name, number)
+                if text_layers.fonts_all_unmapped(page.obj.get("/Resources")):
+                    unmapped_fonts.add(number)
+                if pdf_risks.has_images(page.obj.get("/Resources")):
+                    image_pages.add(number)
                 for image in _page_images(page.obj.get("/Resources"), seen):
-                    width, height = _int(image.get("/Width")), _int(image.get("/Height"))
-                    if width * height > MAX_IMAGE_PIXELS:
-                        raise _too_many_pixels(name, f"第 {number} 页", width, height)
+                    for part in pdf_risks.image_parts(image):  # masks are decoded too
+                        width, height = _int(part.get("/Width")), _int(part.get("/Height"))
+                        if width * height > MAX_IMAGE_PIXELS:
+                            raise _too_many_pixels(name, f"第 {number} 页", width, height)
+                    pdf_risks.check_image(image, name, number)
     except pikepdf.PasswordError as exc:
         raise _encrypted(name) from exc
     except (pikepdf.PdfError, TypeError, ValueError, KeyError, AttributeError) as exc:
         raise _corrupt(name) from exc
+    pdf_risks.check_render_size(path, name, image_pages)
     try:
         doc = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
@@ -223,21 +253,20 @@ def _check_pdf(path: Path, name: str, max_pages: int) -> tuple[int, bool]:
             raise _corrupt(name)
         if pages > max_pages:
             raise _too_many_pages(name, pages, max_pages)
-        has_text = True
+        layers = text_layers.TextLayers()
         for index in range(pages):
             page = doc[index]
             try:
                 page.get_size()
                 textpage = page.get_textpage()
-                chars = textpage.count_chars()
+                text = textpage.get_text_range()
                 textpage.close()
             except pdfium.PdfiumError as exc:
                 raise _corrupt(name) from exc
             finally:
                 page.close()
-            if chars < 10:
-                has_text = False
-        return pages, has_text
+            layers.add(index + 1, text, fonts_unmapped=index + 1 in unmapped_fonts)
+        return pages, layers
     finally:
         doc.close()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -14,6 +14,7 @@ class OcrOutput:
     pages: list[str]  # normalised text, one entry per page
     mode: str  # "ocr": text recognised from images; "text_layer": born-digital text kept
     pdfa: str | None = None  # PDF/A conformance of `pdf` ("2B"), None if a plain PDF
+    pdfa_reason: str | None = None  # why `pdf` is a plain PDF, in Chinese (ocr/pdfa_reasons.py)
     # page number -> the image OCR read (conditioned, half resolution); pages that
     # carried text and were not OCR'd have none
     ocr_images: dict[int, Path] = field(default_factory=dict)
@@ -35,9 +36,12 @@ class OcrEngine(Protocol):
         *,
         has_text: bool,
         on_page: Callable[[int], None] | None = None,
+        force_pages: Collection[int] = (),
     ) -> OcrOutput:
         """Write a searchable PDF/A into work_dir and return it with per-page text.
-        Pages that already carry text are not OCR'd again. `on_page(k)` is told,
+        Pages that already carry text are not OCR'd again; with `force_pages`
+        (numbered from 1; pages whose text layer maps to no characters, and
+        those without text) only those pages are OCR'd, from their image. `on_page(k)` is told,
         as OCR goes, how many pages it has started on. Raises OcrFailed."""
 
     def start(self, processes: int = 1) -> None:

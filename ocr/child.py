@@ -117,8 +117,7 @@ def _serve(args: argparse.Namespace) -> int:
     # OCRmyPDF and the plugins are loaded here, once, after file descriptor 1 is
     # pointed at standard error: anything they print at import cannot reach the replies
     import ocrmypdf  # noqa: F401
-
-    import ocr.ocr_input  # noqa: F401
+    from dangan.ocr import ocr_input  # noqa: F401
 
     if args.recognizer == "rapidocr":
         from dangan.ocr import rapid

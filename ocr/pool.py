@@ -2,8 +2,9 @@
 
 Each process OCRs one file at a time. A caller takes an idle process or starts
 a new one, so there are as many as files being OCR'd at once. A process that
-overruns its time limit is killed with everything it started; the next file
-gets a fresh one. Processes are retired after `max_jobs` files, so that a slow
+overruns its time limit (CPU seconds of the process and all it started, so a
+busy machine is not blamed on the scan; see `overrun`) is killed with
+everything it started; the next file gets a fresh one. Processes are retired after `max_jobs` files, so that a slow
 leak in a library cannot grow for ever."""
 
 from __future__ import annotations
@@ -23,9 +24,37 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dangan.ocr.cputime import CpuClock
+
 from dangan.errors import OcrFailed
 
 log = logging.getLogger(__name__)
+
+
+# An OCR run may wait this many times its CPU limit on the clock: on a machine
+# busy with other work a page computes slowly, but one that gets no CPU at
+# all for that long is stuck, or the machine is overloaded.
+BUSY_FACTOR = 4
+
+
+def overrun(cpu: float, waited: float, limit: float) -> str | None:
+    """None while an OCR run of `cpu` CPU seconds after `waited` seconds is
+    within `limit` CPU seconds (and BUSY_FACTOR times that on the clock), else
+    the message for the person who submitted the file."""
+    if cpu > limit:
+        return (
+            f"文字识别计算量超过上限：已用 {int(cpu)} 秒处理器时间（上限 {int(limit)} 秒）。"
+            "页面内容过于密集或分辨率过高时会这样。请确认扫描分辨率为 200–300 dpi，"
+            "或把文件拆分成较少页数后重新上传；确属正常文件的，请系统管理员调大 DANGAN_OCR_TIMEOUT。"
+        )
+    if waited > BUSY_FACTOR * limit:
+        return (
+            f"服务器繁忙，文字识别未能完成：已等待 {int(waited)} 秒，"
+            f"其间只得到 {int(cpu)} 秒处理器时间（本文件允许 {int(limit)} 秒）。"
+            "文件本身未发现问题，请在服务器空闲时重新提交；"
+            "经常出现时，请系统管理员减少同时运行的识别进程或其他占用处理器的任务。"
+        )
+    return None
 
 
 class ChildGone(Exception):
@@ -53,16 +82,20 @@ class OcrChild:
 
     def request(self, request: dict, timeout: float, tick: Callable[[], None]) -> dict:
         """Send one file and wait for the reply, calling `tick` about once a
-        second. Past `timeout` seconds the process is killed and OcrFailed
-        raised; so is it when this thread is interrupted."""
+        second. `timeout` is CPU seconds of this process and all it started
+        (ocr/cputime.py): past it, or past BUSY_FACTOR times as many seconds
+        of waiting, the process is killed and OcrFailed raised, saying which
+        (a page too complex, or a machine too busy); so is it when this
+        thread is interrupted."""
         answered = False
         try:
+            clock = CpuClock(self.proc.pid)
             try:
                 self.proc.stdin.write(json.dumps(request).encode() + b"\n")
                 self.proc.stdin.flush()
             except OSError:
                 raise ChildGone(self.proc.poll()) from None
-            deadline = time.monotonic() + timeout
+            started = time.monotonic()
             while True:
                 ready, _, _ = select.select([self.proc.stdout], [], [], 1.0)
                 if ready:
@@ -73,10 +106,15 @@ class OcrChild:
                     self.jobs += 1
                     return json.loads(line)
                 tick()
-                if time.monotonic() > deadline:
-                    raise OcrFailed(
-                        f"文字识别超时（超过 {int(timeout)} 秒）。请检查扫描件是否异常，或稍后重试。"
-                    )
+                waited = time.monotonic() - started
+                cpu = clock.seconds() if clock.available else waited
+                problem = overrun(cpu, waited, timeout)
+                if problem is not None:
+                    log.warning(
+                        "OCR of %s stopped: %.0f s CPU, %.0f s waited, limit %.0f s CPU",
+                        request.get("input"), cpu, waited, timeout,
+                    )  # fmt: skip
+                    raise OcrFailed(problem)
         finally:
             if not answered:
                 self.kill()

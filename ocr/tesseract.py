@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from dangan.ocr import results
 from dangan.ocr.base import OcrOutput
+from dangan.ocr.failures import ocr_failure_message
+from dangan.ocr.pdfa_reasons import why_not_pdfa
 from dangan.ocr.pool import ChildGone, ChildPool
 
 from dangan.errors import DiskFull, OcrFailed, is_disk_full
@@ -23,7 +25,25 @@ from dangan.text import normalize_text
 
 log = logging.getLogger(__name__)
 
-_SKIPPED = re.compile(r"^\s*\[OCR skipped on page")
+# OCRmyPDF's sidecar holds one entry per page, separated by form feeds, but one
+# entry for a run of pages it did not OCR: "[OCR skipped on page(s) 2-4]"
+_SKIPPED = re.compile(r"^\s*\[OCR skipped on page\(s\) (\d+)(?:-(\d+))?\]\s*$")
+
+
+def split_sidecar(text: str, pages: int) -> list[str | None]:
+    """One entry per page of OCRmyPDF's sidecar text; None for a page it did
+    not OCR (its text is the page's own text layer)."""
+    out: list[str | None] = []
+    for entry in text.split("\f") if text else []:
+        skipped = _SKIPPED.match(entry)
+        if skipped:
+            first = int(skipped.group(1))
+            last = int(skipped.group(2) or first)
+            out.extend([None] * max(1, last - first + 1))
+        else:
+            out.append(entry)
+    out = out[:pages]
+    return out + [""] * (pages - len(out))
 
 
 # pypdfium2 and pikepdf (about 40 and 170 ms) are imported where they are used:
@@ -54,7 +74,8 @@ RECOGNIZERS = ("tesseract", "rapidocr")
 class OcrmypdfEngine:
     """OCRmyPDF with Tesseract or RapidOCR (`recognizer`) as the OCR engine."""
 
-    start_seconds = 60  # allowed per file on top of `page_timeout` per page
+    # CPU seconds allowed per file on top of `page_timeout` per page (ocr/pool.py)
+    start_seconds = 60
 
     def __init__(
         self,
@@ -80,10 +101,18 @@ class OcrmypdfEngine:
         # ocr_input conditions and keeps the OCR input; rapid is the RapidOCR engine
         return ["dangan.ocr.ocr_input"] + (["dangan.ocr.rapid"] if self.name == "rapidocr" else [])
 
-    def options(self, sidecar: Path, results_dir: Path | None = None, pages: int = 1) -> dict:
+    def options(
+        self,
+        sidecar: Path,
+        results_dir: Path | None = None,
+        pages: int = 1,
+        force_pages: Collection[int] = (),
+    ) -> dict:
         """Keyword arguments to ocrmypdf.ocr for one file of `pages` pages, with
         the plugins' own options (ocr/ocr_input.py, ocr/rapid.py): the steps, and
-        where the plugins leave each page's results (ocr/results.py)."""
+        where the plugins leave each page's results (ocr/results.py). With
+        `force_pages` (numbered from 1) only those pages are OCR'd, from their
+        image whatever text they carry, and the others are kept as they are."""
         steps = self.preprocess
         tesseract = self.name == "tesseract"
         return {
@@ -93,7 +122,11 @@ class OcrmypdfEngine:
             # that cannot be confirmed as PDF/A stays a plain PDF; pdfa_level() tells.
             "output_type": "auto",
             "pdfa_backend": "internal",
-            "skip_text": True,
+            **(
+                {"force_ocr": True, "pages": ",".join(str(n) for n in sorted(force_pages))}
+                if force_pages
+                else {"skip_text": True}
+            ),
             "sidecar": str(sidecar),
             "jobs": self.jobs,
             "optimize": 0,
@@ -147,7 +180,11 @@ class OcrmypdfEngine:
         *,
         has_text: bool,
         on_page: Callable[[int], None] | None = None,
+        force_pages: Collection[int] = (),
     ) -> OcrOutput:
+        """See OcrEngine.process. `force_pages` (numbered from 1): the pages to
+        OCR from their image although they carry text (a text layer that maps
+        to no characters, ingest/text_layers.py); then only those are OCR'd."""
         output = work_dir / "archive.pdf"
         sidecar = work_dir / "sidecar.txt"
         seen = results.fresh_folder(work_dir / "ocr-input")  # the plugins' results
@@ -156,7 +193,7 @@ class OcrmypdfEngine:
         request = {
             "input": str(source_pdf),
             "output": str(output),
-            "options": self.options(sidecar, seen, pages_hint),
+            "options": self.options(sidecar, seen, pages_hint, force_pages),
         }
         started = 0
 
@@ -179,7 +216,8 @@ class OcrmypdfEngine:
             detail = " ".join(reply.get("detail") or [])
             if is_disk_full(OSError(detail)):
                 raise DiskFull()
-            raise OcrFailed(f"文字识别失败（OCRmyPDF 退出码 {reply['code']}）：{detail[:300]}")
+            # OCRmyPDF's English stays in the log (above); the person reads Chinese
+            raise OcrFailed(ocr_failure_message(reply["code"], reply.get("detail")))
         found = results.read(seen)
         if found.turns:
             show_upright(output, found.turns)
@@ -188,23 +226,24 @@ class OcrmypdfEngine:
             raw = extract_text_layer(output)
             mode = "text_layer"
         else:
-            raw = sidecar.read_text(encoding="utf-8").split("\f") if sidecar.exists() else []
+            found_text = sidecar.read_text(encoding="utf-8") if sidecar.exists() else ""
             mode = "ocr"
-            if len(raw) > pages_hint:
-                raw = raw[:pages_hint]
-            raw += [""] * (pages_hint - len(raw))
+            raw = split_sidecar(found_text, pages_hint)
             for index, text in enumerate(raw):
-                if _SKIPPED.match(text):
+                if text is None:  # not OCR'd: the page's own text layer
                     layer = layer or extract_text_layer(output)
-                    raw[index] = layer[index]
+                    raw[index] = layer[index] if index < len(layer) else ""
         for page_no in found.blank:
             if page_no <= len(raw):
                 raw[page_no - 1] = ""  # the engine was shown an empty page
+        pdfa = pdfa_level(output)
         return OcrOutput(
             pdf=output,
             pages=[normalize_text(t) for t in raw],
             mode=mode,
-            pdfa=pdfa_level(output),
+            pdfa=pdfa,
+            # not silently a plain PDF: why, for the record and the 四性 reports
+            pdfa_reason=None if pdfa else why_not_pdfa(output),
             ocr_images=found.images,
             blank_pages=found.blank,
             seals=found.seals,

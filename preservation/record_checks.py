@@ -16,6 +16,9 @@ from dangan.preservation.virus import Scanner
 ARCHIVAL_CODE = re.compile(
     r"^[A-Z0-9]{1,16}-[A-Z0-9]{1,8}·(\d{4})-(Y|D\d{1,3})-([A-Z]{2})-(\d{4,})$"
 )
+NOT_PDFA = (
+    "不是 PDF/A，已记录原因："  # KY-03 evidence of a plain archival copy (counted in reports)
+)
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 RETENTION = re.compile(r"^(永久|(\d{1,3})年)$")
@@ -300,8 +303,12 @@ def object_checks(ctx: Context, record: Record) -> list[CheckResult]:
             if ref.role == "archive_pdf":
                 pdf_pages = pages
                 if ctx.filing and not (facts.pdfa and not facts.problems):
-                    # not PDF/A: the reason is recorded with the record (KY-03 warns)
-                    record.metadata["pdfa_reason"] = "".join(facts.problems) or "未能确认 PDF/A。"
+                    # not PDF/A: the reason is recorded with the record (KY-03 warns);
+                    # the OCR step's own (what in the file prevents it) comes first
+                    record.metadata["pdfa_status"] = "not_pdfa"
+                    record.metadata.setdefault(
+                        "pdfa_reason", "".join(facts.problems) or "未能确认 PDF/A。"
+                    )
                 vera = ctx.vera.get(key)
                 if vera is None and ctx.verapdf is not None and ctx.verapdf.available:
                     vera = ctx.verapdf.validate({key: data}).get(key)
@@ -334,6 +341,21 @@ def object_checks(ctx: Context, record: Record) -> list[CheckResult]:
     return out
 
 
+def not_pdfa_tally(results: list[CheckResult]) -> dict:
+    """Archival copies that are not PDF/A among `results`: how many records,
+    and how many for each recorded reason (a record may have several)."""
+    records: set[str] = set()
+    reasons: dict[str, int] = {}
+    for r in results:
+        if r.item == "KY-03" and r.evidence.startswith(NOT_PDFA):
+            records.add(r.record_id or "")
+            for reason in r.evidence[len(NOT_PDFA) :].split("；"):
+                reason = reason.strip().rstrip("。")
+                if reason:
+                    reasons[reason] = reasons.get(reason, 0) + 1
+    return {"records": len(records), "reasons": reasons}
+
+
 def check_record(ctx: Context, record: Record) -> list[CheckResult]:
     return metadata_checks(ctx, record) + object_checks(ctx, record)
 
@@ -359,7 +381,7 @@ def _pdfa_check(record: Record, facts, fmt, rid: str, key: str, vera=None) -> Ch
             )
         why = "；".join(vera.failed) or vera.error or "不符合"
         if reason and not facts.pdfa:
-            return CheckResult("KY-03", WARNING, f"不是 PDF/A，已记录原因：{reason}", rid, key)
+            return CheckResult("KY-03", WARNING, NOT_PDFA + reason, rid, key)
         claim = f"声明 PDF/A-{facts.pdfa}，" if facts.pdfa else "没有 PDF/A 声明，"
         return CheckResult("KY-03", FAIL, f"{claim}veraPDF 校验未通过：{why}", rid, key)
     if facts.pdfa and not facts.problems:
@@ -369,7 +391,7 @@ def _pdfa_check(record: Record, facts, fmt, rid: str, key: str, vera=None) -> Ch
             "未做完整校验）。", rid, key,
         )  # fmt: skip
     if reason and not facts.pdfa:
-        return CheckResult("KY-03", WARNING, f"不是 PDF/A，已记录原因：{reason}", rid, key)
+        return CheckResult("KY-03", WARNING, NOT_PDFA + reason, rid, key)
     return CheckResult("KY-03", FAIL, "不是合格的 PDF/A：" + "".join(facts.problems), rid, key)
 
 

@@ -34,6 +34,9 @@ def _header(run: dict) -> list[str]:
     ]
     if run.get("objects"):
         lines.append(f"检查对象：{run['objects']} 个，{run['bytes'] / 1e6:.1f} MB")
+    if (not_pdfa := s.get("not_pdfa") or {}).get("records"):
+        why = "；".join(f"{reason} {n} 件" for reason, n in not_pdfa["reasons"].items())
+        lines.append(f"存档版本不是 PDF/A 的记录：{not_pdfa['records']} 件（已记录原因：{why}）")
     if s.get("not_run_items"):
         lines.append(f"未检测的检测项：{'、'.join(s['not_run_items'])}（见证据栏说明，未按通过计）")
     if s.get("environment"):

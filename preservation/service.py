@@ -16,7 +16,7 @@ from dangan.catalog.base import Record
 from dangan.preservation import report
 from dangan.preservation.archive_checks import archive_checks
 from dangan.preservation.items import FAIL, NOT_RUN, CheckResult, count, summary_from_counts
-from dangan.preservation.record_checks import Context, check_record, prefetch_vera
+from dangan.preservation.record_checks import Context, check_record, not_pdfa_tally, prefetch_vera
 from dangan.preservation.store import PreservationStore
 from dangan.preservation.virus import Scanner
 
@@ -75,12 +75,16 @@ def check_at_filing(archive, record: Record) -> list[CheckResult]:
 
 
 def finish(
-    archive, store: PreservationStore, run_id: int, counts: dict, results, extra=None,
+    archive, store: PreservationStore, run_id: int, counts: dict, results: list, extra=None,
     report_results: list[CheckResult] | None = None,
 ):  # fmt: skip
     """Close a run: summary, the results not yet kept, reports stored (with
     `report_results`, else every kept result), alarm on failure."""
     summary = summary_from_counts(counts)
+    # archival copies that are not PDF/A, and why (KY-03 warnings)
+    # (over what the report lists: the results kept so far and these)
+    listed = report_results if report_results is not None else store.results(run_id) + list(results)
+    summary["not_pdfa"] = not_pdfa_tally(listed)
     summary["environment"] = {**environment(), "ClamAV": scanner(archive).version() or "未配置"}
     summary.update(extra or {})
     store.finish_run(run_id, summary, results)

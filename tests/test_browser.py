@@ -362,13 +362,17 @@ def test_search_and_person_pages_hold_at_desktop_and_phone_widths(server, driver
             30,
             "thumbnail",
         )
-        header = table.find_element(By.CSS_SELECTOR, "th.col-business_date button.sort")
-        header.click()
+        shot(driver, f"everywhere-person-thumbnails-{size}")
+        # the header sorts on the server: a link, the sort in the URL
+        header = table.find_element(By.CSS_SELECTOR, "th.col-business_date a.sort")
+        _submit(driver, header)
+        assert "sort=business_date" in driver.current_url
         assert (
-            table.find_element(By.CSS_SELECTOR, "th.col-business_date").get_attribute("aria-sort")
+            driver.find_element(By.CSS_SELECTOR, "#records th.col-business_date").get_attribute(
+                "aria-sort"
+            )
             == "ascending"
         )
-        shot(driver, f"everywhere-person-thumbnails-{size}")
     finally:
         driver.set_window_size(1366, 900)
 
@@ -572,5 +576,127 @@ def test_compliance_volumes_upload_and_audit_desks_read_cleanly(server, driver, 
         driver.get(server.url + "/audit")
         _clean_screen(driver, f"audit-{size}")
         shot(driver, f"auditor-audit-log-{size}")
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+# --- issue 13: the tree by 全宗/年度/门类/保管期限, sorting across pages ------
+
+OTHER = "110101199003070038"  # a person with many filed records (no OCR)
+CLASSES = ("info_change", "payment_proof", "inpatient_bill", "wage_base")
+
+
+@pytest.fixture(scope="module")
+def filed_server(tmp_path_factory):
+    """A server whose catalog holds 105 filed records of one person over four
+    years (more than one page of every table) and one restricted record, filed
+    by the real filing rules without OCR."""
+    from records import file_record
+
+    from dangan.archive import Archive
+    from dangan.config import Settings
+
+    srv = Server(tmp_path_factory.mktemp("tree-home"))
+    srv.add_user("li", "caseworker")
+    srv.add_user("wang", "clerk")
+    archive = Archive.open(Settings.from_env(srv.env))
+    try:
+        for i in range(105):
+            file_record(
+                archive, f"t{i:03d}", CLASSES[i % 4],
+                {"business_date": f"{2021 + i % 4}-{1 + i % 12:02d}-{1 + i % 27:02d}",
+                 "id_numbers": [OTHER], "person_name": "赵六"},
+                title=f"赵六档案样件{(i * 37) % 105:03d}",
+            )  # fmt: skip
+        file_record(
+            archive, "secret", "audit_notice", {"business_date": "2024-02-02"},
+            title="稽核通知书（受控）",
+        )  # fmt: skip
+        archive.sync_index()
+    finally:
+        archive.close()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def _column(driver, table: str, key: str) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    return [
+        td.text.strip()
+        for td in driver.find_elements(By.CSS_SELECTOR, f"#{table} tbody td.col-{key}")
+        if td.is_displayed()
+    ]
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_tree_opens_a_node_as_a_sorted_paged_table(filed_server, driver, size):
+    """分类目录: counts per node (none for what the caseworker may not see),
+    a node's records in 档号 order, a header sorts all of them on the server
+    and the pager keeps that sort."""
+    from selenium.webdriver.common.by import By
+
+    server = filed_server
+    login(driver, server, "li")
+    _size(driver, size)
+    try:
+        driver.get(server.url + "/tree")
+        _clean_screen(driver, f"tree-{size}")
+        nav = driver.find_element(By.CSS_SELECTOR, ".tree-nav").text
+        assert "105 件" in nav and "稽核监管类" not in nav and "106" not in nav
+        shot(driver, f"tree-root-{size}")
+        _submit(driver, driver.find_element(By.LINK_TEXT, "Q001"))
+        assert driver.find_element(By.CSS_SELECTOR, ".tree-nav a[aria-current]").text == "Q001"
+        codes = _column(driver, "tree-records", "archival_code")
+        assert len(codes) == 50 and codes == sorted(codes)
+        _clean_screen(driver, f"tree-node-{size}")
+        shot(driver, f"tree-node-{size}")
+        _submit(driver, driver.find_element(By.CSS_SELECTOR, "#tree-records th.col-title a.sort"))
+        assert "sort=title" in driver.current_url
+        first = _column(driver, "tree-records", "title")
+        assert first == sorted(first) and first[0] == "赵六档案样件000"
+        _submit(driver, driver.find_element(By.CSS_SELECTOR, "nav.table-pager a[rel=next]"))
+        assert "sort=title" in driver.current_url and "page=2" in driver.current_url
+        second = _column(driver, "tree-records", "title")
+        assert second == sorted(second) and second[0] > first[-1]  # sorted across pages
+        _clean_screen(driver, f"tree-node-page2-{size}")
+        shot(driver, f"tree-node-sorted-page2-{size}")
+        # a year node, then its 门类 and 保管期限 below it
+        _submit(driver, driver.find_element(By.PARTIAL_LINK_TEXT, "2024年度"))
+        assert "year=2024" in driver.current_url
+        assert all("·2024-" in c for c in _column(driver, "tree-records", "archival_code"))
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_search_and_person_tables_sort_across_pages(filed_server, driver, size):
+    """The search table (100 a page) and the person table (50 a page) sort
+    every hit on the server; the next page continues the order."""
+    from selenium.webdriver.common.by import By
+
+    server = filed_server
+    login(driver, server, "li")
+    _size(driver, size)
+    try:
+        for path, table in (
+            ("/?q=赵六档案样件&view=table", "hits"),
+            (f"/persons/{OTHER}", "records"),
+        ):
+            driver.get(server.url + path)
+            _clean_screen(driver, f"{table}-{size}")
+            header = f"#{table} th.col-business_date a.sort"
+            _submit(driver, driver.find_element(By.CSS_SELECTOR, header))
+            _submit(driver, driver.find_element(By.CSS_SELECTOR, header))  # again: newest first
+            assert "dir=desc" in driver.current_url
+            first = _column(driver, table, "business_date")
+            assert first == sorted(first, reverse=True) and first[0].startswith("2024-12")
+            _submit(driver, driver.find_element(By.CSS_SELECTOR, "nav.table-pager a[rel=next]"))
+            assert "sort=business_date" in driver.current_url and "dir=desc" in driver.current_url
+            second = _column(driver, table, "business_date")
+            assert second == sorted(second, reverse=True) and second[0] <= first[-1]
+            _clean_screen(driver, f"{table}-sorted-page2-{size}")
+            shot(driver, f"sorted-across-pages-{table}-{size}")
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -28,7 +28,9 @@ def test_ingest_json_classifies_each_scan_and_files_it_with_an_archival_code(ing
         right += result["doc_type"] == doc.doc_type
         if result["doc_type"] == doc.doc_type:
             assert result["category"] == doc.fields["category"]
-            assert result["retention"] == doc.fields["retention"]
+            # a record waiting for review has no retention yet (issue 18)
+            retention = None if result["needs_review"] else doc.fields["retention"]
+            assert result["retention"] == retention
         if result["needs_review"]:
             assert result["archival_code"] is None and result["review_reasons"]
         else:

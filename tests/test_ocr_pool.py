@@ -72,7 +72,7 @@ def test_a_file_over_its_time_limit_is_reported_and_the_next_one_is_read(
     first = engine._pool().pids()[0]
     with pytest.raises(OcrFailed) as err:
         engine.process(_pdf(corpus[0], tmp_path / "a"), tmp_path / "a", has_text=False)
-    assert "超时" in err.value.message
+    assert "处理器时间" in err.value.message  # CPU over its limit (ocr/pool.py overrun)
     assert _gone(first) and engine._pool().pids() == []
     engine.start_seconds, engine.page_timeout = 60, 180
     out = engine.process(_pdf(corpus[0], tmp_path / "b"), tmp_path / "b", has_text=False)
@@ -100,6 +100,8 @@ def test_an_ocrmypdf_error_is_told_with_its_exit_code(engine, corpus, tmp_path: 
     with pytest.raises(OcrFailed) as err:
         engine.process(_pdf(corpus[0], tmp_path), tmp_path, has_text=False)
     assert "退出码 3" in err.value.message and "fra" in err.value.message
+    # in Chinese: OCRmyPDF's English is logged, not shown
+    assert "语言数据" in err.value.message and "language data" not in err.value.message
     assert len(engine._pool().pids()) == 1  # the process itself is fine and kept
 
 
@@ -120,3 +122,16 @@ def test_the_processes_end_with_the_process_that_started_them(tmp_path: Path):
     parent.kill()  # SIGKILL: no clean-up code runs in the parent
     parent.wait()
     assert all(_gone(pid) for pid in children)
+
+
+def test_an_ocr_process_starts_outside_the_source_folder(tmp_path: Path):
+    # a worker started from any folder (a service, the container image): the
+    # plugins load by their installed names, not from the current folder
+    proc = subprocess.run(
+        [sys.executable, "-m", "dangan.ocr.child"],
+        cwd=tmp_path,
+        input=b"",
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()[-500:]

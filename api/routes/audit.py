@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dangan.api.auth import Auditor, log_access, masked
+from dangan.api.auth import Auditor, masked
 from dangan.api.deps import ArchiveDep
-from dangan.api.desks import day_bounds, detail_text, table_response
-from dangan.api.labels import bj_time
+from dangan.api.desks import day_bounds
+from dangan.api.export import Column, export_response
+from dangan.api.labels import bj_time, class_names, detail_text, person_name_in, person_names
 from dangan.api.schemas.audit import AuditCheck, AuditEntries
 from dangan.api.templating import templates
 from fastapi import APIRouter, Query, Request
@@ -49,6 +50,14 @@ def verify(archive: ArchiveDep, user: Auditor) -> Verification:
 
 PAGE = 100
 EXPORT_MAX = 10000
+COLUMNS = (
+    Column("seq", "序号", numeric=True),
+    Column("at", "时间（北京时间）"),
+    Column("actor", "操作人"),
+    Column("action", "操作"),
+    Column("target", "对象"),
+    Column("detail", "详情"),
+)
 
 
 def _actor_for(request: Request, person: str) -> tuple[str | None, str]:
@@ -69,12 +78,12 @@ def _actor_for(request: Request, person: str) -> tuple[str | None, str]:
 
 
 def _target_for(archive, record: str) -> str | None:
-    """A record named by its 档号 or its id."""
+    """A record named by its 档号 or its id (the catalog's resolver: '.' for
+    '·', full-width characters); anything else is taken as written."""
     record = record.strip()
     if not record:
         return None
-    ids = archive.catalog.list_ids_where("archival_code = ?", (record,))
-    return ids[0] if ids else record
+    return archive.catalog.resolve_record_ref(record) or record
 
 
 @ui.get("/audit", response_class=HTMLResponse)
@@ -110,9 +119,16 @@ def audit_page(
     if export:
         items = archive.audit.entries(**query, limit=EXPORT_MAX)
         rows = [_row(archive, request, e) for e in masked(items, user)]
-        log_access(request, user, "export", None, format=export, count=len(rows), what="audit")
-        headers = ["序号", "时间（北京时间）", "操作人", "操作", "对象", "详情"]
-        return table_response("审计日志", headers, rows, export, "审计日志")
+        return export_response(
+            request,
+            user,
+            title="审计日志",
+            columns=COLUMNS,
+            rows=[{c.key: value for c, value in zip(COLUMNS, row, strict=True)} for row in rows],
+            fmt=export,
+            max_rows=EXPORT_MAX,
+            what="audit",
+        )
     items = archive.audit.entries(**query, before=before, limit=PAGE + 1)
     more = len(items) > PAGE
     items = items[:PAGE]
@@ -140,24 +156,15 @@ def audit_page(
 def _row(archive, request: Request, e: dict) -> list:
     """One entry as the auditor reads it: Beijing time, 姓名（login）,
     Chinese action, the record's 档号 and title, labelled details."""
-    names = getattr(request.state, "_display_names", None)
-    if names is None:
-        names = {u["username"]: u["display_name"] for u in request.app.state.accounts.list_users()}
-        request.state._display_names = names
-    actor = e["actor"]
-    who = f"{names[actor]}（{actor}）" if names.get(actor) and names[actor] != actor else actor
+    people = person_names(request)
+    who = person_name_in(people, e["actor"], with_login=True)
     target = e.get("target") or ""
     if target and not target.startswith(("pid:", "h:")):
         found = archive.catalog.get(target)
         if found is not None:
             target = f"{found.archival_code or '（待复核）'} {found.title}"
+    detail = detail_text(
+        e.get("detail"), lambda login: person_name_in(people, login), class_names(request)
+    )
     return [e["seq"], bj_time(e["at"]), who, e.get("label") or ACTIONS.get(e["action"], e["action"]),
-            target, detail_text(e.get("detail"), _classes(archive, request))]  # fmt: skip
-
-
-def _classes(archive, request: Request) -> dict[str, str]:
-    classes = getattr(request.state, "_classes", None)
-    if classes is None:
-        classes = {row.code: row.material for row in archive.schedule().rows}
-        request.state._classes = classes
-    return classes
+            target, detail]  # fmt: skip

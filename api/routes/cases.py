@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from dangan.api import uploads
 from dangan.api.auth import Ingester, Reader, log_access, masked, redactor, visible_levels
 from dangan.api.deps import ArchiveDep, load_record
-from dangan.api.routes.people import timeline_by_year
+from dangan.api.routes.people import _export, export_order, list_context, timeline_by_year
 from dangan.api.routes.records import ingest_uploads
 from dangan.api.schemas.intake import CaseAttached, CaseTicket
 from dangan.api.schemas.records import SearchOut
@@ -43,15 +43,17 @@ def normalise_serial(serial: str) -> str:
 
 
 def case_records(
-    archive: Archive, serial: str, levels: tuple[str, ...], redact=None
+    archive: Archive, serial: str, levels: tuple[str, ...], redact=None, **page
 ) -> SearchResult:
+    """The case's records, newest first (`page`: search_records' sort,
+    descending, limit and offset)."""
     return search_records(
         archive.catalog,
         archive.index,
         "",
         filters=RecordFilter(serial=normalise_serial(serial), levels=levels),
-        limit=500,
         redact=redact,
+        **{"limit": 500, **page},
     )
 
 
@@ -80,18 +82,21 @@ def case_page(request: Request, serial: str, archive: ArchiveDep, user: Reader, 
     """The case's records; `?embed=1` drops the navigation for an iframe in the
     business system (the person's own dangan session still applies)."""
     log_access(request, user, "case.view", serial.strip().upper(), via="ui")
+    levels, redact = visible_levels(user), redactor(user)
     try:
-        result, error = case_records(archive, serial, visible_levels(user), redactor(user)), ""
+        listed = list_context(
+            request, lambda **page: case_records(archive, serial, levels, redact, **page)
+        )
+        error = ""
     except BadSerial as exc:
-        result, error = None, exc.message
+        listed, error = {"result": None, "timeline": []}, exc.message
     return templates.TemplateResponse(
         request,
         "people.html",
         {
             "kind": "case",
             "key": serial.strip().upper(),
-            "result": result,
-            "timeline": timeline_by_year(result) if result else [],
+            **listed,
             "error": error,
             "embed": bool(embed),
             "link_suffix": "?embed=1" if embed else "",  # a record opened stays embedded
@@ -102,9 +107,9 @@ def case_page(request: Request, serial: str, archive: ArchiveDep, user: Reader, 
 
 @ui.get("/cases/{serial}/export.xlsx")
 def case_export(request: Request, serial: str, archive: ArchiveDep, user: Reader):
-    from dangan.api.routes.people import _export
-
-    result = case_records(archive, serial, visible_levels(user), redactor(user))
+    result = case_records(
+        archive, serial, visible_levels(user), redactor(user), **export_order(request)
+    )
     return _export(request, user, "case", normalise_serial(serial), result)
 
 

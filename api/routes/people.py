@@ -9,6 +9,7 @@ from dangan.api.auth import Reader, log_access, masked, redactor, sees_full_ids,
 from dangan.api.deps import ArchiveDep
 from dangan.api.export import RECORD_COLUMNS, export_response, record_rows
 from dangan.api.schemas.records import SearchOut
+from dangan.api.tables import Paging
 from dangan.api.templating import templates
 from dangan.catalog.base import RecordFilter
 from dangan.catalog.search import SearchResult, search_records
@@ -24,6 +25,7 @@ api = APIRouter(tags=["people"])
 ui = APIRouter(include_in_schema=False)
 
 MAX_RECORDS = 500
+TABLE_PAGE_SIZE = 50
 
 
 class BadIdentifier(DanganError):
@@ -33,9 +35,10 @@ class BadIdentifier(DanganError):
 
 
 def person_records(
-    archive: Archive, id_number: str, levels: tuple[str, ...], redact=None
+    archive: Archive, id_number: str, levels: tuple[str, ...], redact=None, **page
 ) -> SearchResult:
-    """Records naming this 公民身份号码 (exact), newest business date first."""
+    """Records naming this 公民身份号码 (exact), newest business date first
+    (`page`: search_records' sort, descending, limit and offset)."""
     value = id_number.strip().upper()
     if not is_valid_id_number(value):
         raise BadIdentifier(f"“{id_number}”不是有效的 18 位公民身份号码（校验位不符），请核对。")
@@ -44,12 +47,14 @@ def person_records(
         archive.index,
         "",
         filters=RecordFilter(person=value, levels=levels),
-        limit=MAX_RECORDS,
         redact=redact,
+        **{"limit": MAX_RECORDS, **page},
     )
 
 
-def unit_records(archive: Archive, code: str, levels: tuple[str, ...], redact=None) -> SearchResult:
+def unit_records(
+    archive: Archive, code: str, levels: tuple[str, ...], redact=None, **page
+) -> SearchResult:
     """Records of this employer by 统一社会信用代码 or 单位编号 (exact)."""
     value = code.strip().upper()
     if not value.isalnum() or len(value) > 20:
@@ -59,8 +64,8 @@ def unit_records(archive: Archive, code: str, levels: tuple[str, ...], redact=No
         archive.index,
         "",
         filters=RecordFilter(unit=value, levels=levels),
-        limit=MAX_RECORDS,
         redact=redact,
+        **{"limit": MAX_RECORDS, **page},
     )
 
 
@@ -95,16 +100,41 @@ def api_unit(request: Request, code: str, archive: ArchiveDep, user: Reader) -> 
     return masked(result.to_json(), user)
 
 
-def _page(request: Request, kind: str, key: str, result: SearchResult | None, error: str = ""):
+def page_of(request: Request, size: int | None = None) -> tuple[Paging, dict]:
+    """The table's paging from the URL, and the keyword arguments that make
+    `records` (person_records, unit_records, case_records) return that page,
+    sorted over every record by the column in the URL."""
+    paging = Paging.of(request, size or TABLE_PAGE_SIZE)
+    page = {"limit": paging.size, "offset": paging.offset}
+    if paging.sort:
+        page.update(sort=paging.sort, descending=paging.descending)
+    return paging, page
+
+
+def list_context(request: Request, records) -> dict:
+    """What people.html needs of a list: every record (≤ MAX_RECORDS, for the
+    years and the embedded view) and one server-sorted page for the table."""
+    result = records()
+    paging, page = page_of(request)
+    shown = records(**page) if result.total > paging.size or paging.sort else result
+    paging.total = result.total
+    return {
+        "result": result,
+        "timeline": timeline_by_year(result),
+        "table": shown,
+        "paging": paging,
+    }
+
+
+def _page(request: Request, kind: str, key: str, records=None, error: str = ""):
     return templates.TemplateResponse(
         request,
         "people.html",
         {
             "kind": kind,
             "key": key if sees_full_ids(request.state.principal) else mask_ids_in(key),
-            "result": result,
-            "timeline": timeline_by_year(result) if result else [],
             "error": error,
+            **(list_context(request, records) if records else {"result": None, "timeline": []}),
         },
         status_code=422 if error else 200,
     )
@@ -113,12 +143,13 @@ def _page(request: Request, kind: str, key: str, result: SearchResult | None, er
 @ui.get("/persons/{id_number}", response_class=HTMLResponse)
 def person_page(request: Request, id_number: str, archive: ArchiveDep, user: Reader):
     log_access(request, user, "person.view", id_number.upper(), via="ui")
+    levels, redact = visible_levels(user), redactor(user)
     try:
         return _page(
             request,
             "person",
             id_number,
-            person_records(archive, id_number, visible_levels(user), redactor(user)),
+            lambda **page: person_records(archive, id_number, levels, redact, **page),
         )
     except BadIdentifier as exc:
         return _page(request, "person", id_number, None, exc.message)
@@ -127,12 +158,22 @@ def person_page(request: Request, id_number: str, archive: ArchiveDep, user: Rea
 @ui.get("/units/{code}", response_class=HTMLResponse)
 def unit_page(request: Request, code: str, archive: ArchiveDep, user: Reader):
     log_access(request, user, "unit.view", code.upper(), via="ui")
+    levels, redact = visible_levels(user), redactor(user)
     try:
         return _page(
-            request, "unit", code, unit_records(archive, code, visible_levels(user), redactor(user))
+            request,
+            "unit",
+            code,
+            lambda **page: unit_records(archive, code, levels, redact, **page),
         )
     except BadIdentifier as exc:
         return _page(request, "unit", code, None, exc.message)
+
+
+def export_order(request: Request) -> dict:
+    """The table's sort from the URL, for an export in the order shown."""
+    paging = Paging.of(request, MAX_RECORDS)
+    return {"sort": paging.sort, "descending": paging.descending} if paging.sort else {}
 
 
 def _export(request: Request, user, kind: str, key: str, result: SearchResult):
@@ -152,11 +193,15 @@ def _export(request: Request, user, kind: str, key: str, result: SearchResult):
 
 @ui.get("/persons/{id_number}/export.xlsx")
 def person_export(request: Request, id_number: str, archive: ArchiveDep, user: Reader):
-    result = person_records(archive, id_number, visible_levels(user), redactor(user))
+    result = person_records(
+        archive, id_number, visible_levels(user), redactor(user), **export_order(request)
+    )
     return _export(request, user, "person", id_number.strip().upper(), result)
 
 
 @ui.get("/units/{code}/export.xlsx")
 def unit_export(request: Request, code: str, archive: ArchiveDep, user: Reader):
-    result = unit_records(archive, code, visible_levels(user), redactor(user))
+    result = unit_records(
+        archive, code, visible_levels(user), redactor(user), **export_order(request)
+    )
     return _export(request, user, "unit", code.strip().upper(), result)

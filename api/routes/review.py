@@ -8,13 +8,15 @@ from urllib.parse import quote
 from dangan.api.auth import Reviewer, masked, masked_record, sees_full_ids, visible_levels
 from dangan.api.deps import ArchiveDep, load_record
 from dangan.api.schemas.records import FiledRecord, ReviewQueueOut
+from dangan.api.tables import Paging
 from dangan.api.templating import templates
-from dangan.ingest.review import confirm, confirm_each, review_queue
-from fastapi import APIRouter, Form, Request
+from dangan.catalog.stores.listing import REVIEW_SORT_COLUMNS
+from dangan.ingest.review import confirm, confirm_each, review_queue, review_queue_page
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from dangan.errors import DanganError
+from dangan.errors import DanganError, NotFound
 
 router = APIRouter(tags=["review"])
 
@@ -28,18 +30,41 @@ class Confirmation(BaseModel):
     serial: str | None = Field(None, description="业务流水号")
 
 
-@router.get("/review", summary="待复核队列", response_model=ReviewQueueOut)
-def list_review(archive: ArchiveDep, user: Reviewer) -> dict:
-    return masked(ReviewQueueOut.of(review_queue(archive, visible_levels(user))), user)
+def named_record(archive, ref: str, user):
+    """The record a clerk names by 档号 or 档案编号 (catalog resolver), or
+    NotFound; Forbidden above the clerk's 密级."""
+    record_id = archive.catalog.resolve_record_ref(ref)
+    if record_id is None:
+        raise NotFound(f"没有档号或档案编号为“{ref.strip()}”的档案，请核对后重试。")
+    return load_record(archive, record_id, user)
+
+
+def _queue(archive, user, ref: str = "") -> list:
+    """The review queue, or only the record `ref` names (also a filed one,
+    opened to correct it)."""
+    if ref.strip():
+        return [named_record(archive, ref, user)]
+    return review_queue(archive, visible_levels(user))
+
+
+@router.get(
+    "/review", summary="待复核队列（可按档号或档案编号查找一件）", response_model=ReviewQueueOut
+)
+def list_review(
+    archive: ArchiveDep,
+    user: Reviewer,
+    ref: str = Query("", description="档号或档案编号：只列这一件（已归档的也可打开更正）"),
+) -> dict:
+    return masked(ReviewQueueOut.of(_queue(archive, user, ref)), user)
 
 
 @router.post(
     "/records/{record_id}/confirm",
-    summary="确认或更正分类和字段并归档",
+    summary="确认或更正分类和字段并归档（记录可用档案编号或档号指明）",
     response_model=FiledRecord,
 )
 def confirm_record(record_id: str, body: Confirmation, archive: ArchiveDep, user: Reviewer) -> dict:
-    load_record(archive, record_id, user)  # refused above the caller's 密级
+    record_id = named_record(archive, record_id, user).id  # refused above the caller's 密级
     record = confirm(
         archive,
         record_id,
@@ -57,6 +82,9 @@ def confirm_record(record_id: str, body: Confirmation, archive: ArchiveDep, user
 # ---- the clerk's review desk (HTML) ----
 
 ui = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+SORTS = {"created_at": "上传时间", "confidence": "置信度", "title": "题名", "filename": "文件名"}
 
 FORM_FIELDS = ("doc_type", "business_date", "person_name", "id_numbers", "unit_name", "serial")
 
@@ -85,9 +113,21 @@ def _render(
     done: str = "",
     error: str = "",
     status_code: int = 200,
+    ref: str = "",
 ):
     full_ids = sees_full_ids(user)
-    items = [masked_record(r, user) for r in review_queue(archive, visible_levels(user))]
+    paging = Paging.of(request, PAGE_SIZE, REVIEW_SORT_COLUMNS)
+    try:
+        if ref.strip():
+            queue = _queue(archive, user, ref)
+        else:  # one page, sorted over the whole queue by the column in the URL
+            paging.total, queue = review_queue_page(
+                archive, visible_levels(user), sort=paging.sort,
+                descending=paging.descending, limit=paging.size, offset=paging.offset,
+            )  # fmt: skip
+    except DanganError as exc:  # a 档号 that names nothing, or above the clerk's 密级
+        queue, error, status_code = [], exc.message, exc.http_status
+    items = [masked_record(r, user) for r in queue]
     forms = {r.id: {**_initial(r, full_ids), **((values or {}).get(r.id) or {})} for r in items}
     return templates.TemplateResponse(
         request,
@@ -100,6 +140,9 @@ def _render(
             "schedule": archive.schedule(),
             "error": error,
             "done": done,
+            "ref": ref.strip(),
+            "paging": paging,
+            "sorts": SORTS,
         },
         status_code=status_code,
     )
@@ -107,9 +150,14 @@ def _render(
 
 @ui.get("/review", response_class=HTMLResponse)
 def review_page(
-    request: Request, archive: ArchiveDep, user: Reviewer, error: str = "", done: str = ""
+    request: Request,
+    archive: ArchiveDep,
+    user: Reviewer,
+    error: str = "",
+    done: str = "",
+    ref: str = "",
 ):
-    return _render(request, archive, user, error=error, done=done)
+    return _render(request, archive, user, error=error, done=done, ref=ref)
 
 
 @ui.post("/review/bulk", response_class=HTMLResponse)
@@ -143,7 +191,7 @@ def review_submit(
     serial: Annotated[str | None, Form()] = None,
 ):
     try:
-        load_record(archive, record_id, user)  # refused above the caller's 密级
+        record_id = named_record(archive, record_id, user).id  # refused above the 密级
         record = confirm(
             archive,
             record_id,
@@ -165,6 +213,7 @@ def review_submit(
             "unit_name": unit_name or "",
             "serial": serial or "",
         }
+        named = archive.catalog.get(record_id)
         return _render(
             request,
             archive,
@@ -172,6 +221,8 @@ def review_submit(
             errors={record_id: exc.message},
             values={record_id: sent},
             status_code=exc.http_status,
+            # a filed record opened by 档号 stays on screen with its error
+            ref=record_id if named is not None and named.status != "review" else "",
         )
     message = f"{record.title} 已归档，档号 {record.archival_code}"
     return RedirectResponse(f"/review?done={quote(message)}", status_code=303)

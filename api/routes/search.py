@@ -13,6 +13,7 @@ from dangan.api.auth import Reader, log_access, masked, redactor, visible_levels
 from dangan.api.deps import ArchiveDep, load_record
 from dangan.api.export import RECORD_COLUMNS, export_response, record_rows
 from dangan.api.schemas.records import SearchOut
+from dangan.api.tables import Paging
 from dangan.api.templating import templates
 from dangan.catalog import saved_searches
 from dangan.catalog.base import RecordFilter
@@ -187,6 +188,8 @@ def home(
     filters = form.filters(user)
     table = view == "table"
     size = TABLE_PAGE_SIZE if table else PAGE_SIZE
+    # the table view sorts every hit on the server, by the column in the URL
+    paging = Paging.of(request, size) if table else None
     result = None
     if query or not filters.is_empty():
         log_access(request, user, "search", None, q=query, via="ui")
@@ -198,7 +201,11 @@ def home(
             limit=size,
             offset=(page - 1) * size,
             redact=redactor(user),
+            sort=paging.sort if paging else None,
+            descending=bool(paging and paging.descending),
         )
+        if paging:
+            paging.total = result.total
     schedule = archive.schedule()
     return templates.TemplateResponse(
         request,
@@ -214,6 +221,7 @@ def home(
             "categories": sorted({row.category for row in schedule.rows}),
             "result": result,
             "page": page,
+            "paging": paging,
             "pages": ((result.total - 1) // size + 1) if result and result.total else 0,
             "total_records": archive.catalog.count(),
             "saved": saved_searches.list_saved(archive.catalog, user.name),
@@ -225,7 +233,9 @@ def home(
 
 @ui.get("/search/export.xlsx")
 def export(request: Request, archive: ArchiveDep, user: Reader, form: Form):
-    """Every hit of the search (up to EXPORT_LIMIT), as the table shows them."""
+    """Every hit of the search (up to EXPORT_LIMIT), as the table shows them,
+    in the table's order when it was sorted by a column."""
+    paging = Paging.of(request, EXPORT_LIMIT)
     result = search_records(
         archive.catalog,
         archive.index,
@@ -233,6 +243,8 @@ def export(request: Request, archive: ArchiveDep, user: Reader, form: Form):
         filters=form.filters(user),
         limit=EXPORT_LIMIT,
         redact=redactor(user),
+        sort=paging.sort,
+        descending=paging.descending,
     )
     return export_response(
         request,

@@ -17,7 +17,10 @@ class Filing(ApiModel):
     doc_type: str | None = Field(None, description="类别代码（保管期限表）")
     category: str | None = Field(None, description="门类，如 管理类")
     retention: str | None = Field(None, description="保管期限：永久 或 N年")
-    disposal_date: str | None = Field(None, description="到期日 YYYY-MM-DD；永久或未知为空")
+    disposal_date: str | None = Field(None, description="到期日 YYYY-MM-DD；永久、未知或待复核为空")
+    retention_note: str | None = Field(
+        None, description="待复核的记录为“待复核后确定”（保管期限和到期日尚未确定）"
+    )
     archival_code: str | None = Field(None, description="档号（归档后分配）")
     confidence: float | None = Field(None, description="机器分类的置信度 0–1")
     needs_review: bool | None = Field(None, description="是否在待复核队列中")

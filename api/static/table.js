@@ -5,7 +5,9 @@
 
   function setup(table) {
     const body = table.tBodies[0];
-    const size = parseInt(table.dataset.pageSize || "50", 10);
+    // sorted and paged by the server (headers are links): every row shown
+    const server = table.hasAttribute("data-server-sort");
+    const size = server ? Infinity : parseInt(table.dataset.pageSize || "50", 10);
     const pager = document.querySelector(`[data-pager-for="${table.id}"]`);
     let page = 0;
 

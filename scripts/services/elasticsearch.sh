@@ -13,6 +13,16 @@
 #   ES_JAVA_HEAP           "1g" (-Xms1g -Xmx1g) or literal JVM flags (default "-Xms512m -Xmx1g")
 #   DANGAN_TEST_ES_START_TIMEOUT seconds to wait for green/yellow (default 180)
 #
+# A cluster of several nodes on this machine (bench/search_bench.py starts two): give each
+# node its own name, ports and data directory, and the same seeds:
+#   DANGAN_TEST_ES_NODE         node name (default dangan-test); names the pid and log files
+#   DANGAN_TEST_ES_TRANSPORT    transport port (default 9300-9399)
+#   DANGAN_TEST_ES_SEEDS        comma-separated 127.0.0.1:PORT transport addresses of the
+#                               cluster's nodes; unset = single-node discovery (the tests)
+#   DANGAN_TEST_ES_MASTERS      comma-separated node names that elect the first master
+#   DANGAN_TEST_ES_ROLES        node.roles, comma-separated (default: all roles)
+#   DANGAN_TEST_ES_CLUSTER      cluster name (default dangan-test)
+#
 # How it works: `mvn dependency:copy-dependencies` fetches the server jar and the
 # transport-netty4 module (HTTP) into the cache; Launcher.java starts an embedded node
 # (org.elasticsearch.node.Node) with security off (x-pack is not on the classpath, so
@@ -29,9 +39,14 @@ PORT="${DANGAN_TEST_ES_PORT:-9200}"
 DATA="${DANGAN_TEST_ES_DATA:-$CACHE/data}"
 HEAP="${ES_JAVA_HEAP:--Xms512m -Xmx1g}"
 TIMEOUT="${DANGAN_TEST_ES_START_TIMEOUT:-180}"
+NODE="${DANGAN_TEST_ES_NODE:-dangan-test}"
+TRANSPORT="${DANGAN_TEST_ES_TRANSPORT:-9300-9399}"
+SEEDS="${DANGAN_TEST_ES_SEEDS:-}"
+CLUSTER="${DANGAN_TEST_ES_CLUSTER:-dangan-test}"
 LOGDIR="$CACHE/logs"
-LOG="$LOGDIR/elasticsearch.log"
-PIDFILE="$CACHE/elasticsearch.pid"
+if [[ "$NODE" == dangan-test ]]; then FILES=elasticsearch; else FILES="$NODE"; fi
+LOG="$LOGDIR/$FILES.log"
+PIDFILE="$CACHE/$FILES.pid"
 URL="http://127.0.0.1:$PORT"
 
 ES_VERSION="$(sed -n 's:.*<es.version>\(.*\)</es.version>.*:\1:p' "$SRC/pom.xml")"
@@ -133,6 +148,12 @@ start() {
         local heap
         # shellcheck disable=SC2206
         if [[ "$HEAP" == -* ]]; then heap=($HEAP); else heap=("-Xms$HEAP" "-Xmx$HEAP"); fi
+        local discovery=(discovery.type=single-node)
+        if [[ -n "$SEEDS" ]]; then
+            discovery=(discovery.seed_hosts="$SEEDS"
+                cluster.initial_master_nodes="${DANGAN_TEST_ES_MASTERS:-$NODE}")
+        fi
+        if [[ -n "${DANGAN_TEST_ES_ROLES:-}" ]]; then discovery+=(node.roles="$DANGAN_TEST_ES_ROLES"); fi
         # JVM flags follow the distribution's jvm.options; the jars go on the module path
         # as in the distribution (the plugin loader needs a named server module). The
         # embedded node skips the CLI's bootstrap checks, including the refusal to run as root.
@@ -148,9 +169,9 @@ start() {
                 --module-path "$CACHE/lib" --add-modules=ALL-MODULE-PATH \
                 -cp "$CACHE/classes" Launcher \
                 path.home="$CACHE/home" path.data="$DATA" path.logs="$LOGDIR" \
-                cluster.name=dangan-test node.name=dangan-test \
-                discovery.type=single-node network.host=127.0.0.1 \
-                http.port="$PORT" transport.port=9300-9399 \
+                cluster.name="$CLUSTER" node.name="$NODE" \
+                "${discovery[@]}" network.host=127.0.0.1 \
+                http.port="$PORT" transport.port="$TRANSPORT" \
                 action.destructive_requires_name=false \
                 cluster.routing.allocation.disk.threshold_enabled=false
         ) </dev/null >"$LOG" 2>&1 &

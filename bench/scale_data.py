@@ -1,0 +1,171 @@
+"""Records for the scale benchmark, written in bulk to a real catalog.
+
+Each record is its own synthetic form (dangan.synth.content.build_form: every
+class of the retention schedule, fresh names, ID numbers, serials, amounts and
+dates), its page text taken straight from the form's blocks in reading order,
+without laying out or rendering pages (about 1 ms a record instead of seconds).
+Record i depends only on (seed, i), so a catalog filled to n records is
+continued to m > n by adding records n..m-1: the catalog's record count is the
+checkpoint, each batch is one transaction, and a killed run resumes where the
+last committed batch ended. Filing goes through the project's filing rules
+(retention.filing.apply_filing: class, retention, disposal date, 档号), the
+catalog's outbox queues every record for the index, and `Archive.sync_index`
+(the same code path as ingest) feeds the search index.
+
+Persons recur: a record's first 公民身份号码 is, more often than not, one that an
+earlier record already named, so people have record lists of realistic
+length (a few to a few hundred records).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import sys
+import time
+from collections.abc import Iterator
+
+from dangan.catalog.base import PageText, Record
+from dangan.retention.filing import apply_filing
+
+from dangan.archive import Archive
+from dangan.synth import ids
+from dangan.synth.content import build_form
+from dangan.synth.model import (
+    Footer,
+    Form,
+    KVGrid,
+    Meta,
+    Opinion,
+    PageBreak,
+    Paragraphs,
+    Signature,
+    Subtitle,
+    Table,
+    Title,
+)
+
+TODAY = dt.date(2026, 6, 30)
+REPEAT_PERSON = 0.6  # share of records whose person already has records
+
+
+def form_pages(form: Form) -> list[str]:
+    """The text of a form's pages, as OCR reads them: one line per printed line."""
+    pages: list[list[str]] = [[]]
+    for block in form.blocks:
+        lines = pages[-1]
+        if isinstance(block, Title | Subtitle):
+            lines.append(block.text)
+        elif isinstance(block, Meta):
+            lines.append(f"{block.left}    {block.right}".strip())
+        elif isinstance(block, KVGrid):
+            lines += ["  ".join(f"{k} {v}" for k, v in row) for row in block.rows]
+        elif isinstance(block, Table):
+            if block.caption:
+                lines.append(block.caption)
+            lines.append(" ".join(block.columns))
+            start = 0
+            for count in block.page_rows or [len(block.rows)]:
+                pages[-1] += [" ".join(row) for row in block.rows[start : start + count]]
+                start += count
+                if start < len(block.rows):
+                    pages.append([" ".join(block.columns)])
+            if block.total:
+                pages[-1].append(" ".join(block.total))
+        elif isinstance(block, Paragraphs):
+            lines += block.texts
+        elif isinstance(block, Signature):
+            lines += block.lines
+        elif isinstance(block, Opinion):
+            lines += [block.heading, block.text, f"{block.signer}    {block.date}"]
+        elif isinstance(block, Footer):
+            lines.append("    ".join(block.parts))
+        elif isinstance(block, PageBreak):
+            pages.append([block.heading] if block.heading else [])
+    return ["\n".join(lines) for lines in pages if lines]
+
+
+def person_of(seed: int, k: int) -> str:
+    """The k-th person of the synthetic population (a valid 公民身份号码)."""
+    return ids.make_id_number(random.Random(seed * 7_919 + k))
+
+
+def make_record(i: int, seed: int, archive: Archive) -> Record:
+    rng = random.Random(seed * 1_000_003 + i)
+    schedule = archive.schedule()
+    row = schedule.rows[rng.randrange(len(schedule.rows))]
+    form = build_form(row, rng, rng.choice((1, 1, 1, 2)))
+    fields = dict(form.fields)
+    texts = form_pages(form)
+    given = fields.get("id_numbers") or []
+    if given and i and rng.random() < REPEAT_PERSON:  # someone with records already
+        person = person_of(seed, rng.randrange(i))
+        texts = [t.replace(given[0], person) for t in texts]
+        fields["id_numbers"] = [person, *given[1:]]
+    elif given:  # a new person: person_of(seed, i) names them from now on
+        person = person_of(seed, i)
+        texts = [t.replace(given[0], person) for t in texts]
+        fields["id_numbers"] = [person, *given[1:]]
+    record_id = f"b{i:09d}"
+    record = Record(
+        id=record_id,
+        sha256=hashlib.sha256(f"{seed}:{record_id}".encode()).hexdigest(),
+        filename=f"scan-{i:09d}.pdf",
+        media_type="application/pdf",
+        size=sum(len(t) for t in texts) * 3 + 40_000,
+        page_count=len(texts),
+        title=form.title,
+        ocr_mode="ocr",
+        created_at=f"{fields['business_date']}T09:00:00+00:00",
+        pages=[PageText(n, t) for n, t in enumerate(texts, 1)],
+    )
+    apply_filing(
+        record,
+        doc_type=row.code,
+        confidence=0.99,
+        fields=fields,
+        schedule=schedule,
+        policy=archive.filing_policy(),
+        today=TODAY,
+    )
+    return record
+
+
+def records(start: int, stop: int, seed: int, archive: Archive) -> Iterator[Record]:
+    for i in range(start, stop):
+        yield make_record(i, seed, archive)
+
+
+def fill(archive: Archive, total: int, seed: int, batch: int = 2000) -> dict:
+    """Grow the catalog to `total` records and index them; returns the rates.
+    Resumable: starts from the records the catalog already holds, and applies
+    what the outbox still holds from an interrupted run."""
+    have = archive.catalog.count()
+    made = write = 0.0
+    for start in range(have, total, batch):
+        t = time.perf_counter()
+        chunk = list(records(start, min(start + batch, total), seed, archive))
+        made += time.perf_counter() - t
+        t = time.perf_counter()
+        archive.catalog.add_records(chunk)
+        write += time.perf_counter() - t
+        print(f"  catalog: {start + len(chunk)}/{total}", file=sys.stderr, flush=True)
+    t = time.perf_counter()
+
+    def progress(done: int, of: int) -> None:
+        if done % 20_000 < 500:
+            print(f"  index: {done}/{of}", file=sys.stderr, flush=True)
+
+    applied = archive.sync_index(progress=progress)
+    if hasattr(archive.index, "refresh"):
+        archive.index.refresh()
+    took = time.perf_counter() - t
+    added = total - have if total > have else 0
+    return {
+        "added": added,
+        "generate_per_s": round(added / made) if made else None,
+        "catalog_per_s": round(added / write) if write else None,
+        "indexed": applied,
+        "index_per_s": round(applied / took) if applied and took else None,
+    }
