@@ -23,13 +23,16 @@ class Step(StrEnum):
     ROTATE = "rotate"
     # Tesseract: skewed pages straightened (kept in the archival copy: allowed by DA/T 31)
     DESKEW = "deskew"
-    # read through red seals: grey from the red channel (OCR input only)
+    # read through red seals: round and oval red seals found and faded (grey from
+    # the red channel inside them, luminance elsewhere, so red print stays); the
+    # text round each is read (RapidOCR) into the record (OCR input only)
     SEAL = "seal"
     # dark scanner borders along the edges made white (OCR input only)
     BORDER = "border"
     # blank pages (separator sheets, empty backs) reported and not OCR'd
     BLANK = "blank"
-    # light Gaussian blur against grain (OCR input only)
+    # light Gaussian blur against grain, not on bilevel (1-bit) pages, in the
+    # pixels the image really has (OCR input only)
     DENOISE = "denoise"
     # Otsu binarisation after a median filter (OCR input only)
     BINARIZE = "binarize"

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE_IMAGE_DPI = 110
+# the page image's longer side in pixels: at least an A4 page's at PAGE_IMAGE_DPI
+# (a tiny page declared at 2400 dpi stays readable), at most what a screen needs
+PAGE_IMAGE_PX = (1200, 4000)
 
 
 @dataclass
@@ -237,7 +240,14 @@ def _build_record(
     progress("storing", len(ocr.pages))
     images = _render_pages(ocr.pdf, work / "pages")
     prefix = f"records/{sha[:2]}/{sha}"
-    ext = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "tiff": ".tif"}[checked.kind]
+    ext = {
+        "pdf": ".pdf",
+        "png": ".png",
+        "jpeg": ".jpg",
+        "tiff": ".tif",
+        "webp": ".webp",
+        "heic": ".heic",
+    }[checked.kind]
     files: list[FileRef] = []
     info = archive.blobs.put_file(f"{prefix}/original{ext}", checked.path)
     if info.sha256 != sha:
@@ -272,6 +282,8 @@ def _build_record(
             **({"pdfa_reason": ocr.pdfa_reason} if not ocr.pdfa and ocr.pdfa_reason else {}),
             # separator sheets and empty backs: reported, not OCR'd
             **({"blank_pages": ocr.blank_pages} if ocr.blank_pages else {}),
+            # 盖章单位: the text read round each red seal, as read (not checked)
+            **({"seals": _seals(ocr.seals)} if ocr.seals else {}),
             # pages whose own text layer mapped to no characters: OCR'd instead
             **(
                 {"unmapped_text_pages": list(checked.unmapped_pages)}
@@ -315,6 +327,18 @@ def classify_and_file(archive: Archive, record: Record, case: str | None = None)
     )
 
 
+def _seals(found: dict[int, list[str]]) -> list[dict]:
+    return [{"page": page, "text": text} for page in sorted(found) for text in found[page]]
+
+
+def page_image_scale(width_pt: float, height_pt: float) -> float:
+    """Pixels per point for a page's image in the viewer: PAGE_IMAGE_DPI, unless
+    that makes the longer side fall outside PAGE_IMAGE_PX."""
+    longer = max(width_pt, height_pt, 1.0)
+    scale = PAGE_IMAGE_DPI / 72
+    return min(max(scale, PAGE_IMAGE_PX[0] / longer), PAGE_IMAGE_PX[1] / longer)
+
+
 def _render_pages(pdf: Path, out_dir: Path) -> list[Path]:
     import pypdfium2 as pdfium
 
@@ -324,7 +348,7 @@ def _render_pages(pdf: Path, out_dir: Path) -> list[Path]:
     try:
         for index in range(len(doc)):
             page = doc[index]
-            image = page.render(scale=PAGE_IMAGE_DPI / 72).to_pil().convert("RGB")
+            image = page.render(scale=page_image_scale(*page.get_size())).to_pil().convert("RGB")
             target = out_dir / f"{index + 1:04d}.jpg"
             image.save(target, quality=82, optimize=True)
             paths.append(target)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dangan.ingest import pdf_risks, text_layers
+from dangan.ocr.images import heif_opener
 
 from dangan.errors import RejectedFile
 
@@ -22,6 +23,8 @@ MEDIA_TYPES = {
     "png": "image/png",
     "jpeg": "image/jpeg",
     "tiff": "image/tiff",
+    "webp": "image/webp",
+    "heic": "image/heic",
 }
 EXTENSIONS = {
     ".pdf": "pdf",
@@ -31,6 +34,9 @@ EXTENSIONS = {
     ".jpe": "jpeg",
     ".tif": "tiff",
     ".tiff": "tiff",
+    ".webp": "webp",
+    ".heic": "heic",
+    ".heif": "heic",
 }
 # Bounds checked from headers before anything is decoded or rendered (a small
 # file can describe an enormous image or page: decoding it would take minutes
@@ -39,8 +45,22 @@ MAX_IMAGE_PIXELS = 90_000_000
 MAX_PAGE_MM = (860.0, 1220.0)  # short and long side: A0 (841 × 1189 mm) and a margin
 _PT_MM = 25.4 / 72
 
-KIND_NAMES = {"pdf": "PDF 文档", "png": "PNG 图像", "jpeg": "JPEG 图像", "tiff": "TIFF 图像"}
-SUPPORTED_HINT = "支持的格式：PDF、TIFF（可多页）、JPEG、PNG。"
+KIND_NAMES = {
+    "pdf": "PDF 文档",
+    "png": "PNG 图像",
+    "jpeg": "JPEG 图像",
+    "tiff": "TIFF 图像",
+    "webp": "WebP 图像",
+    "heic": "HEIC/HEIF 图像（手机照片）",
+}
+SUPPORTED_HINT = "支持的格式：PDF、TIFF（可多页）、JPEG、PNG、WebP、HEIC（手机照片）。"
+# ISO base media file brands of HEIF still images (HEIC photos of phones); AVIF
+# is the same container with another codec, named but not decoded
+HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"hevc", b"hevx")
+# the smallest image that can hold a legible line of text (characters of
+# about 16 px): smaller is refused, larger crops and phone photos are read
+MIN_SIDE_PX = 24
+MIN_PIXELS = 5_000
 
 
 @dataclass(frozen=True)
@@ -75,6 +95,10 @@ def sniff(head: bytes) -> str | None:
         return "jpeg"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return "tiff"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return "heic"
     if b"%PDF-" in head[:1024]:
         return "pdf"
     return None
@@ -89,6 +113,14 @@ def _describe(head: bytes) -> str:
         return "BMP 图像"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "旧版 Office 文档（.doc/.xls）"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
+        return "AVIF 图像"
+    if head[4:8] == b"ftyp":
+        return f"视频或 ISO 媒体文件（{head[8:12].decode('latin-1').strip()}）"
+    if head[:4] in (b"II\xbc\x01", b"II\xbc\x00"):
+        return "JPEG XR 图像"
+    if head.startswith((b"\x00\x00\x00\x0cJXL ", b"\xff\x0a")):
+        return "JPEG XL 图像"
     try:
         head[:512].decode("utf-8")
         return "纯文本文件"
@@ -122,6 +154,12 @@ def check_file(
         head = fh.read(2048)
     kind = sniff(head)
     ext = path.suffix.lower() if name == path.name else Path(name).suffix.lower()
+    if kind == "heic" and not heif_opener():
+        raise RejectedFile(
+            f"文件“{name}”是{KIND_NAMES[kind]}，本系统未安装其解码器。"
+            "请在手机相机设置中选“兼容性最佳”（拍成 JPEG），或转换为 JPEG 后重新上传。",
+            "unsupported",
+        )
     if kind is None:
         raise RejectedFile(
             f"文件“{name}”的格式不受支持（实际内容为{_describe(head)}）。{SUPPORTED_HINT}"
@@ -305,10 +343,11 @@ def _check_image(path: Path, name: str, kind: str, max_pages: int) -> int:
                     if width * height > MAX_IMAGE_PIXELS:
                         raise _too_many_pixels(name, f"第 {index + 1} 页", width, height)
                     img.load()
-                    if width < 200 or height < 200:
+                    if min(width, height) < MIN_SIDE_PX or width * height < MIN_PIXELS:
                         raise RejectedFile(
                             f"文件“{name}”第 {index + 1} 页的图像只有 {width}×{height} 像素，"
-                            "太小无法识别。请按 200 dpi 以上重新扫描。",
+                            "容纳不下可辨认的文字（每个字至少约 16 像素高）。"
+                            "如是截图或照片，请提供原图；如是扫描件，请按 200 dpi 以上重新扫描。",
                             "too_small",
                         )
                 return frames

@@ -20,6 +20,8 @@ class OcrOutput:
     ocr_images: dict[int, Path] = field(default_factory=dict)
     # pages found blank (separator sheets, empty backs) and not OCR'd, numbered from 1
     blank_pages: list[int] = field(default_factory=list)
+    # page number -> the text read round each red seal on it (盖章单位), RapidOCR only
+    seals: dict[int, list[str]] = field(default_factory=dict)
 
 
 class OcrEngine(Protocol):

@@ -1,14 +1,29 @@
-"""Wrap scanned images (PNG, JPEG, multi-page TIFF) into one PDF, losslessly
-where the format allows, keeping the scan's resolution."""
+"""Wrap scanned images (PNG, JPEG, multi-page TIFF, WebP, HEIC) into one PDF,
+losslessly where the format allows, keeping the scan's resolution.
+
+HEIC/HEIF phone photos are decoded by pi-heif (libheif with the libde265
+decoder, LGPL; the package BSD-3-Clause) where it is installed."""
 
 from __future__ import annotations
 
 import io
+from functools import cache
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 DEFAULT_DPI = 200
+
+
+@cache
+def heif_opener() -> bool:
+    """Whether Pillow can open HEIC/HEIF images (pi-heif's opener registered)."""
+    try:
+        import pi_heif
+    except ImportError:
+        return False
+    pi_heif.register_heif_opener()
+    return True
 
 
 def images_to_pdf(source: Path, target: Path) -> None:
@@ -16,6 +31,7 @@ def images_to_pdf(source: Path, target: Path) -> None:
     # at start-up
     import img2pdf
 
+    heif_opener()
     with Image.open(source) as img:
         dpi = img.info.get("dpi")
         if img.mode == "CMYK":
@@ -38,12 +54,13 @@ def images_to_pdf(source: Path, target: Path) -> None:
             return
         except (img2pdf.ImageOpenError, img2pdf.AlphaChannelError, ValueError, OSError):
             pass
-    # Fallback: decode every frame and re-encode as PNG (alpha flattened on white).
+    # Fallback (and WebP, HEIC, which img2pdf does not read): decode every frame
+    # and re-encode as PNG (alpha flattened on white, turned upright by its EXIF).
     frames: list[bytes] = []
     with Image.open(source) as img:
         for index in range(getattr(img, "n_frames", 1)):
             img.seek(index)
-            frame = img.convert("RGBA")
+            frame = ImageOps.exif_transpose(img).convert("RGBA")
             flat = Image.new("RGB", frame.size, "white")
             flat.paste(frame, mask=frame.split()[-1])
             out = target.with_suffix(f".{index}.png")

@@ -2,14 +2,19 @@
 archive keeps (DA/T 31: the archival image keeps its original appearance).
 
 Steps (ocr/preprocess.py does the image work), in this order:
-- red seal suppression (`seal`): a colour page is turned grey through its red
-  channel, in which red ink is nearly as bright as the paper, so a seal stamped
-  over text no longer hides the characters under it;
+- red seal suppression (`seal`): round and oval red seals are found
+  (ocr/seals.py) and a colour page is turned grey through its red channel
+  inside them, in which red ink is nearly as bright as the paper, so a seal
+  stamped over text no longer hides the characters under it; elsewhere by
+  luminance, so red and white-on-red printed text stays readable;
 - dark scanner borders (`border`): bands along the edges are made paper-white;
 - blank pages (`blank`): a page with less ink than one small character (a
   separator sheet, an empty back) is reported and OCR is given an empty image,
   so no text is invented for it;
-- denoising (`denoise`): a light Gaussian blur against grain;
+- denoising (`denoise`): a light Gaussian blur against grain, not on bilevel
+  (1-bit) pages;
+sizes in pixels follow the resolution the pixels really have
+(preprocess.pixel_dpi), not a declared DPI that cannot be true;
 - binarisation (`binarize`): Otsu's threshold (after a light median filter).
 
 Options (OCRmyPDF plugin options, namespace `dangan`; ocrmypdf.ocr keywords,
@@ -29,7 +34,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from dangan.ocr import preprocess, results
+from dangan.ocr import preprocess, results, seals
 from ocrmypdf import hookimpl
 from ocrmypdf.exceptions import BadArgsError
 from PIL import Image
@@ -48,6 +53,7 @@ DEFAULT_DPI = 300.0  # what OCRmyPDF assumes when an image says nothing
 class Prepared:
     image: Image.Image  # the conditioned page
     blank: bool  # no writing on it: OCR should not read it
+    seals: tuple[np.ndarray, ...] = ()  # the text round each seal found, straightened
 
 
 def _dpi(image: Image.Image) -> float:
@@ -58,17 +64,20 @@ def _dpi(image: Image.Image) -> float:
     return value if value >= 50 else DEFAULT_DPI
 
 
-def _arrays(image: Image.Image, seal: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(what is conditioned, its grey view): grey from the red channel with
-    `seal`, else the image as it is (colour stays colour) with a luminance view."""
+def _arrays(image: Image.Image, seal: bool) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """(what is conditioned, its grey view, the seals' text straightened): with
+    `seal`, grey with the red seals found on it faded (ocr/seals.py), else the
+    image as it is (colour stays colour) with a luminance view."""
     if image.mode in ("RGB", "RGBA", "P", "CMYK"):
         rgb = np.asarray(image.convert("RGB"))
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         if seal:
-            grey = rgb[:, :, 0].copy()
-            return grey, grey
-        return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+            found = seals.find_seals(rgb, preprocess.pixel_dpi(grey, _dpi(image)))
+            grey = seals.fade(rgb, found)
+            return grey, grey, tuple(seals.unwrap(rgb, s) for s in found)
+        return rgb, grey, ()
     grey = np.asarray(image.convert("L"))
-    return grey, grey
+    return grey, grey, ()
 
 
 def prepare(image: Image.Image, steps: Collection[str]) -> Prepared:
@@ -76,8 +85,8 @@ def prepare(image: Image.Image, steps: Collection[str]) -> Prepared:
     steps = set(steps)
     if not steps & IMAGE_STEPS:
         return Prepared(image, False)
-    dpi = _dpi(image)
-    work, grey = _arrays(image, Step.SEAL in steps)
+    work, grey, strips = _arrays(image, Step.SEAL in steps)
+    dpi = preprocess.pixel_dpi(grey, _dpi(image))
     page_grey, band = grey, None
     if Step.BORDER in steps:
         band = preprocess.border_mask(grey, dpi)
@@ -87,7 +96,7 @@ def prepare(image: Image.Image, steps: Collection[str]) -> Prepared:
             grey = work if work.ndim == 2 else cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
     blank = Step.BLANK in steps and preprocess.is_blank(page_grey, dpi, band=band)
     if Step.DENOISE in steps:
-        work = preprocess.denoise(work, dpi)
+        work = preprocess.denoise(work, dpi, grey=grey)
     if Step.BINARIZE in steps:
         grey = work if work.ndim == 2 else cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
         if Step.DENOISE not in steps:
@@ -98,7 +107,7 @@ def prepare(image: Image.Image, steps: Collection[str]) -> Prepared:
     else:
         out = Image.fromarray(work)
         out.info["dpi"] = image.info.get("dpi", (dpi, dpi))
-    return Prepared(out, blank)
+    return Prepared(out, blank, strips)
 
 
 def condition(image: Image.Image, steps: Collection[str]) -> Image.Image:
@@ -125,6 +134,17 @@ def keep_copy(image: Image.Image, folder: Path, page_no: int) -> str:
     small.save(tmp, format="JPEG", quality=70)
     tmp.replace(folder / name)
     return name
+
+
+def keep_seals(strips: tuple[np.ndarray, ...], folder: Path, page_no: int) -> list[str]:
+    """The straightened text round each seal, saved for the engine to read
+    (ocr/rapid.py); their file names in `folder`."""
+    names = []
+    for k, strip in enumerate(strips, start=1):
+        name = results.seal_name(page_no, k)
+        Image.fromarray(strip).save(folder / name)
+        names.append(name)
+    return names
 
 
 class DanganOptions(BaseModel):
@@ -179,5 +199,7 @@ def filter_ocr_image(page, image: Image.Image) -> Image.Image:
     if ours.results is not None:
         # the page as conditioned, also when blank: the clerk sees why
         name = keep_copy(prepared.image, ours.results, page.pageno + 1)
-        results.append(ours.results, page.pageno + 1, image=name, blank=prepared.blank)
+        strips = keep_seals(prepared.seals, ours.results, page.pageno + 1)
+        extra = {"seal_images": strips} if strips else {}
+        results.append(ours.results, page.pageno + 1, image=name, blank=prepared.blank, **extra)
     return empty_like(prepared.image) if prepared.blank else prepared.image

@@ -10,8 +10,12 @@
   spots of a punch's size near an edge: the scanner lid seen through the
   sheet) are not ink;
 - `denoise`: a light Gaussian blur (sigma 0.8 px at 200 dpi) against grain and
-  JPEG artefacts; `python -m bench.ocr_bench --study denoise` compared it with a
-  3x3 median, a bilateral filter and non-local means (docs/status.md).
+  JPEG artefacts, not on a bilevel (1-bit) page; `python -m bench.ocr_bench
+  --study denoise` compared it with a 3x3 median, a bilateral filter and
+  non-local means (docs/status.md);
+- `pixel_dpi`: the resolution sizes in pixels are worked out at: the declared
+  DPI unless it is implausible for the pixels (a 2400-dpi declaration on a
+  page of ordinary pixels), then one from the width of the ink strokes.
 
 Only the OCR input is changed this way (ocr/ocr_input.py); the archival page
 keeps its original appearance."""
@@ -161,6 +165,47 @@ def is_blank(grey: np.ndarray, dpi: float, *, band: np.ndarray | None = None) ->
     return ink_area(grey, dpi, band=band) < BLANK_INK_MM2
 
 
+def is_bilevel(grey: np.ndarray) -> bool:
+    """Whether the page is black and white only (a 1-bit scan: fax, CCITT,
+    JBIG2), every other pixel looked at: BILEVEL of them pure black or white."""
+    small = grey[::2, ::2]
+    return bool(((small <= 10) | (small >= 245)).mean() >= BILEVEL)
+
+
+BILEVEL = 0.995  # share of pure black and white pixels that makes a page bilevel
+
+
+def stroke_width(grey: np.ndarray) -> float:
+    """The median width in pixels of the ink strokes (twice the distance
+    transform on the ridges of Otsu's ink), 0 without ink."""
+    _, ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    dist = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
+    ridge = (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (ink > 0)
+    return 2 * float(np.median(dist[ridge])) if ridge.any() else 0.0
+
+
+PLAUSIBLE_DPI = (50.0, 1200.0)  # scanning resolutions a declared DPI is believed in
+SMALLEST_PAGE_MM = 30.0  # a declared DPI that makes the image a smaller page is not believed
+STROKE_200 = 2.3  # median stroke width (px) of body text scanned at 200 dpi
+CONTENT_DPI = (100.0, 600.0)  # bounds of a resolution estimated from the strokes
+
+
+def pixel_dpi(grey: np.ndarray, declared: float) -> float:
+    """The resolution the image's pixels really have, for every size measured
+    in pixels (blur, seal and hole sizes): the declared DPI when it is a
+    scanning resolution and makes the image a page of paper; else (a 2400-dpi
+    declaration on a page of normal-sized pixels, a photo without one) what
+    the width of the ink strokes says, as if body text."""
+    height, width = grey.shape[:2]
+    short_mm = min(height, width) / declared * 25.4 if declared else 0.0
+    if PLAUSIBLE_DPI[0] <= declared <= PLAUSIBLE_DPI[1] and short_mm >= SMALLEST_PAGE_MM:
+        return declared
+    stroke = stroke_width(grey)
+    if not stroke:
+        return min(max(declared, CONTENT_DPI[0]), CONTENT_DPI[1])
+    return min(max(200.0 * stroke / STROKE_200, CONTENT_DPI[0]), CONTENT_DPI[1])
+
+
 DENOISERS = {
     "gauss": lambda a, dpi: cv2.GaussianBlur(a, (0, 0), 0.8 * dpi / 200),
     "median": lambda a, dpi: cv2.medianBlur(a, 3),
@@ -169,7 +214,18 @@ DENOISERS = {
 }
 
 
-def denoise(array: np.ndarray, dpi: float = 200.0, method: str = "gauss") -> np.ndarray:
+def denoise(
+    array: np.ndarray, dpi: float = 200.0, method: str = "gauss", grey: np.ndarray | None = None
+) -> np.ndarray:
     """The page with grain smoothed (`method` from DENOISERS; the default won the
-    benchmark)."""
+    benchmark), `dpi` being the resolution its pixels really have (pixel_dpi).
+    A bilevel page (`is_bilevel` of `grey`, the page's grey view: a 1-bit
+    scan) is left as it is: it has no grain, and the blur only thickens its
+    hard strokes and closes the gaps between Latin words, which the recogniser
+    then reads as one ("TheLinnSequencer")."""
+    view = grey if grey is not None else array
+    if view.ndim == 3:
+        view = cv2.cvtColor(view, cv2.COLOR_RGB2GRAY)
+    if is_bilevel(view):
+        return array
     return DENOISERS[method](array, dpi)

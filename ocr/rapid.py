@@ -20,13 +20,13 @@ import argparse
 import math
 import statistics
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-from dangan.ocr import results
+from dangan.ocr import columns, results
 from dangan.ocr.ocr_input import NAMESPACE as DANGAN
 from ocrmypdf import hookimpl
 from ocrmypdf.exceptions import BadArgsError
@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from dangan.fonts import cjk_font
 from dangan.ocr_steps import Step
+from dangan.text import normalize_text
 
 NAMESPACE = "rapidocr"  # options.rapidocr.threads; keyword rapidocr_threads
 
@@ -98,7 +99,8 @@ def _skew(quads) -> float:
 
 def group_lines(items: list[tuple[list, str]]) -> list[list[tuple]]:
     """Text boxes (quad, text) in reading order: lines top to bottom, boxes left
-    to right, as (left, top, right, bottom, text). Positions are first turned by
+    to right, as (left, top, right, bottom, text); two columns of running text
+    one after the other. Positions are first turned by
     the page's skew, so the cells of one table row stay one line on a scan fed
     in at an angle."""
     if not items:
@@ -120,11 +122,15 @@ def group_lines(items: list[tuple[list, str]]) -> list[list[tuple]]:
         )
     tolerance = 0.5 * statistics.median(b["h"] for b in boxes)
     lines: list[list[dict]] = []
-    for b in sorted(boxes, key=lambda b: b["v"]):
-        if lines and abs(b["v"] - statistics.fmean(x["v"] for x in lines[-1])) <= tolerance:
-            lines[-1].append(b)
-        else:
-            lines.append([b])
+    # a page in two columns of running text is read column by column (ocr/columns.py)
+    for block in columns.reading_blocks(boxes):
+        rows: list[list[dict]] = []
+        for b in sorted(block, key=lambda b: b["v"]):
+            if rows and abs(b["v"] - statistics.fmean(x["v"] for x in rows[-1])) <= tolerance:
+                rows[-1].append(b)
+            else:
+                rows.append([b])
+        lines += rows
     return [[b["box"] for b in sorted(line, key=lambda b: b["u"])] for line in lines]
 
 
@@ -255,6 +261,19 @@ def _all_white(image: Image.Image) -> bool:
     return extrema[0] == 255
 
 
+def read_seals(strips: list, threads: int = 0) -> list[str]:
+    """The text round each seal (盖章单位), from its straightened image
+    (ocr/seals.py unwrap; a path or an image), one line each."""
+    texts = []
+    for strip in strips:
+        with Image.open(strip) if isinstance(strip, Path) else nullcontext(strip) as image:
+            lines = read_page(image.convert("RGB"), orient=False, threads=threads).lines
+        text = normalize_text("".join(b[4] for line in lines for b in line))
+        if text:
+            texts.append(text)
+    return texts
+
+
 def lines_text(lines: list[list[tuple]]) -> str:
     return "\n".join(" ".join(b[4] for b in boxes) for boxes in lines)
 
@@ -304,6 +323,10 @@ class RapidOcrEngine(OcrEngine):
                 reading = read_page(image, orient, threads)
         if ours.results is not None and reading.angle:
             results.append(ours.results, page_number + 1, turn=reading.angle)
+        if ours.results is not None:
+            strips = results.seal_images(ours.results, page_number + 1)
+            if texts := read_seals(strips, threads):
+                results.append(ours.results, page_number + 1, seals=texts)
         return (
             page_element(reading.lines, size, dpi, page_number, reading.angle),
             lines_text(reading.lines),

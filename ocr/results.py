@@ -8,9 +8,13 @@ In that folder, and nowhere else:
   `NNNN.jpg` (four digits, greyscale, half resolution; written under a
   temporary name and renamed), then appends to the manifest
   `{"page": N, "image": "NNNN.jpg", "blank": false}`: the page is under way,
-  and whether it was found blank (OCR was then given an empty page);
+  and whether it was found blank (OCR was then given an empty page); with
+  `"seal_images": ["NNNN-seal1.png", …]` when red seals were found on it:
+  the text round each, straightened (greyscale PNG), for the engine to read;
 - `ocr/rapid.py` appends `{"page": N, "turn": 90}` when it read page N turned:
-  the page is shown upright once turned that many degrees clockwise.
+  the page is shown upright once turned that many degrees clockwise; and
+  `{"page": N, "seals": ["福州市医疗保障局", …]}`, the text it read round the
+  page's seals (盖章单位).
 
 The manifest is `pages.jsonl` (MANIFEST): one JSON object per line, each
 appended with a single write to the file opened for appending, since several
@@ -38,6 +42,22 @@ def image_name(page: int) -> str:
     return f"{page:04d}.jpg"
 
 
+def seal_name(page: int, k: int) -> str:
+    """The file name of the text round page `page`'s seal number `k` (from 1)."""
+    return f"{page:04d}-seal{k}.png"
+
+
+def seal_images(folder: str | os.PathLike, page: int) -> list[Path]:
+    """The straightened seal texts ocr/ocr_input.py saved for page `page`."""
+    folder = Path(folder)
+    return [
+        folder / name
+        for line in _lines(folder)
+        if int(line["page"]) == page
+        for name in line.get("seal_images", ())
+    ]
+
+
 def fresh_folder(folder: Path) -> Path:
     """`folder`, made if needed, without the manifest of an earlier run."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -60,6 +80,7 @@ class PageResults:
     images: dict[int, Path] = field(default_factory=dict)  # page -> what OCR read
     blank: list[int] = field(default_factory=list)  # pages found blank, ascending
     turns: dict[int, int] = field(default_factory=dict)  # page -> degrees clockwise
+    seals: dict[int, list[str]] = field(default_factory=dict)  # page -> text round its seals
 
     @property
     def started(self) -> int:
@@ -89,5 +110,7 @@ def read(folder: str | os.PathLike) -> PageResults:
             blank.add(page)
         if line.get("turn"):
             out.turns[page] = int(line["turn"])
+        if line.get("seals"):
+            out.seals[page] = [str(t) for t in line["seals"]]
     out.blank = sorted(blank)
     return out

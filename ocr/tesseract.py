@@ -246,6 +246,7 @@ class OcrmypdfEngine:
             pdfa_reason=None if pdfa else why_not_pdfa(output),
             ocr_images=found.images,
             blank_pages=found.blank,
+            seals=found.seals,
         )
 
 

@@ -123,15 +123,17 @@ def test_the_results_manifest_is_read_by_name_and_whole_lines_only(tmp_path: Pat
 
 
 def test_a_red_seal_fades_from_the_ocr_input_but_black_text_stays():
-    image = Image.new("RGB", (200, 100), "white")
+    image = Image.new("RGB", (600, 360), "white")
+    image.info["dpi"] = (200, 200)
     draw = ImageDraw.Draw(image)
     draw.rectangle((20, 20, 60, 80), fill=(0, 0, 0))  # text stroke
-    draw.ellipse((100, 10, 190, 90), fill=(200, 30, 40))  # seal ink
+    # a 30 mm seal ring (stamps are rings of ink with text inside, ocr/seals.py)
+    draw.ellipse((300, 60, 536, 296), outline=(200, 30, 40), width=9)
     grey = np.asarray(condition(image, {"seal"}))
     assert grey[50, 40] < 60  # text stays dark
-    assert grey[50, 145] > 180  # the seal is nearly paper
+    assert grey[178, 304] > 180  # the seal is nearly paper
     plain = np.asarray(condition(image, set()).convert("L"))  # OCR gets the page as it came
-    assert plain[50, 145] < 120  # without the step the seal is a dark blot
+    assert plain[178, 304] < 120  # without the step the seal is a dark blot
     binary = np.asarray(condition(image, {"seal", "binarize"}))
     assert set(np.unique(binary)) <= {0, 255}
 
