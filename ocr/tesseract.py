@@ -18,6 +18,7 @@ from dangan.ocr.base import OcrOutput
 from dangan.ocr.pool import ChildGone, ChildPool
 
 from dangan.errors import DiskFull, OcrFailed, is_disk_full
+from dangan.ocr_models import DEFAULT_MODEL, DEFAULT_RUNTIME, MODELS, RUNTIMES
 from dangan.ocr_steps import Step, parse_steps
 from dangan.text import normalize_text
 
@@ -52,7 +53,8 @@ RECOGNIZERS = ("tesseract", "rapidocr")
 
 
 class OcrmypdfEngine:
-    """OCRmyPDF with Tesseract or RapidOCR (`recognizer`) as the OCR engine."""
+    """OCRmyPDF with Tesseract or RapidOCR (`recognizer`) as the OCR engine;
+    for RapidOCR, `model` and `runtime` (ocr/recognizers.py)."""
 
     start_seconds = 60  # allowed per file on top of `page_timeout` per page
 
@@ -64,10 +66,15 @@ class OcrmypdfEngine:
         preprocess: Iterable[str] = (),
         recognizer: str = "tesseract",
         work_root: Path | None = None,
+        model: str = DEFAULT_MODEL,
+        runtime: str = DEFAULT_RUNTIME,
     ):
         if recognizer not in RECOGNIZERS:
             raise ValueError(f"unknown recognizer {recognizer!r}")
+        if model not in MODELS or runtime not in RUNTIMES:
+            raise ValueError(f"unknown model {model!r} or runtime {runtime!r}")
         self.name = recognizer
+        self.model, self.runtime = model, runtime
         self.languages = languages
         self.jobs = jobs
         self.page_timeout = page_timeout
@@ -115,7 +122,11 @@ class OcrmypdfEngine:
             # file gets them all, and worker processes started with fewer jobs each
             # do not oversubscribe the machine
             **(
-                {"rapidocr_threads": max(1, self.jobs // max(1, min(self.jobs, pages)))}
+                {
+                    "rapidocr_threads": max(1, self.jobs // max(1, min(self.jobs, pages))),
+                    "rapidocr_model": self.model,
+                    "rapidocr_runtime": self.runtime,
+                }
                 if not tesseract
                 else {}
             ),
@@ -125,6 +136,8 @@ class OcrmypdfEngine:
         with self._pool_lock:
             if self._children is None:
                 args = ["--recognizer", self.name, "--threads", str(self.jobs)]
+                if self.name == "rapidocr":
+                    args += ["--model", self.model, "--runtime", self.runtime]
                 if self.work_root is not None:
                     args += ["--work-root", str(self.work_root)]
                 self._children = ChildPool(args)
