@@ -110,6 +110,24 @@ class Recognizer:
         # the classifier the pipeline itself uses (loaded on first use)
         return list(self._engine._load_cls_model()(crops).cls_res)
 
+    def alphabet_size(self) -> int:
+        """How many symbols the recognition model can write (its dictionary)."""
+        rec = self._engine.text_rec if self._legacy else self._engine._load_rec_model()
+        return len(rec.postprocess_op.character)
+
+    def precisions(self) -> set[str]:
+        """The floating-point types the models run in ('f32': full precision)."""
+        if self.runtime != "openvino":
+            return {"f32"}  # ONNX Runtime's CPU provider runs the models as stored
+        engine = self._engine
+        loaded = (engine._load_det_model(), engine._load_cls_model(), engine._load_rec_model())
+        return {
+            part.session.session.get_compiled_model()
+            .get_property("INFERENCE_PRECISION_HINT")
+            .get_type_name()
+            for part in loaded
+        }
+
 
 def _legacy_engine(threads: int):
     from rapidocr_onnxruntime import RapidOCR
