@@ -1,6 +1,7 @@
 """OCR accuracy and speed on the synthetic corpus, preprocessing on and off.
 
     python -m bench.ocr_bench [--count 50] [--seed 5150] [--configs raw,seal,raw-rapidocr,...]
+        [--engines v6,v4] [--runtimes openvino,onnxruntime] [--jobs 2] [--pages 36]
     python -m bench.ocr_bench --study denoise
 
 Generates (and caches) scanned documents of every class, degradation level and
@@ -17,12 +18,25 @@ then OCRs every page with each configuration:
 - `rapidocr+seal`, `rapidocr+none`, …: the same with RapidOCR recognising
   (DANGAN_OCR_ENGINE=rapidocr); `default` stands for the default steps.
 
+Every RapidOCR configuration is run once for each of `--engines` (v6: PP-OCRv6
+small, v4: PP-OCRv4 mobile; DANGAN_OCR_MODEL) and `--runtimes` (DANGAN_OCR_RUNTIME),
+default: those settings' defaults. The variants run interleaved, `--jobs` files
+at a time: each group of `--jobs` files is OCR'd by every variant in turn (the
+order rotating from group to group), so that a machine whose load changes
+during the run slows them alike. `--pages N` keeps the first documents that
+hold N pages in all.
+
 Reports per configuration: character error rate against the printed text
 (whitespace removed; mean and median over pages; an empty back counts 0 when
 nothing is read on it, 1 otherwise), the mean over the sideways pages alone,
 the share of 公民身份号码 on the pages read exactly, blank pages reported (found
-of those in the corpus, and text pages wrongly reported), and seconds per page
-(files run `--jobs` at a time, so seconds per page = wall time x jobs / pages).
+of those in the corpus, and text pages wrongly reported), seconds per page
+(files run `--jobs` at a time, so seconds per page = wall time x jobs / pages),
+pages per minute (`--jobs` files at a time, each in its own OCR process, as
+`--jobs` worker processes with one OCR job each), and for RapidOCR the first
+load: seconds a fresh process takes to import the recognizer, load the models
+and read one made-up page (ocr/rapid.py warm_up). The machine's load average
+is printed before and after.
 
 `--study denoise` instead compares the denoising filters (ocr.preprocess.DENOISERS)
 in one process on the medium and heavy pages: each page conditioned as by
@@ -41,8 +55,10 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
+from dangan.ocr_models import DEFAULT_MODEL, DEFAULT_RUNTIME, MODELS, RUNTIMES
 from dangan.ocr_steps import DEFAULT_STEPS, Steps, parse_steps
 
 DEFAULT_CACHE = Path(".dangan/ocr_bench")
@@ -107,7 +123,9 @@ def ocr_raw(path: Path, languages: str) -> list[str]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def ocr_raw_rapid(path: Path) -> list[str]:
+def ocr_raw_rapid(
+    path: Path, model: str = DEFAULT_MODEL, runtime: str = DEFAULT_RUNTIME
+) -> list[str]:
     """The RapidOCR baseline: the model on each page rendered at 300 dpi, in one
     warm process (no OCRmyPDF, no conditioning; dangan's reading order)."""
     import pypdfium2 as pdfium
@@ -119,7 +137,11 @@ def ocr_raw_rapid(path: Path) -> list[str]:
     try:
         pdf = pdfium.PdfDocument(str(_pdf_for(path, work)))
         out = [
-            normalize_text(lines_text(recognise(pdf[i].render(scale=300 / 72).to_pil())))
+            normalize_text(
+                lines_text(
+                    recognise(pdf[i].render(scale=300 / 72).to_pil(), model=model, runtime=runtime)
+                )
+            )
             for i in range(len(pdf))
         ]
         pdf.close()
@@ -153,32 +175,96 @@ def config_steps(config: str) -> tuple[str, Steps | None]:
     return recognizer, parse_steps(steps, f"配置 {config}")
 
 
-def measure(docs, config: str, jobs: int, languages: str) -> dict:
-    from dangan.ocr.tesseract import OcrmypdfEngine
+@dataclass(frozen=True)
+class Variant:
+    """One configuration, with RapidOCR's model and runtime where it uses RapidOCR."""
 
-    from dangan.identifiers import find_id_numbers
+    config: str
+    model: str = DEFAULT_MODEL
+    runtime: str = DEFAULT_RUNTIME
 
-    recognizer, steps = config_steps(config)
-    # One engine for the run, as ingest has one per worker process: its OCR
-    # processes start on the first files (counted in the time) and stay warm.
-    engine = OcrmypdfEngine(
-        languages=languages, jobs=1, preprocess=steps or (), recognizer=recognizer
-    )
+    @property
+    def rapid(self) -> bool:
+        return config_steps(self.config)[0] == "rapidocr"
 
-    def run(doc) -> tuple[list[str], list[int] | None]:
-        if steps is None and recognizer == "rapidocr":
-            return ocr_raw_rapid(doc.path), None
-        if steps is None:
-            return ocr_raw(doc.path, languages), None
-        return ocr_engine(doc.path, engine)
+    @property
+    def name(self) -> str:
+        if not self.rapid:
+            return self.config
+        return f"{self.config} [{self.model.removeprefix('ppocr-')}/{self.runtime}]"
 
-    started = time.monotonic()
+
+def variants(configs: list[str], engines: list[str], runtimes: list[str]) -> list[Variant]:
+    """Each configuration; those with RapidOCR once per engine and runtime."""
+    out = []
+    for config in configs:
+        if config_steps(config)[0] != "rapidocr":
+            out.append(Variant(config))
+            continue
+        out += [Variant(config, m, r) for m in engines for r in runtimes]
+    return out
+
+
+class _Runner:
+    """OCRs one document as a variant does; one engine for the run, as ingest
+    has one per worker process: its OCR processes start on the first files
+    (counted in the time) and stay warm."""
+
+    def __init__(self, variant: Variant, languages: str):
+        from dangan.ocr.tesseract import OcrmypdfEngine
+
+        self.variant, self.languages = variant, languages
+        self.recognizer, self.steps = config_steps(variant.config)
+        self.engine = OcrmypdfEngine(
+            languages=languages,
+            jobs=1,
+            preprocess=self.steps or (),
+            recognizer=self.recognizer,
+            model=variant.model,
+            runtime=variant.runtime,
+        )
+        self.wall = 0.0
+
+    def __call__(self, doc) -> tuple[list[str], list[int] | None]:
+        if self.steps is None and self.recognizer == "rapidocr":
+            return ocr_raw_rapid(doc.path, self.variant.model, self.variant.runtime), None
+        if self.steps is None:
+            return ocr_raw(doc.path, self.languages), None
+        return ocr_engine(doc.path, self.engine)
+
+
+def measure_all(docs, chosen: list[Variant], jobs: int, languages: str) -> list[dict]:
+    """Every variant over every document, interleaved: each group of `jobs`
+    documents is OCR'd by every variant in turn, the order rotating."""
+    runners = [_Runner(v, languages) for v in chosen]
+    outputs: list[list] = [[] for _ in chosen]
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            outputs = list(pool.map(run, docs))
-        wall = time.monotonic() - started
+            for index, start in enumerate(range(0, len(docs), jobs)):
+                group = docs[start : start + jobs]
+                order = list(range(len(runners)))
+                shift = index % len(order)
+                for k in order[shift:] + order[:shift]:
+                    started = time.monotonic()
+                    outputs[k] += list(pool.map(runners[k], group))
+                    runners[k].wall += time.monotonic() - started
     finally:
-        engine.close()
+        for runner in runners:
+            runner.engine.close()
+    return [
+        _stats(docs, out, r.variant, r.steps, r.wall, jobs)
+        for r, out in zip(runners, outputs, strict=True)
+    ]
+
+
+def measure(docs, config: str, jobs: int, languages: str) -> dict:
+    """One configuration over every document (RapidOCR: the default model and runtime)."""
+    return measure_all(docs, [Variant(config)], jobs, languages)[0]
+
+
+def _stats(docs, outputs, variant: Variant, steps, wall: float, jobs: int) -> dict:
+    from dangan.identifiers import find_id_numbers
+
     rates, sideways, ids_total, ids_found, pages, punched = [], [], 0, 0, 0, 0
     blanks_truth, blanks_found, blanks_wrong, reported = 0, 0, 0, False
     for doc, (pages_text, blank) in zip(docs, outputs, strict=True):
@@ -200,7 +286,9 @@ def measure(docs, config: str, jobs: int, languages: str) -> dict:
             ids_found += len(printed & read)
             pages += 1
     return {
-        "config": config,
+        "config": variant.name,
+        "model": variant.model if variant.rapid else None,
+        "runtime": variant.runtime if variant.rapid else None,
         "steps": list(steps) if steps is not None else None,
         "pages": pages,
         "cer_mean": statistics.fmean(rates),
@@ -214,11 +302,31 @@ def measure(docs, config: str, jobs: int, languages: str) -> dict:
         "blank_found": blanks_found if reported else None,
         "blank_wrong": blanks_wrong if reported else None,
         "seconds_per_page": wall * jobs / pages,
+        "pages_per_minute": 60 * pages / wall if wall else None,
     }
+
+
+def first_load(model: str, runtime: str) -> float:
+    """Seconds a fresh process takes to import the recognizer, load the models
+    and read one made-up page (what an OCR process pays once at start)."""
+    code = (
+        "import sys, time; t = time.perf_counter();"
+        "from dangan.ocr.rapid import warm_up; warm_up(1, sys.argv[1], sys.argv[2]);"
+        "print(time.perf_counter() - t)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, model, runtime], capture_output=True, text=True, check=True
+    )
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _row(r: dict, base: dict | None) -> str:
     ratio = f"{r['seconds_per_page'] / base['seconds_per_page']:.2f}x" if base else ""
+    load = f"{r['first_load']:.1f}" if r.get("first_load") is not None else "-"
     ids = f"{r['id_exact']:.1%}" if r["id_exact"] is not None else "-"
     side = f"{r['cer_sideways']:.2%}" if r["cer_sideways"] is not None else "-"
     blank = "-"
@@ -226,7 +334,8 @@ def _row(r: dict, base: dict | None) -> str:
         blank = f"{r['blank_found']}/{r['blank_pages']}, {r['blank_wrong']} wrong"
     return (
         f"| {r['config']} | {r['cer_mean']:.2%} | {r['cer_median']:.2%} | {side} | {ids}"
-        f" ({r['id_numbers']}) | {blank} | {r['seconds_per_page']:.2f} | {ratio} |"
+        f" ({r['id_numbers']}) | {blank} | {r['seconds_per_page']:.2f}"
+        f" | {r['pages_per_minute']:.1f} | {load} | {ratio} |"
     )
 
 
@@ -282,6 +391,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--seed", type=int, default=5150)
     parser.add_argument("--configs", default=DEFAULT_CONFIGS)
+    parser.add_argument(
+        "--engines",
+        default=DEFAULT_MODEL.removeprefix("ppocr-"),
+        help="RapidOCR models, comma-separated: v6, v4",
+    )
+    parser.add_argument(
+        "--runtimes", default=DEFAULT_RUNTIME, help="comma-separated: openvino, onnxruntime"
+    )
+    parser.add_argument("--pages", type=int, help="only the first documents holding N pages")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--languages", default="chi_sim+eng")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -290,6 +408,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--holes-prob", type=float, default=DEFAULT_HOLES_PROB)
     parser.add_argument("--study", choices=("denoise",), help="compare denoising filters instead")
     args = parser.parse_args(argv)
+    engines = [f"ppocr-{e.strip().removeprefix('ppocr-')}" for e in args.engines.split(",")]
+    runtimes = [r.strip() for r in args.runtimes.split(",")]
+    if not set(engines) <= set(MODELS) or not set(runtimes) <= set(RUNTIMES):
+        parser.error(f"--engines: v6, v4; --runtimes: {', '.join(RUNTIMES)}")
     from dangan.synth import generate_corpus, load_corpus
 
     formats = ("png", "jpeg", "tiff", "pdf_image")
@@ -322,23 +444,40 @@ def main(argv: list[str] | None = None) -> int:
                 f" | {r['ms_per_page']:.0f} |"
             )
         return 0
-    results = [measure(docs, c, args.jobs, args.languages) for c in args.configs.split(",")]
+    if args.pages:
+        kept, total = [], 0
+        for doc in docs:
+            if total >= args.pages:
+                break
+            kept.append(doc)
+            total += len(doc.pages)
+        docs = kept
+    chosen = variants(args.configs.split(","), engines, runtimes)
+    loads = {}
+    for model, runtime in dict.fromkeys((v.model, v.runtime) for v in chosen if v.rapid):
+        loads[model, runtime] = first_load(model, runtime)
+    before = _load()
+    results = measure_all(docs, chosen, args.jobs, args.languages)
+    for r in results:
+        r["first_load"] = loads.get((r["model"], r["runtime"]))
     first = results[0]
     print(
         f"{len(docs)} documents, {first['pages']} pages ({', '.join(formats)}; "
         f"{first['sideways_pages']} sideways, {first['blank_pages']} empty backs, "
         f"{first['punched_pages']} punched for binding), "
-        f"{args.jobs} files at a time"
+        f"{args.jobs} files at a time, variants interleaved; {before} at the start, "
+        f"{_load()} at the end"
     )
     print(
         "| configuration | CER mean | CER median | CER sideways | ID exact-match | blank pages"
-        " | s/page | vs its raw engine |"
+        " | s/page | pages/min | first load s | vs its raw engine |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     by_config = {r["config"]: r for r in results}
     for r in results:
-        # each pipeline against the raw engine it wraps
-        print(_row(r, by_config.get("raw-rapidocr" if "rapidocr" in r["config"] else "raw")))
+        # each pipeline against the raw engine it wraps (same model and runtime)
+        raw = Variant("raw-rapidocr", r["model"], r["runtime"]).name if r["model"] else "raw"
+        print(_row(r, by_config.get(raw)))
     out = args.cache / f"results-{name.removeprefix('corpus-')}.json"
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     return 0

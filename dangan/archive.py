@@ -24,14 +24,19 @@ log = logging.getLogger(__name__)
 
 
 def _check_recognizer(settings: Settings) -> None:
-    from importlib.util import find_spec
+    from dangan.ocr.recognizers import missing
 
-    if settings.ocr_engine == "rapidocr" and find_spec("rapidocr_onnxruntime") is None:
+    if settings.ocr_engine != "rapidocr":
+        return
+    lacking = missing(settings.ocr_model, settings.ocr_runtime)
+    if lacking:
         from dangan.errors import ConfigError
 
+        names = "、".join(name.replace("_", "-") for name in lacking)
         raise ConfigError(
-            "DANGAN_OCR_ENGINE=rapidocr，但没有安装 rapidocr-onnxruntime。请运行"
-            " scripts/setup.sh，或设 DANGAN_OCR_ENGINE=tesseract。"
+            f"DANGAN_OCR_ENGINE=rapidocr（DANGAN_OCR_MODEL={settings.ocr_model}，"
+            f"DANGAN_OCR_RUNTIME={settings.ocr_runtime}），但没有安装 {names}。"
+            "请运行 scripts/setup.sh，或换用已安装的模型与运行时，或设 DANGAN_OCR_ENGINE=tesseract。"
         )
 
 
@@ -114,6 +119,8 @@ class Archive:
                 page_timeout=settings.ocr_timeout,
                 preprocess=settings.ocr_preprocess,
                 recognizer=settings.ocr_engine,
+                model=settings.ocr_model,
+                runtime=settings.ocr_runtime,
                 work_root=settings.work_root,
             ),
         )

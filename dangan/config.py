@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dangan.errors import ConfigError
+from dangan.ocr_models import DEFAULT_MODEL, DEFAULT_RUNTIME, MODELS, RUNTIMES
 from dangan.ocr_steps import DEFAULT_STEPS, Steps, parse_steps, steps_text
 from dangan.webhook_url import Allow
 
@@ -20,8 +21,17 @@ DEFAULT_HOME = Path.home() / ".local" / "share" / "dangan"
 SETTINGS: dict[str, tuple[str, str]] = {
     "DANGAN_HOME": ("Data directory holding all state (catalog, blobs, index).", str(DEFAULT_HOME)),
     "DANGAN_OCR_ENGINE": (
-        "Text recognition inside OCRmyPDF: rapidocr (PP-OCRv4 models from the wheel) or tesseract.",
+        "Text recognition inside OCRmyPDF: rapidocr (PP-OCR models from the wheels) or tesseract.",
         "rapidocr",
+    ),
+    "DANGAN_OCR_MODEL": (
+        "RapidOCR's models: ppocr-v6 (PP-OCRv6 small, in the rapidocr wheel) or ppocr-v4"
+        " (PP-OCRv4 mobile, in the rapidocr-onnxruntime wheel).",
+        DEFAULT_MODEL,
+    ),
+    "DANGAN_OCR_RUNTIME": (
+        "Runtime for RapidOCR's models: openvino or onnxruntime.",
+        DEFAULT_RUNTIME,
     ),
     "DANGAN_OCR_LANGUAGES": ("Tesseract languages for OCR.", "chi_sim+eng"),
     "DANGAN_OCR_JOBS": ("Parallel OCR workers (pages or files).", "number of CPU cores"),
@@ -279,6 +289,8 @@ def _origins(env: dict[str, str], name: str) -> tuple[str, ...]:
 class Settings:
     home: Path
     ocr_engine: str = "rapidocr"
+    ocr_model: str = DEFAULT_MODEL
+    ocr_runtime: str = DEFAULT_RUNTIME
     ocr_languages: str = "chi_sim+eng"
     ocr_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     ocr_timeout: int = 180
@@ -379,6 +391,8 @@ class Settings:
         return cls(
             home=home,
             ocr_engine=_choice(env, "DANGAN_OCR_ENGINE", ("rapidocr", "tesseract"), "rapidocr"),
+            ocr_model=_choice(env, "DANGAN_OCR_MODEL", MODELS, DEFAULT_MODEL),
+            ocr_runtime=_choice(env, "DANGAN_OCR_RUNTIME", RUNTIMES, DEFAULT_RUNTIME),
             ocr_languages=env.get("DANGAN_OCR_LANGUAGES") or "chi_sim+eng",
             ocr_jobs=_int(env, "DANGAN_OCR_JOBS", os.cpu_count() or 1),
             ocr_timeout=_int(env, "DANGAN_OCR_TIMEOUT", 180),

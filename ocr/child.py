@@ -1,4 +1,5 @@
-"""A long-lived OCR process: `python -m dangan.ocr.child [--recognizer rapidocr] [--threads N]`.
+"""A long-lived OCR process: `python -m dangan.ocr.child [--recognizer rapidocr]
+[--model ppocr-v6] [--runtime openvino] [--threads N]`.
 
 Starting OCRmyPDF and loading the recognition models costs about a second, more
 than preprocessing a page; a process that OCRs file after file pays it once.
@@ -80,7 +81,9 @@ def _watch_parent(parent: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="dangan OCR process (started by ocr/pool.py)")
     parser.add_argument("--recognizer", default="tesseract")
-    parser.add_argument("--threads", type=int, default=0, help="ONNX threads to warm up")
+    parser.add_argument("--threads", type=int, default=0, help="threads per page to warm up")
+    parser.add_argument("--model", help="RapidOCR's models to warm up (ocr/recognizers.py)")
+    parser.add_argument("--runtime", help="RapidOCR's runtime to warm up (ocr/recognizers.py)")
     parser.add_argument("--work-root", help="folder for this process's temporary files")
     args = parser.parse_args(argv)
     work = _own_tempdir(args.work_root) if args.work_root else None
@@ -122,7 +125,13 @@ def _serve(args: argparse.Namespace) -> int:
     if args.recognizer == "rapidocr":
         from dangan.ocr import rapid
 
-        rapid.warm_up(args.threads)
+        from dangan import ocr_models
+
+        rapid.warm_up(
+            args.threads,
+            args.model or ocr_models.DEFAULT_MODEL,
+            args.runtime or ocr_models.DEFAULT_RUNTIME,
+        )
     for line in sys.stdin:
         if line.strip():
             replies.write(json.dumps(run(json.loads(line)), ensure_ascii=False) + "\n")

@@ -1,6 +1,6 @@
-"""An OCRmyPDF OCR-engine plugin for RapidOCR (PP-OCRv4 detection and recognition
-models on ONNX Runtime, shipped inside the `rapidocr-onnxruntime` wheel: nothing
-is downloaded at run time).
+"""An OCRmyPDF OCR-engine plugin for RapidOCR (PP-OCR detection and recognition
+models shipped inside the `rapidocr` / `rapidocr-onnxruntime` wheels, on ONNX
+Runtime or OpenVINO: ocr/recognizers.py; nothing is downloaded at run time).
 
 OCRmyPDF keeps doing everything around the recognition: rasterising, the
 `filter_ocr_image` conditioning (ocr/ocr_input.py), the invisible text layer,
@@ -8,8 +8,9 @@ PDF/A. This module only turns a page image into text lines with boxes.
 Loaded with `ocrmypdf --plugin dangan.ocr.ocr_input --plugin dangan.ocr.rapid` (ocr/tesseract.py
 does it when DANGAN_OCR_ENGINE=rapidocr).
 
-Options: its own `rapidocr_threads` (`--rapidocr-threads N`, namespace
-`rapidocr`): ONNX threads per page, 0 for ONNX's default. From ocr/ocr_input.py's
+Options, its own (namespace `rapidocr`): `rapidocr_threads` (`--rapidocr-threads N`):
+threads per page, 0 for the runtime's default; `rapidocr_model` (`ppocr-v6` or
+`ppocr-v4`) and `rapidocr_runtime` (`onnxruntime` or `openvino`). From ocr/ocr_input.py's
 namespace `dangan`, loaded with it: the step `orient` in `dangan_steps` (read
 pages turned sideways or upside down upright) and `dangan_results`, where a page
 read turned is reported (ocr/results.py)."""
@@ -28,61 +29,62 @@ from pathlib import Path
 import numpy as np
 from dangan.ocr import columns, results
 from dangan.ocr.ocr_input import NAMESPACE as DANGAN
+from dangan.ocr.recognizers import Recognizer
 from ocrmypdf import hookimpl
 from ocrmypdf.exceptions import BadArgsError
 from ocrmypdf.hocrtransform import BoundingBox, OcrClass, OcrElement
 from ocrmypdf.pluginspec import OcrEngine, OrientationConfidence
 from PIL import Image, ImageDraw, ImageFont
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from dangan.fonts import cjk_font
+from dangan.ocr_models import (
+    DEFAULT_MODEL,
+    DEFAULT_RUNTIME,
+    LABELS,
+    MODELS,
+    RUNTIME_LABELS,
+    RUNTIMES,
+)
 from dangan.ocr_steps import Step
 from dangan.text import normalize_text
 
 NAMESPACE = "rapidocr"  # options.rapidocr.threads; keyword rapidocr_threads
 
-_idle: dict[int, list] = {}  # thread count -> recognizers not in use
+_idle: dict[tuple, list] = {}  # (model, runtime, threads) -> recognizers not in use
 _idle_lock = threading.Lock()
 
 
-def _new_recognizer(threads: int):
-    # loads ONNX Runtime and the models (about a second): only once OCR is wanted
-    from rapidocr_onnxruntime import RapidOCR
-
-    kwargs = {"print_verbose": False}
-    if threads > 0:
-        kwargs |= {"intra_op_num_threads": threads, "inter_op_num_threads": 1}
-    return RapidOCR(**kwargs)
-
-
 @contextmanager
-def _recognizer(threads: int = 0):
+def _recognizer(threads: int = 0, model: str = DEFAULT_MODEL, runtime: str = DEFAULT_RUNTIME):
     """A recognizer for this thread alone (RapidOCR keeps per-call state on the
     detector), taken from those loaded earlier in this process when one is free:
-    loading the models and ONNX's first run cost about a second. `threads`: ONNX
-    threads per page (0: ONNX's default)."""
+    loading the models and the runtime's first run cost a second or more.
+    `threads`: threads per page (0: the runtime's default)."""
+    key = (model, runtime, threads)
     with _idle_lock:
-        free = _idle.setdefault(threads, [])
+        free = _idle.setdefault(key, [])
         engine = free.pop() if free else None
     if engine is None:
-        engine = _new_recognizer(threads)
+        # loads the runtime and the models: only once OCR is wanted
+        engine = Recognizer(model, runtime, threads)
     try:
         yield engine
     finally:
         with _idle_lock:
-            _idle[threads].append(engine)
+            _idle[key].append(engine)
 
 
-def warm_up(threads: int = 0) -> None:
+def warm_up(threads: int = 0, model: str = DEFAULT_MODEL, runtime: str = DEFAULT_RUNTIME) -> None:
     """Load the models and run them once on a made-up page, so that the first
-    real page does not pay ONNX's first-run cost."""
+    real page does not pay the runtime's first-run cost."""
     page = Image.new("RGB", (1240, 1754), "white")
     draw = ImageDraw.Draw(page)
     # without a CJK font, Latin only: still loads and runs the models
     font = cjk_font(48) or ImageFont.load_default(48)
     for row in range(6):
         draw.text((120, 160 + row * 90), "医疗保险参保登记表 2026 年", fill="black", font=font)
-    read_page(page, orient=True, threads=threads)
+    read_page(page, orient=True, threads=threads, model=model, runtime=runtime)
 
 
 def _skew(quads) -> float:
@@ -149,9 +151,7 @@ def _labels(engine, image, quads, count: int = 15) -> list[str]:
         return width * height
 
     largest = sorted(quads, key=area, reverse=True)[:count]
-    crops = engine.get_crop_img_list(image, np.array(largest, dtype=np.float32))
-    _, labels, _ = engine.text_cls(crops)
-    return [label for label, score in labels if score > 0.8]
+    return [label for label, score in engine.line_labels(image, largest) if score > 0.8]
 
 
 def page_turn(engine, image, quads) -> int:
@@ -192,34 +192,39 @@ class Reading:
     angle: int = 0  # direction the text runs on the scan, degrees counter-clockwise
 
 
-def _items(result) -> list[tuple[list, str]]:
-    return [(q, t.strip()) for q, t, _ in result or [] if t.strip()]
-
-
-def read_page(image: Image.Image, orient: bool = True, threads: int = 0) -> Reading:
+def read_page(
+    image: Image.Image,
+    orient: bool = True,
+    threads: int = 0,
+    model: str = DEFAULT_MODEL,
+    runtime: str = DEFAULT_RUNTIME,
+) -> Reading:
     """The text lines of a page image, boxes in the image's own coordinates.
     With `orient`, a page fed in sideways or upside down is read turned upright.
-    `threads`: ONNX threads (0: ONNX's default)."""
-    with _recognizer(threads) as engine:
+    `threads`: threads per page (0: the runtime's default); `model` and
+    `runtime`: ocr/recognizers.py."""
+    with _recognizer(threads, model, runtime) as engine:
         bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
-        result, _ = engine(bgr)
-        items = _items(result)
+        items = engine.read(bgr)
         ccw = page_turn(engine, bgr, [q for q, _ in items]) if orient and items else 0
         if not ccw:
             return Reading(group_lines(items))
         # Read the page turned upright, then put the boxes back where they are.
         height, width = bgr.shape[:2]
-        result, _ = engine(_turn(bgr, ccw))
-    lines = [
-        [box_back(box, ccw, width, height) for box in line] for line in group_lines(_items(result))
-    ]
+        upright = engine.read(_turn(bgr, ccw))
+    lines = [[box_back(box, ccw, width, height) for box in line] for line in group_lines(upright)]
     return Reading(lines, (360 - ccw) % 360)
 
 
-def recognise(image: Image.Image, orient: bool = True) -> list[list[tuple]]:
+def recognise(
+    image: Image.Image,
+    orient: bool = True,
+    model: str = DEFAULT_MODEL,
+    runtime: str = DEFAULT_RUNTIME,
+) -> list[list[tuple]]:
     """Reading-ordered lines of boxes (left, top, right, bottom, text) in the
     image's own coordinates."""
-    return read_page(image, orient).lines
+    return read_page(image, orient, model=model, runtime=runtime).lines
 
 
 def page_element(
@@ -281,11 +286,14 @@ def lines_text(lines: list[list[tuple]]) -> str:
 class RapidOcrEngine(OcrEngine):
     @staticmethod
     def version() -> str:
-        return metadata.version("rapidocr-onnxruntime")
+        return _version(DEFAULT_MODEL, DEFAULT_RUNTIME)
 
     @staticmethod
     def creator_tag(options) -> str:
-        return f"RapidOCR {RapidOcrEngine.version()} (PP-OCRv4)"
+        ours = getattr(options, NAMESPACE, None) if options is not None else None
+        model = ours.model if ours is not None else DEFAULT_MODEL
+        runtime = ours.runtime if ours is not None else DEFAULT_RUNTIME
+        return f"RapidOCR {_version(model, runtime)} ({LABELS[model]}, {RUNTIME_LABELS[runtime]})"
 
     def __str__(self) -> str:
         return self.creator_tag(None)
@@ -312,7 +320,7 @@ class RapidOcrEngine(OcrEngine):
     def generate_ocr(input_file: Path, options, page_number: int = 0):
         ours = getattr(options, DANGAN)
         orient = Step.ORIENT in ours.steps
-        threads = getattr(options, NAMESPACE).threads
+        mine = getattr(options, NAMESPACE)
         with Image.open(input_file) as image:
             dpi = image.info.get("dpi", (300, 300))
             dpi = float(dpi[0] if isinstance(dpi, tuple) else dpi)
@@ -320,7 +328,7 @@ class RapidOcrEngine(OcrEngine):
             if _all_white(image):
                 reading = Reading([])  # a blank page (ocr/ocr_input.py): nothing to read
             else:
-                reading = read_page(image, orient, threads)
+                reading = read_page(image, orient, mine.threads, mine.model, mine.runtime)
         if ours.results is not None and reading.angle:
             results.append(ours.results, page_number + 1, turn=reading.angle)
         if ours.results is not None:
@@ -344,7 +352,23 @@ class RapidOcrEngine(OcrEngine):
 class RapidOcrOptions(BaseModel):
     """This plugin's OCRmyPDF options (namespace `rapidocr`)."""
 
-    threads: int = Field(default=0, ge=0)  # ONNX threads per page; 0: ONNX's default
+    threads: int = Field(default=0, ge=0)  # threads per page; 0: the runtime's default
+    model: str = DEFAULT_MODEL  # ocr/recognizers.py MODELS
+    runtime: str = DEFAULT_RUNTIME  # ocr/recognizers.py RUNTIMES
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        if value not in MODELS:
+            raise ValueError(value)
+        return value
+
+    @field_validator("runtime")
+    @classmethod
+    def _known_runtime(cls, value: str) -> str:
+        if value not in RUNTIMES:
+            raise ValueError(value)
+        return value
 
 
 @hookimpl
@@ -360,8 +384,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         dest="rapidocr_threads",
         type=int,
         metavar="N",
-        help="ONNX threads per page (0: ONNX's default)",
+        help="threads per page (0: the runtime's default)",
     )
+    group.add_argument("--rapidocr-model", dest="rapidocr_model", choices=MODELS)
+    group.add_argument("--rapidocr-runtime", dest="rapidocr_runtime", choices=RUNTIMES)
 
 
 @hookimpl
@@ -369,13 +395,25 @@ def check_options(options) -> None:
     try:
         getattr(options, NAMESPACE)
     except ValidationError:
-        raise BadArgsError("OCRmyPDF 选项 --rapidocr-threads 必须是不小于 0 的整数。") from None
+        raise BadArgsError(
+            "OCRmyPDF 的 RapidOCR 选项无效：--rapidocr-threads 须是不小于 0 的整数，"
+            f"--rapidocr-model 可用 {'、'.join(MODELS)}，"
+            f"--rapidocr-runtime 可用 {'、'.join(RUNTIMES)}。"
+        ) from None
     try:
         getattr(options, DANGAN)
     except AttributeError:
         raise BadArgsError(
             "插件 dangan.ocr.rapid 须与 dangan.ocr.ocr_input 一同加载（读取其选项）。"
         ) from None
+
+
+def _version(model: str, runtime: str) -> str:
+    legacy = model == "ppocr-v4" and runtime == "onnxruntime"
+    try:
+        return metadata.version("rapidocr-onnxruntime" if legacy else "rapidocr")
+    except metadata.PackageNotFoundError:
+        return "?"
 
 
 @hookimpl

@@ -20,6 +20,7 @@ from dangan.ocr.pdfa_reasons import why_not_pdfa
 from dangan.ocr.pool import ChildGone, ChildPool
 
 from dangan.errors import DiskFull, OcrFailed, is_disk_full
+from dangan.ocr_models import DEFAULT_MODEL, DEFAULT_RUNTIME, MODELS, RUNTIMES
 from dangan.ocr_steps import Step, parse_steps
 from dangan.text import normalize_text
 
@@ -72,7 +73,8 @@ RECOGNIZERS = ("tesseract", "rapidocr")
 
 
 class OcrmypdfEngine:
-    """OCRmyPDF with Tesseract or RapidOCR (`recognizer`) as the OCR engine."""
+    """OCRmyPDF with Tesseract or RapidOCR (`recognizer`) as the OCR engine;
+    for RapidOCR, `model` and `runtime` (ocr/recognizers.py)."""
 
     # CPU seconds allowed per file on top of `page_timeout` per page (ocr/pool.py)
     start_seconds = 60
@@ -85,10 +87,15 @@ class OcrmypdfEngine:
         preprocess: Iterable[str] = (),
         recognizer: str = "tesseract",
         work_root: Path | None = None,
+        model: str = DEFAULT_MODEL,
+        runtime: str = DEFAULT_RUNTIME,
     ):
         if recognizer not in RECOGNIZERS:
             raise ValueError(f"unknown recognizer {recognizer!r}")
+        if model not in MODELS or runtime not in RUNTIMES:
+            raise ValueError(f"unknown model {model!r} or runtime {runtime!r}")
         self.name = recognizer
+        self.model, self.runtime = model, runtime
         self.languages = languages
         self.jobs = jobs
         self.page_timeout = page_timeout
@@ -148,7 +155,11 @@ class OcrmypdfEngine:
             # file gets them all, and worker processes started with fewer jobs each
             # do not oversubscribe the machine
             **(
-                {"rapidocr_threads": max(1, self.jobs // max(1, min(self.jobs, pages)))}
+                {
+                    "rapidocr_threads": max(1, self.jobs // max(1, min(self.jobs, pages))),
+                    "rapidocr_model": self.model,
+                    "rapidocr_runtime": self.runtime,
+                }
                 if not tesseract
                 else {}
             ),
@@ -158,6 +169,8 @@ class OcrmypdfEngine:
         with self._pool_lock:
             if self._children is None:
                 args = ["--recognizer", self.name, "--threads", str(self.jobs)]
+                if self.name == "rapidocr":
+                    args += ["--model", self.model, "--runtime", self.runtime]
                 if self.work_root is not None:
                     args += ["--work-root", str(self.work_root)]
                 self._children = ChildPool(args)

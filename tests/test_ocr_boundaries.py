@@ -36,5 +36,6 @@ def test_ocr_warms_up_and_reads_without_the_form_generator():
         "import dangan.ocr.child, dangan.ocr.ocr_input, dangan.ocr.tesseract\n"
         "from dangan.ocr import rapid\nrapid.warm_up(1)\n"
     )
-    assert "dangan.ocr.rapid" in loaded and "rapidocr_onnxruntime" in loaded  # it did run
+    # it did run: PP-OCRv4 on ONNX Runtime loads rapidocr_onnxruntime, the others rapidocr
+    assert "dangan.ocr.rapid" in loaded and {"rapidocr", "rapidocr_onnxruntime"} & set(loaded)
     assert not [m for m in loaded if m.startswith("dangan.synth")]

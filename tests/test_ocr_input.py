@@ -73,18 +73,32 @@ def test_the_engine_options_reach_the_plugins_by_name(tmp_path: Path):
     declare: misspelt, OCRmyPDF would keep it aside and the plugin never see it."""
     from ocrmypdf.api import create_options, setup_plugin_infrastructure
 
-    engine = OcrmypdfEngine(jobs=4, preprocess=("seal", "orient"), recognizer="rapidocr")
+    engine = OcrmypdfEngine(
+        jobs=4,
+        preprocess=("seal", "orient"),
+        recognizer="rapidocr",
+        model="ppocr-v4",
+        runtime="onnxruntime",
+    )
     chosen = engine.options(tmp_path / "sidecar.txt", tmp_path, pages=2)
     manager = setup_plugin_infrastructure(plugins=chosen["plugins"])
     parser = argparse.ArgumentParser()
     manager.add_options(parser=parser)
     declared = set(vars(parser.parse_known_args([])[0]))
     ours = {k for k in chosen if k.startswith(("dangan_", "rapidocr_"))}
-    assert ours == {"dangan_steps", "dangan_results", "rapidocr_threads"} and ours <= declared
+    assert ours == {
+        "dangan_steps",
+        "dangan_results",
+        "rapidocr_threads",
+        "rapidocr_model",
+        "rapidocr_runtime",
+    }
+    assert ours <= declared
     options = create_options(input_file="in.pdf", output_file="out.pdf", parser=parser, **chosen)
     manager.check_options(options=options)
     assert options.dangan.steps == ("seal", "orient") and options.dangan.results == tmp_path
     assert options.rapidocr.threads == 2  # 4 cores shared by the 2 pages read at once
+    assert (options.rapidocr.model, options.rapidocr.runtime) == ("ppocr-v4", "onnxruntime")
 
 
 def test_engine_options_follow_the_steps(tmp_path: Path):
