@@ -266,13 +266,18 @@ def _all_white(image: Image.Image) -> bool:
     return extrema[0] == 255
 
 
-def read_seals(strips: list, threads: int = 0) -> list[str]:
+def read_seals(
+    strips: list, threads: int = 0, model: str = DEFAULT_MODEL, runtime: str = DEFAULT_RUNTIME
+) -> list[str]:
     """The text round each seal (盖章单位), from its straightened image
     (ocr/seals.py unwrap; a path or an image), one line each."""
     texts = []
     for strip in strips:
         with Image.open(strip) if isinstance(strip, Path) else nullcontext(strip) as image:
-            lines = read_page(image.convert("RGB"), orient=False, threads=threads).lines
+            rgb = image.convert("RGB")
+            lines = read_page(
+                rgb, orient=False, threads=threads, model=model, runtime=runtime
+            ).lines
         text = normalize_text("".join(b[4] for line in lines for b in line))
         if text:
             texts.append(text)
@@ -333,7 +338,7 @@ class RapidOcrEngine(OcrEngine):
             results.append(ours.results, page_number + 1, turn=reading.angle)
         if ours.results is not None:
             strips = results.seal_images(ours.results, page_number + 1)
-            if texts := read_seals(strips, threads):
+            if texts := read_seals(strips, mine.threads, mine.model, mine.runtime):
                 results.append(ours.results, page_number + 1, seals=texts)
         return (
             page_element(reading.lines, size, dpi, page_number, reading.angle),
