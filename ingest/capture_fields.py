@@ -30,9 +30,15 @@ def reconcile(
     pid = cover.get("id_number")
     if pid:
         read = fields.get("id_numbers") or []
+        others = [v for v in read if v != pid]
         if read and pid not in read:
             reasons.append(
                 f"封面的公民身份号码 {pid} 与材料上识别到的 {'、'.join(read)} 不一致，请核对。"
+            )
+        elif others:
+            reasons.append(
+                f"材料上除封面的公民身份号码 {pid} 外还有 {'、'.join(others)}：可能混入了另一笔业务"
+                "的材料（漏放封面），也可能是代办人或家属，请核对。"
             )
         fields["id_numbers"] = [pid, *(v for v in read if v != pid)]
     unit = cover.get("unit_code")

@@ -246,6 +246,8 @@ class IntakeQueue:
             item["doc_type"] = result.get("doc_type")
             item["archival_code"] = result.get("archival_code")
             item["needs_review"] = result.get("needs_review")
+            if item["status"] == "split":  # a scanned stack: where each page went
+                item["stack"] = {k: result.get(k) for k in ("records", "fates", "notes")}
             out.append(item)
         return out
 

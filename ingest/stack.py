@@ -88,7 +88,7 @@ def read_page(image, key: bytes, page: int, dpi: float = SCAN_DPI) -> PageScan:
 
 
 def _codes(zxingcpp, image) -> list[tuple[str, bool]]:
-    formats = zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.Code128
+    formats = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128)
     return [
         (b.text, b.valid)
         for b in zxingcpp.read_barcodes(image, formats=formats, return_errors=True)

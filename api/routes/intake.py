@@ -149,18 +149,21 @@ def job_outcome(job: dict) -> tuple[str, str]:
         return "已拒收", "已拒收"
     if status == "archived" and job.get("needs_review"):
         return "完成", "待复核"
+    if status == "split":
+        return "完成", f"已拆分为 {len((job.get('stack') or {}).get('records') or [])} 件"
     return "完成", RESULT_LABELS.get(status, status)
 
 
 def _upload_page(request: Request, user, *, results=None, batch: str = ""):
     queue = get_queue(request)
-    jobs = []
+    jobs, stacks = [], []
     if batch:
         jobs = queue.batch(batch)
         if not jobs:
             raise NotFound(f"没有编号为 {batch} 的上传批次。")
         for job in jobs:
             job["progress_label"], job["result_label"] = job_outcome(job)
+        stacks = stack_pages(jobs)
     history = queue.batches(30)
     for row in history:
         row["at"] = bj_time(row["created_at"])
@@ -173,8 +176,33 @@ def _upload_page(request: Request, user, *, results=None, batch: str = ""):
             "jobs": masked(jobs, user),
             "batch_done": all(j["state"] == "done" for j in jobs),
             "history": history,
+            "stacks": stacks,
         },
     )
+
+
+def stack_pages(jobs: list[dict]) -> list[dict]:
+    """For each scanned stack in the batch: every page and where it went (the
+    record cut from it, or why it is in none)."""
+    by_id = {j["id"]: j for j in jobs}
+    out = []
+    for job in jobs:
+        stack = job.get("stack")
+        if not stack:
+            continue
+        rows: dict[int, dict] = {}
+        for n, rec in enumerate(stack.get("records") or [], start=1):
+            child = by_id.get(rec["job"], {})
+            for k, page in enumerate(rec["pages"], start=1):
+                rows[page] = {"page": page, "record": n, "record_page": k,
+                              "serial": rec.get("serial"), "record_id": child.get("record_id"),
+                              "note": "；".join(rec.get("review") or []),
+                              "result": child.get("result_label", "")}  # fmt: skip
+        for page, why in (stack.get("fates") or {}).items():
+            rows[int(page)] = {"page": int(page), "note": why}
+        out.append({"file": job["filename"], "notes": stack.get("notes") or [],
+                    "pages": [rows[p] for p in sorted(rows)]})  # fmt: skip
+    return out
 
 
 @ui.get("/upload", response_class=HTMLResponse)
