@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -171,6 +172,4 @@ class _Lost(Exception):
 
 
 def _now() -> str:
-    from dangan.ingest.intake import _now as now
-
-    return now()
+    return datetime.now(UTC).isoformat(timespec="milliseconds")  # as ingest/intake.py
