@@ -70,9 +70,10 @@ def split_job(queue: IntakeQueue, job: Job, path: Path | None, worker: str, repo
             stack = work / "stack.pdf"
             images_to_pdf(checked.path, stack)
         key = archive.audit.keys.cover_key()
-        scans = scan_pdf(stack, key, on_page=lambda k: report("splitting", checked.pages, k))
-        options = job.options or {}
-        opts = options.get("split") or {}
+        opts = (job.options or {}).get("split") or {}
+        need_blank = opts.get("duplex", "simplex") != "simplex" or opts.get("mode") == "separator"
+        scans = scan_pdf(stack, key, blank=need_blank,
+                         on_page=lambda k: report("splitting", checked.pages, k))  # fmt: skip
         cut = split(scans, opts.get("mode", "cover"), opts.get("duplex", "simplex"))
         report("storing", checked.pages)
         return _commit(queue, job, worker, stack, cut, opts, work)

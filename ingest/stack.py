@@ -55,14 +55,17 @@ class Split:
     order: list[int]  # page order after collation
 
 
-def read_page(image, key: bytes, page: int, dpi: float = SCAN_DPI) -> PageScan:
+def read_page(
+    image, key: bytes, page: int, dpi: float = SCAN_DPI, *, blank: bool = True
+) -> PageScan:
     """Barcodes and blankness of one page image (greyscale numpy array)."""
     import zxingcpp
     from dangan.ocr import preprocess
 
     scan = PageScan(page)
     found = _codes(zxingcpp, image)
-    if not any(v and is_cover_text(t) for t, v in found):
+    if found and not any(v and is_cover_text(t) for t, v in found):
+        # something code-like but no cover read: try harder before giving up
         found += _codes(zxingcpp, _binarised_half(image))
     texts = {t for t, v in found if v}
     for text in sorted(texts):
@@ -81,7 +84,7 @@ def read_page(image, key: bytes, page: int, dpi: float = SCAN_DPI) -> PageScan:
                 "该页之后的材料未归入任何业务，请核对封面后补录业务流水号。"
             )
     scan.separator = PATCH_T in texts
-    if scan.cover is None and scan.cover_error is None and not scan.separator:
+    if blank and scan.cover is None and scan.cover_error is None and not scan.separator:
         band = preprocess.border_mask(image, dpi)
         scan.blank = preprocess.is_blank(image, dpi, band=band)
     return scan
@@ -91,7 +94,9 @@ def _codes(zxingcpp, image) -> list[tuple[str, bool]]:
     formats = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128)
     return [
         (b.text, b.valid)
-        for b in zxingcpp.read_barcodes(image, formats=formats, return_errors=True)
+        for b in zxingcpp.read_barcodes(
+            image, formats=formats, try_invert=False, return_errors=True
+        )
     ]
 
 
@@ -104,26 +109,67 @@ def _binarised_half(image):
 
 
 def scan_pdf(
-    pdf: Path, key: bytes, dpi: float = SCAN_DPI, on_page: Callable[[int], None] | None = None
+    pdf: Path,
+    key: bytes,
+    dpi: float = SCAN_DPI,
+    on_page: Callable[[int], None] | None = None,
+    blank: bool = True,
 ) -> list[PageScan]:
-    """`read_page` for every page of a PDF."""
+    """`read_page` for every page of a PDF (`blank`: measure blankness too;
+    only duplex stacks and separator mode need it)."""
+    out = []
+    for index, (image, image_dpi) in enumerate(page_images(pdf, dpi)):
+        if on_page:
+            on_page(index + 1)
+        scan = read_page(image, key, index + 1, image_dpi, blank=blank)
+        out.append(scan)
+    return out
+
+
+def page_images(pdf: Path, dpi: float = SCAN_DPI):
+    """Each page as a greyscale array near `dpi`, with its resolution. A page
+    that is one scanned JPEG (what scanners write) is decoded straight at a
+    reduced scale (JPEG's DCT scaling: several times faster than rendering);
+    any other page is rendered with PDFium."""
     import numpy as np
+    import pikepdf
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(str(pdf))
-    out = []
     try:
-        for index in range(len(doc)):
-            if on_page:
-                on_page(index + 1)
-            page = doc[index]
-            bitmap = page.render(scale=dpi / 72, grayscale=True)
-            image = np.asarray(bitmap.to_pil().convert("L"))
-            out.append(read_page(image, key, index + 1, dpi))
-            page.close()
+        with pikepdf.open(pdf) as src:
+            for index, page in enumerate(src.pages):
+                fast = _scanned_jpeg(page, dpi)
+                if fast is not None:
+                    yield fast
+                    continue
+                bitmap = doc[index].render(scale=dpi / 72, grayscale=True)
+                yield np.asarray(bitmap.to_pil().convert("L")), dpi
     finally:
         doc.close()
-    return out
+
+
+def _scanned_jpeg(page, dpi: float):
+    """(grey array, dpi) of a page that is a single JPEG image, else None."""
+    import io
+
+    import numpy as np
+    import pikepdf
+    from PIL import Image
+
+    try:
+        images = list(page.get_images().values())
+        if len(images) != 1 or images[0].get("/Filter") != pikepdf.Name.DCTDecode:
+            return None
+        width_in = float(page.mediabox[2] - page.mediabox[0]) / 72
+        image = Image.open(io.BytesIO(images[0].read_raw_bytes()))
+        full_dpi = image.width / width_in
+        want = 0.95 * dpi / full_dpi  # JPEG scales by 1/2, 1/4, 1/8 to at least this size
+        image.draft("L", (round(image.width * want), round(image.height * want)))
+        grey = image.convert("L")
+        return np.asarray(grey), grey.width / width_in
+    except Exception:  # noqa: BLE001 - anything unusual: render the page instead
+        return None
 
 
 def collated(count: int) -> list[int]:
