@@ -5,8 +5,10 @@ only when it is finished, and a crash in the middle of a split."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -218,25 +220,61 @@ def test_claimed_file_of_a_dead_worker_is_put_back(settings, tmp_path, monkeypat
     assert (folder.path / "stack.pdf").is_file() and not claim.exists()
 
 
-def test_crash_before_the_split_commits_loses_nothing(settings, tmp_path, monkeypatch):
-    """A worker dies after writing the record files but before the one
-    transaction: no record job exists; the next worker splits again."""
+def _tiny_stack(key: bytes, path: Path) -> Path:
+    """cover YW2026000001, a page, cover YW2026000002, a page (simplex, no OCR needed)."""
     from capture_stack import _grey_jpeg
+    from PIL import ImageDraw
 
-    archive = Archive.open(settings)
-    queue = IntakeQueue(archive)
-    key = archive.audit.keys.cover_key()
     images = [cover_image(sheets_pdf(key, [(CoverData(f"YW202600000{n}"), SheetText())]))
               for n in (1, 2)]  # fmt: skip
     page = images[0].copy()
     page.paste("white", (0, 0, page.size[0], page.size[1]))
-    from PIL import ImageDraw
-
     ImageDraw.Draw(page).text((200, 200), "参保登记表 " * 5, fill="black")
     ImageDraw.Draw(page).rectangle((200, 400, 1200, 900), outline="black", width=8)
     pages = [_grey_jpeg(i) for i in (images[0], page, images[1], page)]
-    stack = tmp_path / "stack.pdf"
-    pages[0].save(stack, "PDF", save_all=True, append_images=pages[1:], resolution=200)
+    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:], resolution=200)
+    return path
+
+
+def test_clerk_uploads_a_stack_to_split(settings, tmp_path):
+    with TestClient(create_app(dataclasses.replace(settings, intake_workers=0))) as client:
+        login(client, "clerk")
+        stack = _tiny_stack(client.app.state.archive.audit.keys.cover_key(), tmp_path / "s.pdf")
+        with open(stack, "rb") as fh:
+            response = client.post(
+                "/api/intake?split=cover&duplex=simplex",
+                files={"files": ("s.pdf", fh, "application/pdf")},
+            )
+        assert response.status_code == 200, response.text
+        batch = response.json()["batch"]
+        queue = client.app.state.intake
+        run_job(queue, queue.claim("w"), "w")
+        progress = client.get(f"/api/intake/{batch}").json()
+        (stack_job,) = [j for j in progress["jobs"] if j["status"] == "split"]
+        assert [r["serial"] for r in stack_job["stack"]["records"]] == [
+            "YW2026000001", "YW2026000002",
+        ]  # fmt: skip
+        assert stack_job["stack"]["fates"] == {
+            "1": "封面（业务流水号 YW2026000001），不作为档案页面",
+            "3": "封面（业务流水号 YW2026000002），不作为档案页面",
+        }
+        assert progress["total"] == 3 and progress["done"] == 1
+        page = client.get(f"/upload?batch={batch}")
+        assert (
+            "每页的去向" in page.text and "第 2 件第 1 页（业务流水号 YW2026000002）" in page.text
+        )
+        assert (
+            client.post("/api/intake?split=pages", files={"files": ("s.pdf", b"%PDF")}).status_code
+            == 422
+        )
+
+
+def test_crash_before_the_split_commits_loses_nothing(settings, tmp_path, monkeypatch):
+    """A worker dies after writing the record files but before the one
+    transaction: no record job exists; the next worker splits again."""
+    archive = Archive.open(settings)
+    queue = IntakeQueue(archive)
+    stack = _tiny_stack(archive.audit.keys.cover_key(), tmp_path / "stack.pdf")
     options = {"split": split_options("cover", "simplex"), "submitted_by": "t"}
     job_id = queue.submit("b1", "stack.pdf", stack, "t", options=options)
 

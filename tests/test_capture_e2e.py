@@ -136,7 +136,7 @@ def test_damaged_upside_down_and_missing_cover_sheets(tmp_path):
         # therefore goes to review, never filed silently
         (hit,) = _case_records(client, auth, "YW2026000201")
         first = _record(client, auth, hit["record_id"])
-        assert first["status"] == "review"
+        assert first["needs_review"] is True
         assert (
             first["metadata"]["capture"]["pages"] == parts[1].page_numbers + parts[2].page_numbers
         )
@@ -153,7 +153,7 @@ def test_damaged_upside_down_and_missing_cover_sheets(tmp_path):
         for job_id, job in children.items():
             assert job["status"] == "archived", job
             if not records[job_id]["serial"]:
-                assert _record(client, auth, job["record_id"])["status"] == "review"
+                assert _record(client, auth, job["record_id"])["needs_review"] is True
         placed = [p for r in records.values() for p in r["pages"]]
         fates = [int(p) for p in split["stack"]["fates"]]
         assert sorted(placed + fates) == list(range(1, split["pages"] + 1))
