@@ -15,11 +15,13 @@ folder:
     poll = false                # true: poll only (network shares send no events)
 
 When is a file finished? When its size and modification time have not changed
-for `stable_seconds` (most scanners write in place), or at once when it
-appears by a rename (scanners that write `x.pdf.part`/`~x.pdf`/`.x.pdf` and
-rename it: those names are never taken). Events come from watchfiles
-(inotify); a network share without events is polled, every folder is also
-rescanned every `stable_seconds / 2` seconds in any case.
+for `stable_seconds` (most scanners write in place). Scanners that write under
+a temporary name and rename when done (`x.pdf.part`, `x.tmp`, `~x.pdf`,
+`.x.pdf`) are covered too: those names are never taken, and the renamed file
+is stable from the start. Events come from watchfiles (inotify) and only wake
+the scan; every folder is also rescanned every `stable_seconds / 2` seconds
+(at least every 0.5 s), so a network share that sends no events (`poll = true`,
+or any share where inotify sees nothing) is handled by the same scan.
 
 Taking a file is crash safe and happens once even with several workers
 watching: the file is first renamed into the folder's `.dangan/` subfolder
