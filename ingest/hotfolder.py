@@ -190,7 +190,7 @@ class HotFolders:
         return taken
 
     def take(self, folder: Folder, path: Path) -> int:
-        job_id = secrets.token_hex(8)
+        job_id = self.queue.new_job_id()
         claim = folder.path / CLAIMS / f"{job_id}__{path.name}"
         try:
             os.rename(path, claim)

@@ -27,6 +27,7 @@ import secrets
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +78,12 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def _job_id() -> str:
+    """Ids that sort in the order jobs were taken in, so a batch lists its files
+    in upload order even when two share a timestamp."""
+    return f"{time.time_ns():016x}{secrets.token_hex(4)}"
+
+
 def _ago(seconds: float) -> str:
     return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
@@ -110,11 +117,15 @@ class IntakeQueue:
         """Move (or `copy`) `source` into the inbox and queue it; returns the job
         id. With an object store the inbox is its `inbox/` prefix, so workers on
         any machine can read the file; else `DANGAN_HOME/inbox`."""
-        job_id = job_id or secrets.token_hex(8)
+        job_id = job_id or _job_id()
         target = self.stage(job_id, source, copy=copy)
         with self.archive.catalog.transaction() as conn:
             self.insert(conn, job_id, batch, filename, target, submitted_by, options)
         return job_id
+
+    @staticmethod
+    def new_job_id() -> str:
+        return _job_id()
 
     def stage(self, job_id: str, source: Path, *, copy: bool = False) -> str:
         """Put `source` in the inbox as job `job_id`'s file (an earlier copy is
@@ -147,7 +158,7 @@ class IntakeQueue:
     def refuse(self, batch: str, filename: str, result: dict, submitted_by: str) -> str:
         """Record a file refused at upload (it failed the cheap checks): a job
         that is done at once, never queued behind OCR work."""
-        job_id = secrets.token_hex(8)
+        job_id = _job_id()
         now = _now()
         with self.archive.catalog.transaction() as conn:
             self.rows.insert_refused(

@@ -220,3 +220,18 @@ def test_the_inbox_sweep_deletes_only_what_no_job_needs(request, tmp_path: Path,
         assert queue.sweep_inbox(suspects) == set()
         assert set(queue.inbox_entries()) == {queued}
         assert queue.state(queued) == "queued"
+
+
+def test_a_batch_lists_its_files_in_the_order_they_were_taken_in(tmp_path: Path, monkeypatch):
+    # Refusals in quick succession once shared a millisecond timestamp and were
+    # then listed in the order of their random ids: the clock here never moves.
+    monkeypatch.setattr("dangan.ingest.intake._now", lambda: "2026-12-01T08:00:00.000+00:00")
+    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")}))
+    try:
+        queue = IntakeQueue(archive)
+        names = [f"f{i:02d}.pdf" for i in range(30)]
+        for name in names:
+            queue.refuse("b1", name, {"status": "rejected", "error": "文件损坏"}, "u1")
+        assert [job["filename"] for job in queue.batch("b1")] == names
+    finally:
+        archive.close()
