@@ -10,6 +10,7 @@ from dangan.api.errors import install as install_errors
 from dangan.api.routes import (
     accounts,
     audit,
+    capture,
     cases,
     compliance_desk,
     disposal,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(volumes.api, prefix="/api")
     app.include_router(intake.api, prefix="/api")
     app.include_router(cases.api, prefix="/api")
+    app.include_router(capture.api, prefix="/api")
     app.include_router(audit.api, prefix="/api")
     app.include_router(disposal.api, prefix="/api")
     app.include_router(preservation.api, prefix="/api")
@@ -104,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(volumes.ui)
     app.include_router(intake.ui)
     app.include_router(cases.ui)
+    app.include_router(capture.ui)
     app.include_router(audit.ui)
     app.include_router(disposal.ui)
     app.include_router(compliance_desk.ui)

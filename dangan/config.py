@@ -107,6 +107,13 @@ SETTINGS: dict[str, tuple[str, str]] = {
         " e.g. 10.20.0.0/16,ywxt.yb.local; unset: webhooks only to public addresses.",
         "(unset)",
     ),
+    "DANGAN_HOTFOLDERS": (
+        "TOML file naming the scanners' output folders the workers watch ([[folder]]: name, path,"
+        " mode cover|separator|file, duplex simplex|duplex|collate, default_class,"
+        " stable_seconds, poll); unset: no hot folders.",
+        "(unset)",
+    ),
+    "DANGAN_AGENCY_NAME": ("Agency name printed at the top of cover sheets (封面).", "(unset)"),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
     "DANGAN_CLAMD": (
@@ -331,6 +338,8 @@ class Settings:
     frame_ancestors: tuple[str, ...] = ()
 
     search_timeout: int = 10
+    hotfolders: Path | None = None
+    agency_name: str = ""
     webhook_allow: Allow = field(default_factory=Allow)
 
     @property
@@ -432,6 +441,8 @@ class Settings:
             secure_cookies=_choice(env, "DANGAN_SECURE_COOKIES", ("auto", "always"), "auto"),
             frame_ancestors=_origins(env, "DANGAN_FRAME_ANCESTORS"),
             search_timeout=_int(env, "DANGAN_SEARCH_TIMEOUT", 10),
+            hotfolders=_path(env, "DANGAN_HOTFOLDERS"),
+            agency_name=(env.get("DANGAN_AGENCY_NAME") or "").strip(),
             webhook_allow=_allow(env),
         )
 

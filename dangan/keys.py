@@ -184,6 +184,20 @@ class KeyStore:
         self._cache["ticket"] = secret = bytes.fromhex(data["secret"])
         return secret
 
+    def cover_key(self) -> bytes:
+        """The key that signs cover sheets' QR codes (dangan/ingest/coversheet.py)."""
+        return self._named_key("cover")
+
+    def _named_key(self, name: str) -> bytes:
+        if name in self._cache:
+            return self._cache[name]
+        data = self._read(f"{name}.json")
+        if data is None:
+            self._create(f"{name}.json", {"secret": secrets.token_hex(32), "created_at": _now()})
+            data = self._read(f"{name}.json")
+        self._cache[name] = secret = bytes.fromhex(data["secret"])
+        return secret
+
     def pseudonym(self, value: str) -> str:
         """A keyed hash naming a person without keeping who: `pid:` + 16 hex for
         a 公民身份号码, `h:` + 16 hex for other text (names, search terms).

@@ -67,6 +67,7 @@ INBOX_SWEEP_S = 3600.0
 STAGES = {
     "queued": "排队中",
     "checking": "检查文件",
+    "splitting": "识别封面、拆分",
     "ocr": "文字识别",
     "storing": "保存与分类",
     "done": "完成",
@@ -95,6 +96,7 @@ class Job:
     path: str
     attempts: int = 1
     created_at: str = ""
+    options: dict | None = None  # capture at the scanner (ingest/capture.py); None: a plain file
 
 
 class IntakeQueue:
@@ -108,25 +110,50 @@ class IntakeQueue:
         self.inbox = archive.settings.home / "inbox"
         self.inbox.mkdir(parents=True, exist_ok=True)
 
-    def submit(self, batch: str, filename: str, source: Path, submitted_by: str) -> str:
-        """Move `source` into the inbox and queue it; returns the job id. With an
-        object store the inbox is its `inbox/` prefix, so workers on any machine
-        can read the file; else `DANGAN_HOME/inbox`."""
-        job_id = _job_id()
+    def submit(
+        self, batch: str, filename: str, source: Path, submitted_by: str, *,
+        job_id: str | None = None, options: dict | None = None, copy: bool = False,
+    ) -> str:  # fmt: skip
+        """Move (or `copy`) `source` into the inbox and queue it; returns the job
+        id. With an object store the inbox is its `inbox/` prefix, so workers on
+        any machine can read the file; else `DANGAN_HOME/inbox`."""
+        job_id = job_id or _job_id()
+        target = self.stage(job_id, source, copy=copy)
+        with self.archive.catalog.transaction() as conn:
+            self.insert(conn, job_id, batch, filename, target, submitted_by, options)
+        return job_id
+
+    @staticmethod
+    def new_job_id() -> str:
+        return _job_id()
+
+    def stage(self, job_id: str, source: Path, *, copy: bool = False) -> str:
+        """Put `source` in the inbox as job `job_id`'s file (an earlier copy is
+        overwritten); its job path."""
         if self.archive.settings.s3_endpoint:
             key = f"inbox/{job_id}.bin"
             self.archive.blobs.put_file(key, source)
-            source.unlink()
-            target = f"{BLOB_PREFIX}{key}"
+            if not copy:
+                source.unlink()
+            return f"{BLOB_PREFIX}{key}"
+        target = self.inbox / f"{job_id}.bin"
+        if copy:
+            part = target.with_suffix(".part")
+            shutil.copyfile(source, part)
+            part.replace(target)
         else:
-            target = str(self.inbox / f"{job_id}.bin")
-            shutil.move(str(source), target)
-        now = _now()
-        with self.archive.catalog.transaction() as conn:
-            self.rows.insert_job(conn, job_id, batch, filename, target, submitted_by, now)
-            if self.archive.settings.task_runner == "procrastinate":
-                defer_in(conn, job_id)  # the queue entry commits with the job, or neither
-        return job_id
+            shutil.move(str(source), str(target))
+        return str(target)
+
+    def insert(
+        self, conn, job_id: str, batch: str, filename: str, target: str, submitted_by: str,
+        options: dict | None = None,
+    ) -> None:  # fmt: skip
+        """The job's row (and its procrastinate entry) inside the caller's transaction."""
+        opts = json.dumps(options, ensure_ascii=False) if options else None
+        self.rows.insert_job(conn, job_id, batch, filename, target, submitted_by, _now(), opts)
+        if self.archive.settings.task_runner == "procrastinate":
+            defer_in(conn, job_id)  # the queue entry commits with the job, or neither
 
     def refuse(self, batch: str, filename: str, result: dict, submitted_by: str) -> str:
         """Record a file refused at upload (it failed the cheap checks): a job
@@ -160,7 +187,7 @@ class IntakeQueue:
             return None
         if row[4] > 1:
             log.warning("job %s (%s) taken over by %s, attempt %d", row[0], row[2], worker, row[4])
-        return Job(*row)
+        return Job(*row[:6], options=json.loads(row[6]) if row[6] else None)
 
     def state(self, job_id: str) -> str | None:
         return self.rows.state(job_id)
@@ -230,6 +257,8 @@ class IntakeQueue:
             item["doc_type"] = result.get("doc_type")
             item["archival_code"] = result.get("archival_code")
             item["needs_review"] = result.get("needs_review")
+            if item["status"] == "split":  # a scanned stack: where each page went
+                item["stack"] = {k: result.get(k) for k in ("records", "fates", "notes")}
             out.append(item)
         return out
 
@@ -311,9 +340,16 @@ def _discard(queue: IntakeQueue, job: Job) -> None:
 
 
 def _run(queue: IntakeQueue, job: Job, worker: str, ingest_file, report) -> dict:
-    with _local_copy(queue, job) as path:
-        result = _ingest(queue, job, path, ingest_file, report)
-    if queue.finish(job.id, result, worker):
+    if (job.options or {}).get("split"):
+        from dangan.ingest.capture import split_job
+
+        with _local_copy(queue, job) as path:
+            result, finished = split_job(queue, job, path, worker, report)
+    else:
+        with _local_copy(queue, job) as path:
+            result = _ingest(queue, job, path, ingest_file, report)
+        finished = queue.finish(job.id, result, worker)
+    if finished:
         _discard(queue, job)
     return result
 
@@ -327,7 +363,11 @@ def _ingest(queue: IntakeQueue, job: Job, path: Path | None, ingest_file, report
             "reason": "missing",
         }
     else:
-        result = ingest_file(queue.archive, path, name=job.filename, progress=report).to_json()
+        record = (job.options or {}).get("record") or {}
+        result = ingest_file(
+            queue.archive, path, name=job.filename, progress=report,
+            case=record.get("case"), capture=record or None,
+        ).to_json()  # fmt: skip
         if result["status"] == "duplicate" and job.attempts > 1:
             # a worker that died after committing this job's record: it is ours
             record = queue.archive.catalog.get(result["record_id"])
@@ -352,10 +392,14 @@ class InboxSweeper:
     in a periodic worker of its own."""
 
     def __init__(self, queue: IntakeQueue, every_s: float = INBOX_SWEEP_S):
+        from dangan.ingest.hotfolder import HotFolders
+
         self.queue = queue
         self._suspects: set[str] = set()
         self._lock = threading.Lock()
         self.periodic = Periodic("inbox-sweep", self.sweep, every_s)
+        # the scanners' folders feeding this inbox (DANGAN_HOTFOLDERS), when set
+        self.hotfolders = HotFolders.from_settings(queue)
 
     def sweep(self) -> None:
         with self._lock:
@@ -371,8 +415,12 @@ class InboxSweeper:
     def start(self) -> None:
         self.sweep()  # what killed predecessors left, before new work
         self.periodic.start()
+        if self.hotfolders is not None:
+            self.hotfolders.start()
 
     def stop(self, timeout: float = 30) -> None:
+        if self.hotfolders is not None:
+            self.hotfolders.stop(timeout)
         self.periodic.stop(timeout)
 
 
@@ -386,6 +434,8 @@ class ThreadWorker:
         self.threads = threads
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.sweeper = InboxSweeper(queue)
+        if self.sweeper.hotfolders is not None:
+            self.sweeper.hotfolders.on_submit = self.wake
         self._stopping = threading.Event()
         self._workers = [
             Periodic(f"intake-{n}", self._drain, poll_s, run_at_start=True) for n in range(threads)

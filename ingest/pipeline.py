@@ -106,12 +106,15 @@ def ingest_file(
     name: str | None = None,
     progress: Progress = _silent,
     case: str | None = None,
+    capture: dict | None = None,
 ) -> IngestResult:
     """Ingest one file; `progress(stage, pages, done)` is told "checking", "ocr"
     (with the page count, then the page OCR is on) and "storing" as the work goes on. Every outcome is counted
     in the intake statistics. `case` attaches the record to a business case
-    (业务流水号), also when the same file was archived before."""
-    result = _ingest_file(archive, path, name, progress, case)
+    (业务流水号), also when the same file was archived before. `capture`: a record
+    cut from a scanned stack (ingest/capture.py): its cover sheet's data, which
+    outranks OCR, and where its pages came from."""
+    result = _ingest_file(archive, path, name, progress, case, capture)
     if case and result.status == "duplicate" and result.record_id:
         archive.catalog.link_case(result.record_id, case)
         archive.sync_index(quiet=True)
@@ -123,7 +126,12 @@ def ingest_file(
 
 
 def _ingest_file(
-    archive: Archive, path: Path, name: str | None, progress: Progress, case: str | None = None
+    archive: Archive,
+    path: Path,
+    name: str | None,
+    progress: Progress,
+    case: str | None = None,
+    capture: dict | None = None,
 ) -> IngestResult:
     name = name or path.name
     progress("checking", None)
@@ -148,7 +156,7 @@ def _ingest_file(
         return _disk_full(archive, display, sha, exc)
     try:
         progress("ocr", checked.pages)
-        record = _build_record(archive, checked, name, sha, work, progress, case)
+        record = _build_record(archive, checked, name, sha, work, progress, case, capture)
         try:
             archive.catalog.add_record(record)
         except DuplicateRecord as dup:
@@ -222,6 +230,7 @@ def _build_record(
     work: Path,
     progress: Progress = _silent,
     case: str | None = None,
+    capture: dict | None = None,
 ) -> Record:
     if checked.kind == "pdf":
         source_pdf = checked.path
@@ -290,19 +299,26 @@ def _build_record(
                 if checked.unmapped_pages
                 else {}
             ),
+            # cut from a scanned stack: its cover sheet and source pages (provenance)
+            **({"capture": capture.get("provenance", {})} if capture else {}),
         },
         files=files,
         pages=pages,
     )
-    classify_and_file(archive, record, case)
+    classify_and_file(archive, record, case, capture)
     from dangan.preservation.service import check_at_filing
 
     check_at_filing(archive, record)  # 四性检测: a failing item sends the record to review
     return record
 
 
-def classify_and_file(archive: Archive, record: Record, case: str | None = None) -> None:
-    """Class, key fields, retention, disposal date and 档号 prefix from the page text."""
+def classify_and_file(
+    archive: Archive, record: Record, case: str | None = None, capture: dict | None = None
+) -> None:
+    """Class, key fields, retention, disposal date and 档号 prefix from the page
+    text; a cover sheet's data (`capture`) outranks it, and where the two
+    disagree the record goes to review."""
+    from dangan.ingest.capture_fields import reconcile
     from dangan.ingest.fields import extract_fields
 
     texts = [p.text for p in record.pages]
@@ -315,16 +331,26 @@ def classify_and_file(archive: Archive, record: Record, case: str | None = None)
     record.metadata["classified_by"] = result.method
     record.metadata["candidates"] = [list(c) for c in result.candidates]
     record.metadata["vocabulary_coverage"] = result.coverage
+    doc_type, confidence, reasons = result.code, result.confidence, []
+    if capture:
+        policy = archive.filing_policy()
+        doc_type, confidence, reasons = reconcile(
+            capture, fields, result.code, result.confidence, archive.schedule(),
+            policy.review_threshold,
+        )  # fmt: skip
     apply_filing(
         record,
-        doc_type=result.code,
-        confidence=result.confidence,
+        doc_type=doc_type,
+        confidence=confidence,
         fields=fields,
         schedule=archive.schedule(),
         policy=archive.filing_policy(),
         today=date.today(),
         unknown_reason=result.reason,
     )
+    if reasons:
+        record.review_reasons = [*reasons, *record.review_reasons]
+        record.status = "review"
 
 
 def _seals(found: dict[int, list[str]]) -> list[dict]:

@@ -42,6 +42,7 @@ SLOW_FIXTURES = {"corpus", "ingested", "minio_env", "elastic_env", "postgres_env
 # Test modules whose tests run OCR, start processes or a browser throughout.
 SLOW_MODULES = {
     "test_browser",
+    "test_capture_e2e",
     "test_cli_end_to_end",
     "test_crash_safety",
     "test_demo",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from dangan.api import uploads
 from dangan.api.auth import Ingester, masked
@@ -13,6 +14,7 @@ from dangan.api.deps import ArchiveDep
 from dangan.api.labels import bj_time
 from dangan.api.schemas.intake import BatchProgress, BatchSubmitted, IntakeStats
 from dangan.api.templating import templates
+from dangan.ingest.capture import split_options
 from dangan.ingest.intake import IntakeQueue
 from dangan.ingest.pipeline import IngestResult
 from dangan.ingest.stats import intake_stats, record_outcome
@@ -32,8 +34,9 @@ def get_queue(request: Request) -> IntakeQueue:
 
 
 def _submit_all(
-    queue: IntakeQueue, batch: str, received: list[uploads.Received], user: str
-) -> tuple[list[dict], list[dict]]:
+    queue: IntakeQueue, batch: str, received: list[uploads.Received], user: str,
+    options: dict | None = None,
+) -> tuple[list[dict], list[dict]]:  # fmt: skip
     jobs, rejected = [], []
     try:
         for item in received:
@@ -44,7 +47,7 @@ def _submit_all(
             if refused is not None:
                 jobs.append(refused)
                 continue
-            job_id = queue.submit(batch, item.name, item.path, user)
+            job_id = queue.submit(batch, item.name, item.path, user, options=options)
             jobs.append({"id": job_id, "filename": item.name})
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
@@ -79,12 +82,28 @@ def refuse_at_once(queue: IntakeQueue, batch: str, name: str, path: Path, user: 
     response_model=BatchSubmitted,
     response_model_exclude_unset=True,
 )
-async def submit(request: Request, user: Ingester) -> dict:
+async def submit(
+    request: Request,
+    user: Ingester,
+    split: Literal["cover", "separator", "file"] | None = Query(
+        None,
+        description="扫描的整叠材料：按封面（cover）或分隔页（separator）拆分为多件；不填：一个文件一件",
+    ),
+    duplex: Literal["simplex", "duplex", "collate"] = Query(
+        "simplex",
+        description="simplex 单面 | duplex 双面（略去空白背面）| collate 正面一遍、反面倒序一遍",
+    ),
+) -> dict:
     queue = get_queue(request)
     settings = queue.archive.settings
     received = await uploads.receive(request, settings.work_root, settings.max_file_bytes)
     batch = secrets.token_hex(6)
-    jobs, rejected = await run_in_threadpool(_submit_all, queue, batch, received, user.name)
+    options = None
+    if split:
+        options = {"split": split_options(split, duplex), "submitted_by": user.name}
+    jobs, rejected = await run_in_threadpool(
+        _submit_all, queue, batch, received, user.name, options
+    )
     if jobs:
         request.app.state.intake_worker.wake()
     return masked({"batch": batch if jobs else None, "jobs": jobs, "rejected": rejected}, user)
@@ -149,18 +168,21 @@ def job_outcome(job: dict) -> tuple[str, str]:
         return "已拒收", "已拒收"
     if status == "archived" and job.get("needs_review"):
         return "完成", "待复核"
+    if status == "split":
+        return "完成", f"已拆分为 {len((job.get('stack') or {}).get('records') or [])} 件"
     return "完成", RESULT_LABELS.get(status, status)
 
 
 def _upload_page(request: Request, user, *, results=None, batch: str = ""):
     queue = get_queue(request)
-    jobs = []
+    jobs, stacks = [], []
     if batch:
         jobs = queue.batch(batch)
         if not jobs:
             raise NotFound(f"没有编号为 {batch} 的上传批次。")
         for job in jobs:
             job["progress_label"], job["result_label"] = job_outcome(job)
+        stacks = stack_pages(jobs)
     history = queue.batches(30)
     for row in history:
         row["at"] = bj_time(row["created_at"])
@@ -173,8 +195,33 @@ def _upload_page(request: Request, user, *, results=None, batch: str = ""):
             "jobs": masked(jobs, user),
             "batch_done": all(j["state"] == "done" for j in jobs),
             "history": history,
+            "stacks": stacks,
         },
     )
+
+
+def stack_pages(jobs: list[dict]) -> list[dict]:
+    """For each scanned stack in the batch: every page and where it went (the
+    record cut from it, or why it is in none)."""
+    by_id = {j["id"]: j for j in jobs}
+    out = []
+    for job in jobs:
+        stack = job.get("stack")
+        if not stack:
+            continue
+        rows: dict[int, dict] = {}
+        for n, rec in enumerate(stack.get("records") or [], start=1):
+            child = by_id.get(rec["job"], {})
+            for k, page in enumerate(rec["pages"], start=1):
+                rows[page] = {"page": page, "record": n, "record_page": k,
+                              "serial": rec.get("serial"), "record_id": child.get("record_id"),
+                              "note": "；".join(rec.get("review") or []),
+                              "result": child.get("result_label", "")}  # fmt: skip
+        for page, why in (stack.get("fates") or {}).items():
+            rows[int(page)] = {"page": int(page), "note": why}
+        out.append({"file": job["filename"], "notes": stack.get("notes") or [],
+                    "pages": [rows[p] for p in sorted(rows)]})  # fmt: skip
+    return out
 
 
 @ui.get("/upload", response_class=HTMLResponse)

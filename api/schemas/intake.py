@@ -28,6 +28,23 @@ class BatchSubmitted(ApiModel):
     )
 
 
+class StackRecord(ApiModel):
+    job: str = Field(description="这一件的排队任务编号")
+    file: str = Field(description="这一件的文件名")
+    pages: list[int] = Field(description="这一件由扫描文件的哪些页组成（按顺序）")
+    serial: str | None = Field(None, description="归入的业务流水号（封面可识别且无疑问时）")
+    cover_page: int | None = Field(None, description="封面所在页")
+    review: list[str] = Field(default_factory=list, description="须人工复核的原因")
+
+
+class StackPages(ApiModel):
+    records: list[StackRecord] = Field(description="拆分出的各件")
+    fates: dict[str, str] = Field(
+        description="未归入任何一件的页：页码 → 原因（封面、空白背面、分隔页…）"
+    )
+    notes: list[str] = Field(description="整叠材料的情况（连续两张封面、最后一张封面后没有材料…）")
+
+
 class IntakeJob(ApiModel):
     id: str = Field(description="任务编号")
     filename: str
@@ -37,7 +54,8 @@ class IntakeJob(ApiModel):
     pages: int | None = Field(None, description="页数（已知时）")
     pages_done: int | None = Field(None, description="已开始识别的页数")
     status: str | None = Field(
-        None, description="完成后：archived 已归档 | duplicate 重复 | rejected 拒收"
+        None,
+        description="完成后：archived 已归档 | duplicate 重复 | rejected 拒收 | split 已按封面拆分为多件",
     )
     record_id: str | None = None
     error: str | None = Field(None, description="拒收或失败的原因")
@@ -48,6 +66,7 @@ class IntakeJob(ApiModel):
     doc_type: str | None = Field(None, description="类别代码（完成后）")
     archival_code: str | None = Field(None, description="档号（完成后）")
     needs_review: bool | None = Field(None, description="是否待复核（完成后）")
+    stack: StackPages | None = Field(None, description="扫描的整叠材料：每页的去向（已拆分时）")
 
 
 class BatchProgress(ApiModel):

@@ -4,4 +4,4 @@
 the newest revision so an up-to-date catalog opens without loading Alembic;
 tests/test_catalog_conformance.py checks it against the scripts."""
 
-HEAD = "0008"
+HEAD = "0009"

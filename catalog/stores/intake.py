@@ -12,7 +12,7 @@ _START = (
     "UPDATE intake_jobs SET state = 'running', stage = 'checking', worker = ?,"
     " heartbeat_at = ?, attempts = attempts + 1, updated_at = ?"
 )
-_STARTED = " RETURNING id, batch, filename, path, attempts, created_at"
+_STARTED = " RETURNING id, batch, filename, path, attempts, created_at, options"
 # which job a worker starts: fixed texts, chosen by the method, never from a caller
 _OLDEST_FREE = (
     " WHERE id = (SELECT id FROM intake_jobs WHERE state = 'queued'"
@@ -27,17 +27,18 @@ class IntakeRows:
 
     def insert_job(
         self, conn: Connection, job_id: str, batch: str, filename: str, path: str,
-        submitted_by: str, now: str,
+        submitted_by: str, now: str, options: str | None = None,
     ) -> None:  # fmt: skip
         conn.execute(
             "INSERT INTO intake_jobs (id, batch, filename, path, submitted_by, state, stage,"
-            " created_at, updated_at) VALUES (?,?,?,?,?,'queued','queued',?,?)",
-            (job_id, batch, filename, path, submitted_by, now, now),
+            " created_at, updated_at, options) VALUES (?,?,?,?,?,'queued','queued',?,?,?)",
+            (job_id, batch, filename, path, submitted_by, now, now, options),
         )
 
     def start_oldest(self, worker: str, now: str, stale_before: str) -> tuple | None:
         """Start the oldest queued job, or one whose lease ran out before
-        `stale_before`: (id, batch, filename, path, attempts, created_at) or None."""
+        `stale_before`: (id, batch, filename, path, attempts, created_at, options)
+        or None."""
         with self.seam.transaction() as conn:
             row = conn.execute(
                 _START + _OLDEST_FREE + _STARTED, (worker, now, now, stale_before)
