@@ -221,10 +221,12 @@ class AuditLog:
         subject: str | None = None,
         limit: int = 100,
         before: int | None = None,
+        after: int | None = None,
+        oldest_first: bool = False,
         since: str | None = None,
         until: str | None = None,
     ) -> list[dict]:
-        """Newest first. `target` given as an ID number, and `subject` (an ID
+        """Newest first (or oldest first). `target` given as an ID number, and `subject` (an ID
         number or name, found in the target or anywhere in the detail), are
         looked up by their pseudonyms."""
         if target and ID_NUMBER.match(canonical(target)):
@@ -237,7 +239,14 @@ class AuditLog:
         # the subject as its pseudonym: hex only, no LIKE wildcard from the user
         hashed = self.pseudonym(subject) if subject and subject.strip() else None
         rows = self.rows.newest(
-            equals=equals, subject=hashed, before=before, since=since, until=until, limit=limit
+            equals=equals,
+            subject=hashed,
+            before=before,
+            after=after,
+            oldest_first=oldest_first,
+            since=since,
+            until=until,
+            limit=limit,
         )
         return [
             {**dict(r), "detail": json.loads(r["detail"]), "label": ACTIONS.get(r["action"], "")}

@@ -253,6 +253,19 @@ def test_audit_log_filters_by_name_action_record_and_dates_pages_exports_and_che
         assert len(views) == 230 and all(v[2] == "wang" for v in views)
         csv_text = client.get("/audit", params={"record": code, "export": "csv"}).content
         assert csv_text.startswith("\ufeff序号".encode())
+        # sorted by time the other way, across every page, and exported in that order
+        oldest = client.get("/audit", params={"actor": "wang", "order": "asc"}).text
+        seqs = [int(x) for x in re.findall(r"<tr><td>(\d+)</td>", oldest)]
+        assert len(seqs) == 100 and seqs == sorted(seqs) and 'aria-sort="ascending"' in oldest
+        after = re.search(r'href="/audit\?actor=wang&amp;order=asc&amp;after=(\d+)"', oldest)
+        later = client.get(f"/audit?actor=wang&order=asc&after={after.group(1)}").text
+        more = [int(x) for x in re.findall(r"<tr><td>(\d+)</td>", later)]
+        assert more == sorted(more) and more[0] > seqs[-1] and len(more) == 100
+        sheet = load_workbook(
+            io.BytesIO(client.get("/audit?actor=wang&order=asc&export=xlsx").content)
+        ).active
+        exported = [r[0] for r in sheet.iter_rows(min_row=4, values_only=True)]
+        assert exported == sorted(exported)
 
 
 # ---- compliance officer and agency head ----

@@ -98,6 +98,8 @@ def audit_page(
     date_from: str = "",
     date_to: str = "",
     before: int | None = None,
+    after: int | None = None,
+    order: str = "",
     check: str = "",
     export: str = "",
 ):
@@ -115,6 +117,7 @@ def audit_page(
         subject=subject or None,
         since=since,
         until=until,
+        oldest_first=order == "asc",  # 时间 column: newest first unless asked
     )
     if export:
         items = archive.audit.entries(**query, limit=EXPORT_MAX)
@@ -129,12 +132,14 @@ def audit_page(
             max_rows=EXPORT_MAX,
             what="audit",
         )
-    items = archive.audit.entries(**query, before=before, limit=PAGE + 1)
+    items = archive.audit.entries(**query, before=before, after=after, limit=PAGE + 1)
     more = len(items) > PAGE
     items = items[:PAGE]
     params = {"actor": actor, "action": action, "subject": subject, "record": record,
               "date_from": date_from, "date_to": date_to}  # fmt: skip
-    qs = urlencode({k: v for k, v in params.items() if v})
+    filters = urlencode({k: v for k, v in params.items() if v})
+    oldest_first = order == "asc"
+    qs = "&".join(x for x in (filters, "order=asc" if oldest_first else "") if x)
     return templates.TemplateResponse(
         request,
         "audit.html",
@@ -144,8 +149,11 @@ def audit_page(
             "p": params,
             "qs": qs,
             "actions": sorted(ACTIONS.items(), key=lambda kv: kv[1]),
-            "next_before": items[-1]["seq"] if more and items else None,
-            "paged": before is not None,
+            "next_before": items[-1]["seq"] if more and items and not oldest_first else None,
+            "next_after": items[-1]["seq"] if more and items and oldest_first else None,
+            "paged": before is not None or after is not None,
+            "oldest_first": oldest_first,
+            "filters": filters,
             "note": note,
             "error": error,
             "check": archive.audit.verify() if check else None,

@@ -42,14 +42,16 @@ class AuditRows:
         equals: dict[str, str],
         subject: str | None = None,
         before: int | None = None,
+        after: int | None = None,
+        oldest_first: bool = False,
         since: str | None = None,
         until: str | None = None,
         limit: int = 100,
     ) -> list[dict]:
-        """Entries newest first (seq, at, actor, action, target, detail as JSON
-        text): `equals` maps columns of FILTER_COLUMNS to values; `subject`
-        matches the target or occurs in the detail (the caller passes a keyed
-        hash: hex, no LIKE wildcard); `before` is a sequence number."""
+        """Entries newest first, or oldest first (seq, at, actor, action, target,
+        detail as JSON text): `equals` maps columns of FILTER_COLUMNS to values;
+        `subject` matches the target or occurs in the detail (the caller passes a
+        keyed hash: hex, no LIKE wildcard); `before`/`after` are sequence numbers."""
         clauses, params = ["1=1"], []
         for column, value in equals.items():
             if column not in FILTER_COLUMNS:
@@ -62,6 +64,9 @@ class AuditRows:
         if before:
             clauses.append("seq < ?")
             params.append(before)
+        if after:
+            clauses.append("seq > ?")
+            params.append(after)
         # `since`/`until`: ISO UTC times, compared as text (entries store UTC ISO)
         if since:
             clauses.append("at >= ?")
@@ -71,7 +76,8 @@ class AuditRows:
             params.append(until)
         rows = self.seam.connection().execute(
             "SELECT seq, at, actor, action, target, detail FROM audit_log"
-            f" WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT ?",
+            f" WHERE {' AND '.join(clauses)} ORDER BY seq {'ASC' if oldest_first else 'DESC'}"
+            " LIMIT ?",
             [*params, limit],
         )
         return [dict(r) for r in rows]
