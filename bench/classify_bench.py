@@ -109,14 +109,24 @@ def ocr_document(path: Path, ocr_cache: Path, engine) -> dict[str, Any]:
 
 def ocr_corpus(docs: list[Any], cache: Path, jobs: int) -> dict[str, dict[str, Any]]:
     """OCR text per document path, `jobs` files at a time."""
-    ocr_cache = cache / f"ocr-{ocr_recognizer()}-{'+'.join(ocr_steps()) or 'none'}"
+    settings = _settings()
+    recognizer = ocr_recognizer()
+    if recognizer == "rapidocr":  # one cache per model and runtime too
+        recognizer += f"-{settings.ocr_model}-{settings.ocr_runtime}"
+    ocr_cache = cache / f"ocr-{recognizer}-{'+'.join(ocr_steps()) or 'none'}"
     ocr_cache.mkdir(parents=True, exist_ok=True)
     from dangan.ocr.tesseract import OcrmypdfEngine
 
     results: dict[str, dict[str, Any]] = {}
     started = time.monotonic()
     # one engine, as in ingest: its OCR processes stay warm from file to file
-    engine = OcrmypdfEngine(jobs=1, preprocess=ocr_steps(), recognizer=ocr_recognizer())
+    engine = OcrmypdfEngine(
+        jobs=1,
+        preprocess=ocr_steps(),
+        recognizer=ocr_recognizer(),
+        model=settings.ocr_model,
+        runtime=settings.ocr_runtime,
+    )
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(ocr_document, d.path, ocr_cache, engine): d for d in docs}
         for done, future in enumerate(as_completed(futures), start=1):

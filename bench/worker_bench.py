@@ -28,7 +28,8 @@ DEFAULT_CACHE = Path(".dangan/worker_bench")
 
 
 def _env(home: Path, ocr_jobs: int) -> dict:
-    keep = ("DANGAN_OCR_ENGINE", "DANGAN_OCR_PREPROCESS")  # what is being compared
+    # what is being compared
+    keep = ("DANGAN_OCR_ENGINE", "DANGAN_OCR_MODEL", "DANGAN_OCR_RUNTIME", "DANGAN_OCR_PREPROCESS")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_") or k in keep}
     env.update({"DANGAN_HOME": str(home), "DANGAN_OCR_JOBS": str(ocr_jobs)})
     return env

@@ -284,6 +284,12 @@ def _build_record(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         metadata={
             "ocr_engine": archive.engine.name,
+            # which model and runtime read it (RapidOCR), for later re-reads and audits
+            **(
+                {"ocr_model": archive.engine.model, "ocr_runtime": archive.engine.runtime}
+                if archive.engine.name == "rapidocr" and hasattr(archive.engine, "model")
+                else {}
+            ),
             "source_kind": checked.kind,
             "pdfa": ocr.pdfa,
             # pdfa: the archival copy is PDF/A; not_pdfa: a plain PDF, pdfa_reason says why

@@ -113,6 +113,11 @@ def test_an_unmapped_text_layer_is_ocrd_instead_of_kept_as_garbage(tmp_path: Pat
     assert not any(text_layers.unmapped(c) for c in first + second)
     assert "医疗" in first and "档案" in first  # read from the image
     assert "参保" in second
+    # the record names the model and runtime that read it
+    assert (record.metadata["ocr_model"], record.metadata["ocr_runtime"]) == (
+        settings.ocr_model,
+        settings.ocr_runtime,
+    )
 
 
 def test_a_run_of_pages_not_ocrd_is_one_sidecar_entry_for_each_of_them():
