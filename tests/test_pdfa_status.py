@@ -99,7 +99,10 @@ def test_the_record_page_tells_the_archival_format_and_re_read_pages(tmp_path: P
     settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
     fields = {"business_date": "2024-05-01", "id_numbers": []}
     with Archive.open(settings) as archive:
-        file_record(archive, "a1", "reimbursement", fields, metadata={"pdfa": "2B"})
+        file_record(
+            archive, "a1", "reimbursement", fields,
+            metadata={"pdfa": "2B", "seals": [{"page": 1, "text": "某市医疗保障局业务专用章"}]},
+        )  # fmt: skip
         file_record(
             archive, "p1", "reimbursement", fields, pages=["医疗费用报销", "附件"],
             metadata={"pdfa": None, "pdfa_status": "not_pdfa",
@@ -110,6 +113,9 @@ def test_the_record_page_tells_the_archival_format_and_re_read_pages(tmp_path: P
         login(client, "caseworker")
         pdfa = client.get("/records/a1").text
         assert "PDF/A-2B" in pdfa and "下载 PDF/A" in pdfa and "普通 PDF" not in pdfa
+        # the text read round a seal (盖章单位), said to be unchecked
+        assert "盖章单位" in pdfa and "某市医疗保障局业务专用章（第 1 页）" in pdfa
+        assert "未经核对" in pdfa and "盖章单位" not in client.get("/records/p1").text
         plain = client.get("/records/p1?page=1").text
         assert "普通 PDF（不是 PDF/A 长期保存格式。原因：使用 Type 3 字体" in plain
         assert "原有的文字层无法转换为文字" not in plain
