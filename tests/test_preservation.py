@@ -252,3 +252,17 @@ def test_security_events_from_the_audit_log(archive):
     _, results = check_all(archive, "tester")
     (aq3,) = [r for r in results if r.item == "AQ-03"]
     assert aq3.outcome == "warning" and "login.failed 1 次" in aq3.evidence
+
+
+@pytest.mark.parametrize("lossless", [False, True])
+def test_a_webp_phone_photo_is_an_accepted_original_format(lossless):
+    # intake accepts WebP (and HEIC) photos; the 四性 check must not then fail them
+    from dangan.preservation.formats import identify
+    from dangan.preservation.record_checks import PASS, _format_check
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), "white").save(buffer, "WEBP", lossless=lossless)
+    fmt = identify(buffer.getvalue())
+    result = _format_check(fmt, "original", "r1", "k")
+    assert result.outcome == PASS, result.evidence
