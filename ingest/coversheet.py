@@ -179,7 +179,7 @@ def _sheet(pdf, font: str, key: bytes, data: CoverData, text: SheetText, today: 
             ("公民身份号码", data.id_number),
             ("姓名", text.person_name),
             ("单位编号", data.unit_code),
-            ("档案类别", f"{text.class_name}（{data.doc_type}）" if data.doc_type else ""),
+            ("档案类别", text.class_name or data.doc_type),
         ]
         lines = [(k, v) for k, v in lines if v or k in ("业务流水号",)]
     for label, value in lines:

@@ -163,7 +163,11 @@ def test_cover_sheets_api_and_desk(settings):
         assert response.status_code == 200 and response.content.startswith(b"%PDF")
         import pypdfium2 as pdfium
 
-        assert len(pdfium.PdfDocument(response.content)) == 3
+        doc = pdfium.PdfDocument(response.content)
+        assert len(doc) == 3
+        second = doc[1].get_textpage().get_text_range()
+        assert "employee_enrol" not in second and "档案类别" in second  # names, not codes
+        doc.close()
         bad = client.post("/api/cover-sheets", json={"cases": [{"serial": "YW0001", "id_number": "110105194912310021"}]}, headers=auth)  # fmt: skip
         assert bad.status_code == 422 and "校验位" in bad.json()["error"]
         unknown = client.post("/api/cover-sheets", json={"cases": [{"serial": "YW12", "doc_type": "nope"}]}, headers=auth)  # fmt: skip
