@@ -72,7 +72,7 @@ def checked(data: CoverData, known_classes: Sequence[str] = ()) -> CoverData:
         raise CoverInvalid(f"单位编号“{unit}”格式不正确（4–20 位字母或数字）。")
     doc_type = (data.doc_type or "").strip()
     if doc_type and known_classes and doc_type not in known_classes:
-        raise CoverInvalid(f"没有类别代码“{doc_type}”。请使用保管期限表中的类别代码，或留空。")
+        raise CoverInvalid(f"没有类别“{doc_type}”。请填写保管期限表中的类别名称，或留空。")
     return CoverData(serial, pid, unit, doc_type)
 
 

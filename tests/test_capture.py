@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import zxingcpp
 from capture_stack import cover_image, scribble
 from conftest import login
 from dangan.api.app import create_app
@@ -171,7 +172,7 @@ def test_cover_sheets_api_and_desk(settings):
         bad = client.post("/api/cover-sheets", json={"cases": [{"serial": "YW0001", "id_number": "110105194912310021"}]}, headers=auth)  # fmt: skip
         assert bad.status_code == 422 and "校验位" in bad.json()["error"]
         unknown = client.post("/api/cover-sheets", json={"cases": [{"serial": "YW12", "doc_type": "nope"}]}, headers=auth)  # fmt: skip
-        assert unknown.status_code == 422 and "类别代码" in unknown.json()["error"]
+        assert unknown.status_code == 422 and "没有类别“nope”" in unknown.json()["error"]
         assert client.post("/api/cover-sheets", json=body).status_code == 401
         login(client, "caseworker")
         assert client.post("/api/cover-sheets", json=body).status_code == 403
@@ -183,6 +184,15 @@ def test_cover_sheets_api_and_desk(settings):
             "/cover-sheets", data={"lines": "YW2026000009,,,,王五\n", "blank": "0"}
         )
         assert printed.headers["content-type"] == "application/pdf"
+        assert "参保人员登记材料（职工增员）" in page.text  # the names a clerk may write
+        named = client.post(
+            "/cover-sheets",
+            data={"lines": "YW2026000010,,,参保人员登记材料（职工增员）,王五", "blank": "0"},
+        )
+        doc = pdfium.PdfDocument(named.content)
+        payload = zxingcpp.read_barcodes(doc[0].render(scale=2).to_pil())
+        doc.close()
+        assert any("|employee_enrol|" in code.text for code in payload)  # the name's code
         wrong = client.post("/cover-sheets", data={"lines": "Y", "blank": "0"})
         assert wrong.status_code == 422 and "格式不正确" in wrong.text
 

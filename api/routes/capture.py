@@ -27,7 +27,10 @@ class CoverCase(BaseModel):
     serial: str = Field(description="业务流水号")
     id_number: str = Field("", description="参保人公民身份号码（可空）")
     unit_code: str = Field("", description="单位编号或统一社会信用代码（可空）")
-    doc_type: str = Field("", description="档案类别代码（保管期限表中的代码，已知时）")
+    doc_type: str = Field(
+        "",
+        description="档案类别（保管期限表中的类别名称或代码，已知时），如 参保人员登记材料（职工增员）",
+    )
     person_name: str = Field("", description="姓名，只印在封面上，不进二维码（可空）")
 
 
@@ -45,9 +48,12 @@ def cover_pdf(archive: Archive, cases: list[CoverCase], blank: int = 0) -> tuple
     schedule = archive.schedule()
     agency = archive.settings.agency_name
     sheets = []
+    names = {row.material: row.code for row in schedule.rows if row.material}
     for case in cases:
+        doc_type = case.doc_type.strip()
         data = checked(
-            CoverData(case.serial, case.id_number, case.unit_code, case.doc_type),
+            # a class is named for people (参保人员登记材料（职工增员）) or by its code
+            CoverData(case.serial, case.id_number, case.unit_code, names.get(doc_type, doc_type)),
             list(schedule.by_code),
         )
         row = schedule.by_code.get(data.doc_type)
@@ -80,12 +86,18 @@ def print_covers(request: Request, body: CoverRequest, archive: ArchiveDep, user
 
 
 @ui.get("/cover-sheets", response_class=HTMLResponse)
-def cover_form(request: Request, user: Ingester):
-    return templates.TemplateResponse(request, "cover_sheets.html", {"error": "", "lines": ""})
+def cover_form(request: Request, archive: ArchiveDep, user: Ingester):
+    return templates.TemplateResponse(
+        request, "cover_sheets.html", {"error": "", "lines": "", "classes": _classes(archive)}
+    )
+
+
+def _classes(archive) -> list[str]:
+    return [row.material for row in archive.schedule().rows if row.material]
 
 
 def parse_lines(text: str) -> list[CoverCase]:
-    """One case a line: 业务流水号[,公民身份号码[,单位编号[,类别代码[,姓名]]]]."""
+    """One case a line: 业务流水号[,公民身份号码[,单位编号[,类别[,姓名]]]]."""
     out = []
     for line in text.splitlines():
         parts = [p.strip() for p in line.replace("，", ",").split(",")]
@@ -106,7 +118,10 @@ def cover_print(
         pdf, serials = cover_pdf(archive, parse_lines(lines), max(0, min(blank, 100)))
     except CoverInvalid as exc:
         return templates.TemplateResponse(
-            request, "cover_sheets.html", {"error": exc.message, "lines": lines}, status_code=422
+            request,
+            "cover_sheets.html",
+            {"error": exc.message, "lines": lines, "classes": _classes(archive)},
+            status_code=422,
         )
     log_access(request, user, "cover.print", ",".join(serials)[:200], via="ui")
     return _pdf(pdf, "cover-sheets.pdf")
