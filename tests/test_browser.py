@@ -559,6 +559,9 @@ def test_viewer_turns_pages_in_place_zooms_pans_and_rotates(server, driver, size
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_compliance_volumes_upload_and_audit_desks_read_cleanly(server, driver, size):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
     login(driver, server, "zhou")
     _size(driver, size)
     try:
@@ -572,10 +575,23 @@ def test_compliance_volumes_upload_and_audit_desks_read_cleanly(server, driver, 
         driver.get(server.url + "/upload")
         _clean_screen(driver, f"upload-{size}")
         shot(driver, f"clerk-upload-history-{size}")
+        driver.get(server.url + "/cover-sheets")
+        driver.find_element(By.CSS_SELECTOR, "details.class-names summary").click()
+        _clean_screen(driver, f"cover-sheets-{size}")
+        shot(driver, f"clerk-cover-sheets-{size}")
         login(driver, server, "shen")
         driver.get(server.url + "/audit")
         _clean_screen(driver, f"audit-{size}")
         shot(driver, f"auditor-audit-log-{size}")
+        driver.find_element(By.CSS_SELECTOR, "th[aria-sort] button").click()
+        WebDriverWait(driver, 10).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, 'th[aria-sort="ascending"]')
+        )
+        seqs = [
+            int(td.text) for td in driver.find_elements(By.CSS_SELECTOR, "tbody tr td:first-child")
+        ]
+        assert seqs == sorted(seqs) and "11010519491231002X" not in driver.current_url
+        _clean_screen(driver, f"audit-oldest-first-{size}")
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
