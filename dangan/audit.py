@@ -79,6 +79,10 @@ ACTIONS = {
     "register.download": "下载销毁清册或销毁证明",
     "volumes.catalogue": "打印卷内目录",
     "volumes.labels": "打印盒脊标签",
+    "cover.print": "打印封面",
+    "record.security": "调整密级",
+    "import": "接收移交档案",
+    "batch.supervision_refused": "监销人确认未通过",
     "batch.return": "退回鉴定批次",
     "batch.reject": "否决销毁批次",
 }
