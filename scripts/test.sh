@@ -11,7 +11,8 @@ if [ "${1:-}" = "--fast" ]; then
   shift
   .venv/bin/ruff check .
   .venv/bin/ruff format --check .
-  exec .venv/bin/python -m pytest -m "not slow and not browser" -q "$@"
+  # one test process per core (pytest-xdist): these tests share no server
+  exec .venv/bin/python -m pytest -m "not slow and not browser" -q -n auto "$@"
 fi
 
 # Browser tests drive Debian's Chromium through its chromedriver (no downloads).
