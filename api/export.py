@@ -155,3 +155,12 @@ def export_response(
         media_type=media,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
     )
+
+
+def inline_file(data: bytes, name: str, media_type: str = "application/pdf") -> Response:
+    """A generated file (PDF, CSV) shown in the browser, saved under its Chinese name."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}"},
+    )

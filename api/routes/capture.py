@@ -4,10 +4,9 @@ themselves are made in ingest/coversheet.py."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from dangan.api.auth import Ingester, log_access
 from dangan.api.deps import ArchiveDep
+from dangan.api.export import inline_file
 from dangan.api.schemas import file_download
 from dangan.api.templating import templates
 from dangan.ingest.coversheet import CoverData, CoverInvalid, SheetText, checked, sheets_pdf
@@ -63,14 +62,6 @@ def cover_pdf(archive: Archive, cases: list[CoverCase], blank: int = 0) -> tuple
     return pdf, [data.serial for data, _ in sheets if data.serial]
 
 
-def _pdf(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}"},
-    )
-
-
 @api.post(
     "/cover-sheets",
     summary="打印封面（隔页）：业务办结时为一笔或多笔业务生成带二维码的封面 PDF",
@@ -82,7 +73,7 @@ def print_covers(request: Request, body: CoverRequest, archive: ArchiveDep, user
     log_access(
         request, user, "cover.print", ",".join(serials)[:200], sheets=len(serials) + body.blank
     )
-    return _pdf(pdf, "cover-sheets.pdf")
+    return inline_file(pdf, "cover-sheets.pdf")
 
 
 @ui.get("/cover-sheets", response_class=HTMLResponse)
@@ -124,4 +115,4 @@ def cover_print(
             status_code=422,
         )
     log_access(request, user, "cover.print", ",".join(serials)[:200], via="ui")
-    return _pdf(pdf, "cover-sheets.pdf")
+    return inline_file(pdf, "cover-sheets.pdf")

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from dangan.api.auth import log_access, masked, require, visible_levels
 from dangan.api.deps import ArchiveDep
+from dangan.api.export import inline_file
 from dangan.api.schemas import file_download
 from dangan.api.schemas.retention import (
     Appraised,
@@ -207,12 +208,7 @@ def document(
     log_access(
         request, user, "register.download", f"batch:{batch_id}", file=name, hidden=b["hidden_items"]
     )
-    filename = quote(f"{label}-批次{batch_id}.{name.rsplit('.', 1)[1]}")
-    return Response(
-        data,
-        media_type=media,
-        headers={"Content-Disposition": f"inline; filename*=UTF-8''{filename}"},
-    )
+    return inline_file(data, f"{label}-批次{batch_id}.{name.rsplit('.', 1)[1]}", media)
 
 
 # --- the desk --------------------------------------------------------------

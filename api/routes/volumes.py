@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from dangan.api.auth import Filer, log_access, redactor, visible_levels
 from dangan.api.deps import ArchiveDep
+from dangan.api.export import inline_file
 from dangan.api.schemas import file_download
 from dangan.api.schemas.volumes import VolumeList
 from dangan.api.templating import templates
@@ -25,14 +24,6 @@ from fastapi.responses import HTMLResponse, Response
 
 api = APIRouter(tags=["volumes"])
 ui = APIRouter(include_in_schema=False)
-
-
-def _pdf(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}"},
-    )
 
 
 @api.get(
@@ -63,7 +54,7 @@ async def volume_catalogue(
     volume = get_volume(archive, prefix, visible_levels(user), redactor(user))
     log_access(request, user, "volumes.catalogue", prefix, records=len(volume.items))
     data = await run_in_threadpool(catalogue_pdf, volume, box_size)
-    return _pdf(data, f"卷内目录-{prefix}.pdf")
+    return inline_file(data, f"卷内目录-{prefix}.pdf")
 
 
 @api.get(
@@ -83,7 +74,7 @@ async def volume_labels(
     found = list_volumes(archive, year, visible_levels(user))
     log_access(request, user, "volumes.labels", year, volumes=len(found))
     data = await run_in_threadpool(box_labels_pdf, found, box_size, spine_mm)
-    return _pdf(data, f"盒脊标签-{year or '全部'}.pdf")
+    return inline_file(data, f"盒脊标签-{year or '全部'}.pdf")
 
 
 @ui.get("/volumes", response_class=HTMLResponse)
