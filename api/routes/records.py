@@ -132,6 +132,14 @@ def put_security(
 PAGE_CACHE = "private, max-age=86400"
 
 
+def _page_image(archive, record_id: str, page_no: int, user):
+    """The stored page image of a record the user may read; 404 in Chinese if none."""
+    ref = load_record(archive, record_id, user).file("page_image", page_no)
+    if ref is None:
+        raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
+    return ref
+
+
 def _cached(request: Request, etag: str) -> Response | None:
     """304 when the browser already holds this version."""
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
@@ -146,9 +154,7 @@ def _cached(request: Request, etag: str) -> Response | None:
     responses=file_download("页面图像", "image/jpeg"),
 )
 def page_image(request: Request, record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
-    ref = load_record(archive, record_id, user).file("page_image", page_no)
-    if ref is None:
-        raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
+    ref = _page_image(archive, record_id, page_no, user)
     log_read(request, user, "page.image", record_id, page=page_no)  # also when cached
     etag = f'"{ref.sha256}"'
     if (hit := _cached(request, etag)) is not None:
@@ -165,9 +171,7 @@ def page_image(request: Request, record_id: str, page_no: int, archive: ArchiveD
     responses=file_download("页面缩略图", "image/jpeg"),
 )
 def page_thumb(request: Request, record_id: str, page_no: int, archive: ArchiveDep, user: Reader):
-    ref = load_record(archive, record_id, user).file("page_image", page_no)
-    if ref is None:
-        raise NotFound(f"档案 {record_id} 没有第 {page_no} 页。")
+    ref = _page_image(archive, record_id, page_no, user)
     log_read(request, user, "page.thumb", record_id, page=page_no)
     etag = f'"{ref.sha256}-t{THUMB_WIDTH}"'
     if (hit := _cached(request, etag)) is not None:
