@@ -267,12 +267,14 @@ def _stats(docs, outputs, variant: Variant, steps, wall: float, jobs: int) -> di
 
     rates, sideways, ids_total, ids_found, pages, punched = [], [], 0, 0, 0, 0
     blanks_truth, blanks_found, blanks_wrong, reported = 0, 0, 0, False
+    detail = []
     for doc, (pages_text, blank) in zip(docs, outputs, strict=True):
         reported = reported or blank is not None
         for index, truth in enumerate(doc.pages):
             text = pages_text[index] if index < len(pages_text) else ""
             rate = cer(truth, text)
             rates.append(rate)
+            detail.append({"file": doc.path.name, "page": index + 1, "cer": rate, "text": text})
             if doc.degradation["pages"][index].get("sideways"):
                 sideways.append(rate)
             punched += bool(doc.degradation["pages"][index].get("holes"))
@@ -303,6 +305,7 @@ def _stats(docs, outputs, variant: Variant, steps, wall: float, jobs: int) -> di
         "blank_wrong": blanks_wrong if reported else None,
         "seconds_per_page": wall * jobs / pages,
         "pages_per_minute": 60 * pages / wall if wall else None,
+        "page_detail": detail,  # what was read on each page, for error studies
     }
 
 

@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.splits import SPLITS, file_text, summarise, text_split
+from bench.splits import SPLITS, file_text, scan_fonts, summarise, text_split
 
 DEFAULT_CACHE = Path(".dangan/real_docs")
 SIDECARS = (".txt", ".class", ".json")
@@ -167,7 +167,7 @@ def corpus_split(
     from dangan.synth import generate_corpus, load_corpus
 
     split = SPLITS[name]
-    folder = cache / f"corpus-{name}-{split.seed}-{count}"
+    folder = cache / f"corpus-{name}-{split.seed}-{count}-{'+'.join(scan_fonts(split))}"
     docs = None
     if (folder / "manifest.json").is_file():
         docs = load_corpus(folder)
@@ -185,7 +185,7 @@ def corpus_split(
             sideways_prob=split.sideways_prob,
             holes_prob=split.holes_prob,
             variation=split.variation,
-            fonts=split.fonts,
+            fonts=scan_fonts(split),
         )
     rows = []
     docs = docs[:limit]

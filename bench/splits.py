@@ -5,7 +5,9 @@
   seeds 9001/5150 family, 200 dpi. Thresholds (review threshold, the
   classifier's coverage floor) are chosen on this split and on hand-written
   non-business texts.
-- ``heldout``: other seeds, only the WenQuanYi font for scans, 240 dpi, other
+- ``heldout``: other seeds, fonts the generator never draws otherwise (楷体 AR PL
+  UKai and 明体 AR PL UMing, Debian's fonts-arphic-ukai / fonts-arphic-uming;
+  WenQuanYi, with a warning, where neither is installed), 240 dpi, other
   degradation probabilities, and `dangan.synth.variation.HELDOUT`: title
   wordings found nowhere in the seed set or the tuning split
   (`HELDOUT_TITLES`), other field labels (身份证号码, 手机号码 …), field order
@@ -19,6 +21,7 @@ rendering or OCR; `bench.real_docs` OCRs rendered scans of both splits.
 from __future__ import annotations
 
 import random
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -42,8 +45,24 @@ class Split:
 
 SPLITS = {
     "tuning": Split("tuning", 9001, NONE, ("serif", "sans"), 200, 0.5, 0.0, 0.0, 0.03),
-    "heldout": Split("heldout", 770077, HELDOUT, ("wqy",), 240, 0.7, 0.1, 0.2, 0.05),
+    "heldout": Split("heldout", 770077, HELDOUT, ("kai", "ming"), 240, 0.7, 0.1, 0.2, 0.05),
 }
+FALLBACK_FONTS = ("wqy",)  # held out from the tuning split, not from the OCR corpus
+
+
+def scan_fonts(split: Split) -> tuple[str, ...]:
+    """The fonts `split`'s scans are drawn in: its own where installed."""
+    from dangan.synth.fonts import available_font_sets
+
+    installed = tuple(f for f in split.fonts if f in available_font_sets())
+    if installed:
+        return installed
+    print(
+        f"warning: none of the {split.name} split's fonts {split.fonts} is installed"
+        f" (apt-get install fonts-arphic-ukai fonts-arphic-uming); using {FALLBACK_FONTS}",
+        file=sys.stderr,
+    )
+    return FALLBACK_FONTS
 
 
 def _noisy(text: str, rng: random.Random, rate: float) -> str:

@@ -17,6 +17,7 @@ to ONNX by RapidOCR (Apache-2.0); see the `rapidocr` wheel's MODEL_LICENSES.md."
 
 from __future__ import annotations
 
+import re
 import threading
 from importlib.util import find_spec
 from pathlib import Path
@@ -83,15 +84,23 @@ class Recognizer:
         self._engine = _legacy_engine(threads) if self._legacy else _engine(model, runtime, threads)
 
     def read(self, bgr) -> list[tuple[list, str]]:
-        """(quad, text) of every text box found on a BGR page image."""
+        """(quad, text) of every text box found on a BGR page image.
+
+        The 0/180 line classifier is not run on each box: read_page turns the
+        whole page upright first (page_turn), and on single boxes the
+        classifier turns short ones such as a table's serial number "6" upside
+        down, to "9"."""
         if self._legacy:
-            result, _ = self._engine(bgr)
-            return [(q, t.strip()) for q, t, _ in result or [] if t.strip()]
-        out = self._engine(bgr)
-        boxes, texts = getattr(out, "boxes", None), getattr(out, "txts", None)
-        if boxes is None or texts is None:
-            return []
-        return [(q, t.strip()) for q, t in zip(boxes.tolist(), texts, strict=True) if t.strip()]
+            result, _ = self._engine(bgr, use_cls=False)
+            pairs = [(q, t) for q, t, _ in result or []]
+        else:
+            out = self._engine(bgr, use_cls=False)
+            boxes, texts = getattr(out, "boxes", None), getattr(out, "txts", None)
+            if boxes is None or texts is None:
+                return []
+            pairs = list(zip(boxes.tolist(), texts, strict=True))
+        cleaned = [(q, box_text(t)) for q, t in pairs]
+        return [(q, t) for q, t in cleaned if t]
 
     def line_labels(self, bgr, quads: list) -> list[tuple[str, float]]:
         """The classifier's (label '0' or '180', score) for each box, cropped as
@@ -127,6 +136,19 @@ class Recognizer:
             .get_type_name()
             for part in loaded
         }
+
+
+_EDGE_DOTS_START = re.compile(r"^[.·・]+(?=[0-9A-Za-z\u3400-\u9fff])")
+_EDGE_DOTS_END = re.compile(r"(?<=[\u3400-\u9fff])[.·・]+$|·+$")
+
+
+def box_text(text: str) -> str:
+    """A text box's text without the dots a speck of dirt or a table line's end
+    at the box's edge is read as: a leading '.' or '·' before a character,
+    a trailing '·', and a trailing '.' after a Chinese character (Chinese
+    ends sentences with '。'). Decimal points, '…' and Latin abbreviations stay."""
+    text = text.strip()
+    return _EDGE_DOTS_END.sub("", _EDGE_DOTS_START.sub("", text)).strip()
 
 
 def _legacy_engine(threads: int):

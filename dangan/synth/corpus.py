@@ -29,7 +29,7 @@ from dangan.synth.degrade import (
     empty_back,
     punch_holes,
 )
-from dangan.synth.fonts import FontSet, Measurer, image_font_sets, pdf_font_set
+from dangan.synth.fonts import FontNotFound, FontSet, Measurer, image_font_sets, pdf_font_set
 from dangan.synth.layout import PageLayout, layout_form
 from dangan.synth.model import Form
 from dangan.synth.render import DEFAULT_DPI, render_page, write_text_pdf
@@ -232,9 +232,10 @@ def generate_document(
     if fmt == "pdf_text":
         font_set = pdf_font_set()
     else:
-        choices = [f for f in image_font_sets() if fonts is None or f.name in fonts]
-        if not choices:
-            raise ValueError(f"none of the fonts {list(fonts or ())} is installed")
+        try:
+            choices = image_font_sets(fonts)
+        except FontNotFound as exc:
+            raise ValueError(f"none of the fonts {list(fonts or ())} is installed") from exc
         font_set = rng.choice(choices)
     form, layout = _layout(cls, rng, pages, max_pages, font_set, variation)
     path = out_dir / f"{name}.{EXTENSIONS[fmt]}"

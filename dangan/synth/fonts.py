@@ -6,6 +6,7 @@ Nothing is loaded at import time; lookups are cached on first use.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,7 @@ class FontSet:
 
 _NOTO = Path("/usr/share/fonts/opentype/noto")
 _WQY = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+_ARPHIC = Path("/usr/share/fonts/truetype/arphic")  # fonts-arphic-ukai, fonts-arphic-uming
 _NOTO_SC = 2  # face index of the Simplified Chinese face in the Noto CJK collections
 
 # name -> (regular, bold or None); the first existing candidate wins.
@@ -58,12 +60,18 @@ _CANDIDATES: dict[str, tuple[FontFace, FontFace | None]] = {
         FontFace(_NOTO / "NotoSansCJK-Bold.ttc", _NOTO_SC),
     ),
     "wqy": (FontFace(_WQY, 0, truetype=True), None),
+    # 楷体 and 明体 (AR PL UKai CN / UMing CN): never drawn by default, so that no
+    # setting is ever chosen on them; only a split that names them uses them
+    # (bench/splits.py, the held-out split).
+    "kai": (FontFace(_ARPHIC / "ukai.ttc", 0, truetype=True), None),
+    "ming": (FontFace(_ARPHIC / "uming.ttc", 0, truetype=True), None),
 }
+DEFAULT_IMAGE_FONTS = ("serif", "sans", "wqy")  # the generator's fonts for scans
 
 
 @lru_cache(maxsize=1)
 def available_font_sets() -> dict[str, FontSet]:
-    """Installed font sets by name ("serif", "sans", "wqy")."""
+    """Installed font sets by name ("serif", "sans", "wqy", "kai", "ming")."""
     found: dict[str, FontSet] = {}
     for name, (regular, bold) in _CANDIDATES.items():
         if not regular.path.is_file():
@@ -84,10 +92,11 @@ def _missing_message() -> str:
     )
 
 
-def image_font_sets() -> list[FontSet]:
-    """Font sets usable for raster pages; raises FontNotFound if none."""
+def image_font_sets(names: Sequence[str] | None = None) -> list[FontSet]:
+    """Font sets usable for raster pages, of `names` (default: the generator's
+    own, DEFAULT_IMAGE_FONTS) that are installed; raises FontNotFound if none."""
     sets = available_font_sets()
-    ordered = [sets[n] for n in ("serif", "sans", "wqy") if n in sets]
+    ordered = [sets[n] for n in (names or DEFAULT_IMAGE_FONTS) if n in sets]
     if not ordered:
         raise FontNotFound(_missing_message())
     return ordered
