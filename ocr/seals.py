@@ -33,6 +33,7 @@ RIM_COVERAGE = 0.7  # share of the directions from the centre in which the rim i
 MARGIN = 0.06  # the faded region reaches this share of the radius beyond the ellipse
 INK_REDNESS = 60  # redness of the seal pixels whose red level sets the fading gain
 MIN_INK_PIXELS = 50  # fewer clearly red pixels than this: the red channel as it is
+BLACK_PRINT = 70  # luminance below which a pixel under a seal is black print
 MIN_INK_LEVEL = 120.0  # the gain never exceeds 255 / this (dark red ink, dim scans)
 
 
@@ -174,6 +175,19 @@ def seal_region(shape: tuple[int, int], seals: list[Seal]) -> np.ndarray:
     return mask.astype(bool)
 
 
+def _ring_free_red(rgb: np.ndarray, grey: np.ndarray) -> np.ndarray:
+    """The red channel without the dark rim JPEG leaves inside red strokes: its
+    halved chroma makes a stroke's edge pixels less red but keeps their
+    luminance, so their red channel dips (a recogniser reads those outlines).
+    Next to red ink, a pixel that is not black takes the brightest red level
+    round it; black print (dark in luminance) keeps its own."""
+    red = rgb[:, :, 0]
+    near_ink = cv2.dilate((redness(rgb) > REDNESS).astype(np.uint8), np.ones((3, 3), np.uint8))
+    lifted = cv2.dilate(red, np.ones((3, 3), np.uint8))
+    use = near_ink.astype(bool) & (grey > BLACK_PRINT)
+    return np.where(use, lifted, red)
+
+
 def fade(rgb: np.ndarray, seals: list[Seal]) -> np.ndarray:
     """The page grey (uint8): luminance, and inside each of `seals` the red
     channel brightened so that the seal's own ink reaches paper white.
@@ -184,13 +198,16 @@ def fade(rgb: np.ndarray, seals: list[Seal]) -> np.ndarray:
     255 / the median red level of its clearly red ink: the ink becomes white,
     while black print under the seal, dark in every channel, stays dark."""
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    red_channel = rgb[:, :, 0]
+    if not seals:
+        return grey
+    red_channel = _ring_free_red(rgb, grey)
+    paper = float(np.percentile(grey, 90))  # the faded seal takes the paper's grey
     for s in seals:
         inside = seal_region(grey.shape, [s])
         ink = inside & (redness(rgb) > INK_REDNESS)
         level = float(np.median(red_channel[ink])) if ink.sum() >= MIN_INK_PIXELS else 255.0
         gain = 255.0 / max(level, MIN_INK_LEVEL)
-        brightened = np.clip(red_channel[inside].astype(np.float32) * gain, 0, 255)
+        brightened = np.minimum(red_channel[inside].astype(np.float32) * gain, paper)
         grey[inside] = brightened.astype(np.uint8)
     return grey
 

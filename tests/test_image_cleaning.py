@@ -339,3 +339,45 @@ def test_the_engine_reports_the_seal_text_with_the_page(tmp_path):
     assert out.pages[0].count("参保单位盖章确认无误") >= 3, out.pages[0]
     (text,) = out.seals[1]
     assert cer("福州市医疗保险管理中心", text) <= 0.2, text
+
+
+def _scanned(image: Image.Image, quality: int = 92) -> Image.Image:
+    """The page as a colour scanner and its JPEG leave it: paper a little grey,
+    ink a little duller, chroma halved."""
+    import io
+
+    page = np.asarray(image).astype(np.float32)
+    page = 18 + page * 0.9  # paper about 247, the seal's red channel about 200
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(page, 0, 255).astype(np.uint8)).save(
+        buffer, format="JPEG", quality=quality
+    )
+    return _with_dpi(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"), DPI)
+
+
+def test_a_scanned_seal_fades_to_the_paper_itself():
+    """On a scan the seal's red ink is only nearly as bright as the paper in
+    the red channel (about 200 against 247), enough for a recogniser to read
+    业务专用章 into the page text: faded, it is the paper's own grey."""
+    image, _ = _seal_over_text()
+    scan = _scanned(image)
+    grey = np.asarray(prepare(scan, {"seal"}).image).astype(int)
+    paper = int(np.median(np.asarray(scan.convert("L"))))
+    seal_ink = (redness(np.asarray(image)) > 60) & (np.asarray(image.convert("L")) > 90)
+    assert np.median(grey[seal_ink]) >= paper - 6, (np.median(grey[seal_ink]), paper)
+    # black text under the seal stays dark
+    under = np.asarray(image.convert("L")) < 60
+    assert (grey[under] < 110).mean() > 0.9
+
+
+@pytest.mark.slow
+def test_a_scanned_seals_own_text_is_not_read_into_the_page():
+    from dangan.ocr.rapid import lines_text, recognise
+
+    from dangan.text import normalize_text
+
+    image, _ = _seal_over_text()
+    text = normalize_text(lines_text(recognise(prepare(_scanned(image), {"seal"}).image)))
+    assert text.count("参保单位盖章确认无误") >= 3, text
+    for seal_text in ("业务", "专用章", "医疗保险"):
+        assert seal_text not in text, text
