@@ -87,6 +87,9 @@ def warm_up(threads: int = 0, model: str = DEFAULT_MODEL, runtime: str = DEFAULT
     read_page(page, orient=True, threads=threads, model=model, runtime=runtime)
 
 
+FEW_BOXES = 5  # fewer boxes read than this: find the page's boxes unread to orient it
+
+
 def _skew(quads) -> float:
     """The page's skew in radians: the median slope of the top edges of boxes
     that are clearly wider than tall (text lines, not single characters)."""
@@ -206,7 +209,12 @@ def read_page(
     with _recognizer(threads, model, runtime) as engine:
         bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
         items = engine.read(bgr)
-        ccw = page_turn(engine, bgr, [q for q, _ in items]) if orient and items else 0
+        quads = [q for q, _ in items]
+        if orient and len(quads) < FEW_BOXES:
+            # upside down (or sideways the wrong way), lines read as nothing
+            # without the line classifier: the boxes found tell the way up
+            quads = engine.find_boxes(bgr)
+        ccw = page_turn(engine, bgr, quads) if orient and quads else 0
         if not ccw:
             return Reading(group_lines(items))
         # Read the page turned upright, then put the boxes back where they are.

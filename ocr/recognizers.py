@@ -91,16 +91,28 @@ class Recognizer:
         classifier turns short ones such as a table's serial number "6" upside
         down, to "9"."""
         if self._legacy:
-            result, _ = self._engine(bgr, use_cls=False)
+            result, _ = self._engine(bgr, use_det=True, use_cls=False, use_rec=True)
             pairs = [(q, t) for q, t, _ in result or []]
         else:
-            out = self._engine(bgr, use_cls=False)
+            out = self._engine(bgr, use_det=True, use_cls=False, use_rec=True)
             boxes, texts = getattr(out, "boxes", None), getattr(out, "txts", None)
             if boxes is None or texts is None:
                 return []
             pairs = list(zip(boxes.tolist(), texts, strict=True))
         cleaned = [(q, box_text(t)) for q, t in pairs]
         return [(q, t) for q, t in cleaned if t]
+
+    def find_boxes(self, bgr) -> list:
+        """The quads of the text boxes on a BGR page image, found but not read.
+        (RapidOCR keeps the use_* given in a call for the next one: every call
+        here names all three.)"""
+        if self._legacy:
+            result, _ = self._engine(bgr, use_det=True, use_cls=False, use_rec=False)
+            return [list(map(list, q)) for q in result or []]
+        boxes = getattr(
+            self._engine(bgr, use_det=True, use_cls=False, use_rec=False), "boxes", None
+        )
+        return [] if boxes is None else boxes.tolist()
 
     def line_labels(self, bgr, quads: list) -> list[tuple[str, float]]:
         """The classifier's (label '0' or '180', score) for each box, cropped as

@@ -101,3 +101,29 @@ def test_a_tables_serial_numbers_are_not_read_upside_down():
     boxes = Recognizer(DEFAULT_MODEL, DEFAULT_RUNTIME).read(bgr)
     short = [text for quad, text in sorted(boxes, key=lambda b: b[0][0][1]) if len(text) <= 3]
     assert short == serials
+
+
+@pytest.mark.slow
+def test_a_page_upside_down_reads_though_none_of_its_lines_reads_upside_down():
+    """Without the line classifier, no line of an upside-down page reads as
+    anything; the page's way up comes from every box found, read or not."""
+    from dangan.ocr.rapid import read_page
+    from PIL import Image, ImageDraw, ImageFilter
+
+    from dangan.synth.fonts import image_font_sets, pil_font
+
+    lines = [
+        "医保基金稽核通知书",
+        "厦门市湖里区融信餐饮管理股份有限公司：",
+        "根据《医疗保障基金使用监督管理条例》有关规定，我局决定",
+        "对你单位2018年度医疗保障基金使用情况进行稽核。",
+    ]
+    image = Image.new("L", (1654, 2339), 240)
+    draw = ImageDraw.Draw(image)
+    font = pil_font(image_font_sets()[0].regular, 28)
+    for row, line in enumerate(lines):
+        draw.text((150, 200 + row * 60), line, font=font, fill=90)
+    turned = image.filter(ImageFilter.GaussianBlur(0.8)).rotate(180)
+    reading = read_page(turned, orient=True)
+    assert reading.angle == 180
+    assert [" ".join(b[4] for b in line) for line in reading.lines] == lines
