@@ -19,8 +19,9 @@ Fetches nothing. Three parts, reported separately:
 
 Each file goes the way ingest takes it: the intake check (`check_file`), OCR
 by the configured engine (DANGAN_OCR_ENGINE, DANGAN_OCR_PREPROCESS; the page
-texts cached by SHA-256 under the cache folder, so a rerun after a classifier
-change costs no OCR), then classification, key fields and the filing rules.
+texts cached by SHA-256 under the cache folder, per engine, model, runtime,
+steps and version of the OCR code, so a rerun after a classifier change costs
+no OCR), then classification, key fields and the filing rules.
 Per file: outcome (filed / review / refused) with the Chinese reason, class,
 confidence, vocabulary coverage, review flag, CER where truth exists. A summary
 table per corpus is printed; everything is written as JSON (`--json`).
@@ -61,6 +62,20 @@ def _settings():
     return Settings.from_env({**os.environ, "DANGAN_HOME": "/nonexistent"})
 
 
+def _ocr_code_version() -> str:
+    """A short hash of the code that turns a file into page text (the OCR room
+    and the text normalisation), so that cached texts never outlive it."""
+    from importlib.util import find_spec
+
+    import dangan.text
+
+    folder = Path(next(iter(find_spec("dangan.ocr").submodule_search_locations)))
+    digest = hashlib.sha256()
+    for path in [*sorted(folder.glob("*.py")), Path(dangan.text.__file__)]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 class Reader:
     """The intake check and OCR of ingest, with the page texts (or the
     refusal) cached per file content and OCR configuration."""
@@ -71,7 +86,10 @@ class Reader:
         settings = _settings()
         self.settings = settings
         steps = "+".join(settings.ocr_preprocess) or "none"
-        self.cache = cache / f"ocr-{settings.ocr_engine}-{steps}"
+        self.cache = cache / (
+            f"ocr-{settings.ocr_engine}-{settings.ocr_model}-{settings.ocr_runtime}-{steps}"
+            f"-{_ocr_code_version()}"
+        )
         self.cache.mkdir(parents=True, exist_ok=True)
         self.engine = OcrmypdfEngine(
             languages=settings.ocr_languages,
