@@ -107,15 +107,19 @@ class ElasticIndex:
         time_limit: float = 10.0,
         shards: int = 1,
         replicas: int = 0,
+        count_limit: int = 10_000,
     ):
         """`url` may name several nodes of one cluster, comma-separated: requests
         go to each in turn, and one that stops answering is skipped (retried on
-        the others). `shards` and `replicas` apply when the index is created."""
+        the others). `shards` and `replicas` apply when the index is created.
+        `count_limit`: hits counted exactly (track_total_hits); above it the
+        total is a lower bound (IndexResult.total_exact False)."""
         from elasticsearch import Elasticsearch
 
         self.name = name
         self.url = url
         self.time_limit = time_limit  # seconds one search may run (DANGAN_SEARCH_TIMEOUT)
+        self.count_limit = max(1, count_limit)  # DANGAN_SEARCH_COUNT_LIMIT
         self.settings = {**SETTINGS, "number_of_shards": shards, "number_of_replicas": replicas}
         hosts = [u.strip() for u in url.split(",") if u.strip()]
         self.client = client or Elasticsearch(hosts, request_timeout=30, retry_on_timeout=True)
@@ -242,7 +246,7 @@ class ElasticIndex:
                 **body,
                 from_=offset,
                 size=limit,
-                track_total_hits=True,
+                track_total_hits=self.count_limit,
                 source=False,
                 timeout=f"{int(self.time_limit * 1000)}ms",
             )
@@ -257,7 +261,12 @@ class ElasticIndex:
             hits.append(
                 IndexHit(record_id=h["_id"], score=round(h["_score"] or 0.0, 4), pages=page_nos)
             )
-        return IndexResult(total=res["hits"]["total"]["value"], hits=hits)
+        total = res["hits"]["total"]
+        return IndexResult(
+            total=min(total["value"], self.count_limit),
+            hits=hits,
+            total_exact=total["relation"] == "eq",
+        )
 
     def count(self) -> int:
         with _unavailable():

@@ -87,11 +87,18 @@ def open_index(settings: Settings) -> SearchIndex:
     """Elasticsearch when DANGAN_SEARCH_URL is set (checked now), else the
     embedded SQLite FTS5 index."""
     if not settings.search_url:
-        return FtsIndex(settings.index_path, time_limit=settings.search_timeout)
+        return FtsIndex(
+            settings.index_path,
+            time_limit=settings.search_timeout,
+            count_limit=settings.search_count_limit,
+        )
     from dangan.catalog.elastic import ElasticIndex
 
     return ElasticIndex(
-        settings.search_url, settings.search_index, time_limit=settings.search_timeout
+        settings.search_url,
+        settings.search_index,
+        time_limit=settings.search_timeout,
+        count_limit=settings.search_count_limit,
     )
 
 

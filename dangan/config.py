@@ -102,6 +102,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Seconds one search may run (either backend) before it is stopped with a message.",
         "10",
     ),
+    "DANGAN_SEARCH_COUNT_LIMIT": (
+        "Matching records a search counts exactly (either backend); above it the total is"
+        " shown as 超过 N 件 and the search stops reading, so common words cost the same in"
+        " any size of archive.",
+        "10000",
+    ),
     "DANGAN_WEBHOOK_ALLOW": (
         "Internal webhook targets allowed, comma-separated networks (CIDR) or host names,"
         " e.g. 10.20.0.0/16,ywxt.yb.local; unset: webhooks only to public addresses.",
@@ -338,6 +344,7 @@ class Settings:
     frame_ancestors: tuple[str, ...] = ()
 
     search_timeout: int = 10
+    search_count_limit: int = 10_000
     hotfolders: Path | None = None
     agency_name: str = ""
     webhook_allow: Allow = field(default_factory=Allow)
@@ -441,6 +448,7 @@ class Settings:
             secure_cookies=_choice(env, "DANGAN_SECURE_COOKIES", ("auto", "always"), "auto"),
             frame_ancestors=_origins(env, "DANGAN_FRAME_ANCESTORS"),
             search_timeout=_int(env, "DANGAN_SEARCH_TIMEOUT", 10),
+            search_count_limit=_int(env, "DANGAN_SEARCH_COUNT_LIMIT", 10_000, minimum=100),
             hotfolders=_path(env, "DANGAN_HOTFOLDERS"),
             agency_name=(env.get("DANGAN_AGENCY_NAME") or "").strip(),
             webhook_allow=_allow(env),
