@@ -107,7 +107,7 @@ class ElasticIndex:
         time_limit: float = 10.0,
         shards: int = 1,
         replicas: int = 0,
-        count_limit: int = 10_000,
+        count_limit: int = 1_000,
     ):
         """`url` may name several nodes of one cluster, comma-separated: requests
         go to each in turn, and one that stops answering is skipped (retried on

@@ -31,7 +31,7 @@ from dangan.catalog.index import IndexDoc, IndexHit, IndexResult
 from dangan.errors import SearchTimeout
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds one search may run (DANGAN_SEARCH_TIMEOUT)
-DEFAULT_COUNT_LIMIT = 10_000  # records counted exactly (DANGAN_SEARCH_COUNT_LIMIT)
+DEFAULT_COUNT_LIMIT = 1_000  # records counted exactly (DANGAN_SEARCH_COUNT_LIMIT)
 # A filter selecting at most this many records is searched record by record
 # (each one's rowid range in FTS5, ~0.1-0.2 ms a record) instead of walking
 # the words' doclists, which for a common word hold most of the archive.

@@ -106,7 +106,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Matching records a search counts exactly (either backend); above it the total is"
         " shown as 超过 N 件 and the search stops reading, so common words cost the same in"
         " any size of archive.",
-        "10000",
+        "1000",
     ),
     "DANGAN_WEBHOOK_ALLOW": (
         "Internal webhook targets allowed, comma-separated networks (CIDR) or host names,"
@@ -344,7 +344,7 @@ class Settings:
     frame_ancestors: tuple[str, ...] = ()
 
     search_timeout: int = 10
-    search_count_limit: int = 10_000
+    search_count_limit: int = 1_000
     hotfolders: Path | None = None
     agency_name: str = ""
     webhook_allow: Allow = field(default_factory=Allow)
@@ -448,7 +448,7 @@ class Settings:
             secure_cookies=_choice(env, "DANGAN_SECURE_COOKIES", ("auto", "always"), "auto"),
             frame_ancestors=_origins(env, "DANGAN_FRAME_ANCESTORS"),
             search_timeout=_int(env, "DANGAN_SEARCH_TIMEOUT", 10),
-            search_count_limit=_int(env, "DANGAN_SEARCH_COUNT_LIMIT", 10_000, minimum=100),
+            search_count_limit=_int(env, "DANGAN_SEARCH_COUNT_LIMIT", 1_000, minimum=100),
             hotfolders=_path(env, "DANGAN_HOTFOLDERS"),
             agency_name=(env.get("DANGAN_AGENCY_NAME") or "").strip(),
             webhook_allow=_allow(env),

@@ -54,6 +54,6 @@ def test_the_search_page_shows_more_than_n(client):
 
 
 def test_the_count_limit_is_a_setting_with_a_floor():
-    assert Settings.from_env({"DANGAN_HOME": "/tmp/x"}).search_count_limit == 10_000
+    assert Settings.from_env({"DANGAN_HOME": "/tmp/x"}).search_count_limit == 1_000
     with pytest.raises(ConfigError, match="DANGAN_SEARCH_COUNT_LIMIT"):
         Settings.from_env({"DANGAN_HOME": "/tmp/x", "DANGAN_SEARCH_COUNT_LIMIT": "5"})
