@@ -153,11 +153,8 @@ def run_backend(backend: str, args, work: Path) -> tuple[list[dict], dict | None
     if backend == "elastic":
         cluster = Cluster(work / "es-data", heap=args.es_heap)
         cluster.start()
-        from dangan.catalog.elastic import ElasticIndex
-
         env["DANGAN_SEARCH_URL"] = cluster.url
-        name = Settings.from_env(env).search_index  # made with the cluster's shards first
-        ElasticIndex(cluster.url, name, shards=SHARDS, replicas=REPLICAS).close()
+        env["DANGAN_SEARCH_SHARDS"], env["DANGAN_SEARCH_REPLICAS"] = str(SHARDS), str(REPLICAS)
     settings = Settings.from_env(env)
     archive = Archive.open(settings)
     runs, fo = [], None

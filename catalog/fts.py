@@ -139,10 +139,7 @@ class FtsIndex:
         # archive queues every record again when `rebuilt` is set.
         self.rebuilt = bool(columns) and not {"n", "security_level"} <= set(columns)
         if self.rebuilt:
-            conn.executescript(
-                "DROP TABLE IF EXISTS pages_fts; DROP TABLE IF EXISTS docs;"
-                " DROP TABLE IF EXISTS doc_keys;"
-            )
+            self.drop()
         conn.executescript(SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
@@ -345,6 +342,14 @@ class FtsIndex:
         conn.execute("INSERT INTO pages_fts(pages_fts) VALUES ('optimize')")
         conn.execute("VACUUM")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def drop(self) -> None:
+        """Remove everything indexed (`dangan reindex --rebuild`)."""
+        conn = self._conn()
+        conn.executescript(
+            "DROP TABLE IF EXISTS pages_fts; DROP TABLE IF EXISTS docs;"
+            " DROP TABLE IF EXISTS doc_keys;" + SCHEMA
+        )
 
     def count(self) -> int:
         return self._conn().execute("SELECT count(*) FROM docs").fetchone()[0]

@@ -76,6 +76,9 @@ class SearchIndex(Protocol):
 
     def count(self) -> int: ...
 
+    def drop(self) -> None:
+        """Remove everything indexed (`dangan reindex --rebuild`)."""
+
     def optimize(self) -> None:
         """Compact after deletions so that removed text is physically gone from
         the index files (called after a destruction batch)."""
