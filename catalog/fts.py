@@ -291,13 +291,19 @@ class FtsIndex:
                 [*params, expression],
             )
         # the records the filter selects, once (an index range for class + year),
-        # then one walk of the words' rows that stops as soon as enough are found
+        # then one walk of the words' rows that stops as soon as enough are found,
+        # within the rowids of those records (records filed together, such as a
+        # year's back-scanning, then cost what they hold, not the whole archive)
+        lo, hi = conn.execute(
+            f"SELECT min(d.n), max(d.n) FROM docs d WHERE {where}", params
+        ).fetchone()
         return (
             f"SELECT f.rowid, r.record_id, r.formed_date FROM pages_fts f"
             f" JOIN docs r ON r.n = f.rowid / {PAGE_SPAN} WHERE pages_fts MATCH ?"
+            " AND f.rowid BETWEEN ? AND ?"
             f" AND f.rowid / {PAGE_SPAN} IN (SELECT d.n FROM docs d WHERE {where})"
             " ORDER BY f.rowid DESC",
-            [expression, *params],
+            [expression, (lo or 0) * PAGE_SPAN, (hi or -1) * PAGE_SPAN + PAGE_SPAN - 1, *params],
         )
 
     @staticmethod

@@ -180,3 +180,34 @@ def test_the_words_are_read_newest_first_without_sorting_every_match(tmp_path):
     ]
     assert plans and not [p for p in plans if "TEMP B-TREE" in p], plans
     index.close()
+
+
+def test_a_class_and_year_filed_together_costs_what_it_holds(tmp_path):
+    """A year's records indexed as one block (back-scanning, a migration) are
+    searched within their rowids, not through every match in the archive."""
+
+    def build(path: Path, others: int) -> FtsIndex:
+        idx = FtsIndex(path, count_limit=2000)
+        docs = [
+            IndexDoc(f"o{i}", "登记表", "o.pdf", [(1, "住院 费用")], doc_type="reimbursement",
+                     formed_date=f"20{11 + i % 8}-01-01")
+            for i in range(others)
+        ]  # fmt: skip
+        docs[others // 2 : others // 2] = [
+            IndexDoc(f"y{i}", "登记表", "y.pdf", [(1, "住院 费用" if i % 2 else "门诊")],
+                     doc_type="reimbursement", formed_date="2010-05-05")
+            for i in range(400)
+        ]  # fmt: skip
+        idx.upsert_many(docs)
+        return idx
+
+    year = RecordFilter(doc_type="reimbursement", date_from="2010-01-01", date_to="2010-12-31")
+    small, big = build(tmp_path / "s.sqlite3", 400), build(tmp_path / "b.sqlite3", 4000)
+    try:
+        found = big.search("住院", filters=year)
+        assert found.total == 200 and found.total_exact
+        cost_small, cost_big = _steps(small, "住院", year), _steps(big, "住院", year)
+    finally:
+        small.close()
+        big.close()
+    assert cost_big < 1.5 * cost_small + 20, (cost_small, cost_big)
