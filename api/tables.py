@@ -21,6 +21,7 @@ class Paging:
     page: int
     size: int
     total: int = 0
+    total_exact: bool = True  # False: `total` is a lower bound (search count limit)
 
     @classmethod
     def of(cls, request: Request, size: int, columns: dict[str, str] = SORT_COLUMNS) -> Paging:

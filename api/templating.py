@@ -53,3 +53,14 @@ def _sort_label(key: str) -> str:
 
 
 templates.env.globals["sort_label"] = _sort_label
+
+
+def _hit_count(result) -> str:
+    """A search's number of hits as people read it: exact, or 超过 N when the
+    index stopped counting at its limit (DANGAN_SEARCH_COUNT_LIMIT)."""
+    if getattr(result, "total_exact", True):
+        return str(result.total)
+    return f"超过 {result.total:,}"
+
+
+templates.env.globals["hit_count"] = _hit_count

@@ -147,15 +147,14 @@ def reindex_kill(env: dict, after: float) -> dict:
 def run_backend(backend: str, args, work: Path) -> tuple[list[dict], dict | None]:
     home = work / backend
     env = {"DANGAN_HOME": str(home)}
+    if args.count_limit:
+        env["DANGAN_SEARCH_COUNT_LIMIT"] = str(args.count_limit)
     cluster = None
     if backend == "elastic":
         cluster = Cluster(work / "es-data", heap=args.es_heap)
         cluster.start()
-        from dangan.catalog.elastic import ElasticIndex
-
         env["DANGAN_SEARCH_URL"] = cluster.url
-        name = Settings.from_env(env).search_index  # made with the cluster's shards first
-        ElasticIndex(cluster.url, name, shards=SHARDS, replicas=REPLICAS).close()
+        env["DANGAN_SEARCH_SHARDS"], env["DANGAN_SEARCH_REPLICAS"] = str(SHARDS), str(REPLICAS)
     settings = Settings.from_env(env)
     archive = Archive.open(settings)
     runs, fo = [], None
@@ -262,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--failover", type=float, default=40.0, help="seconds; 0: no node kill")
     parser.add_argument(
         "--reindex-kill", type=float, default=0, help="seconds; kill -9 `dangan reindex`, resume"
+    )
+    parser.add_argument(
+        "--count-limit", type=int, help="DANGAN_SEARCH_COUNT_LIMIT (default: the setting's)"
     )
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--work", type=Path, default=OUT / "scale", help="catalogs, ES data")

@@ -16,6 +16,7 @@ an outage raises IndexUnavailable so the outbox keeps what was not applied.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -26,7 +27,12 @@ from dangan.catalog.index import IndexDoc, IndexHit, IndexResult, IndexUnavailab
 
 from dangan.errors import ConfigError
 
+log = logging.getLogger(__name__)
+
 KEY_KINDS = ("person", "unit", "serial")
+# 2: formed_date is a date (it was a keyword). An index of an older layout keeps
+# working (ISO dates compare the same as text) until `dangan reindex --rebuild`.
+LAYOUT = 2
 _TEXT = {
     "type": "text",
     "analyzer": "cjk_unigram",
@@ -53,13 +59,17 @@ SETTINGS = {
 }
 MAPPINGS = {
     "dynamic": "strict",
+    "_meta": {"layout": LAYOUT},
     "properties": {
         "record_id": {"type": "keyword"},
         "status": {"type": "keyword"},
         "doc_type": {"type": "keyword"},
         "category": {"type": "keyword"},
         "retention": {"type": "keyword"},
-        "formed_date": {"type": "keyword"},
+        # a date, not a keyword: ranges are point queries and "newest first" sorts
+        # skip what cannot compete; a malformed value leaves the field empty
+        # rather than failing the whole bulk request (the outbox would stall)
+        "formed_date": {"type": "date", "ignore_malformed": True},
         "security_level": {"type": "keyword"},
         **{kind: {"type": "keyword"} for kind in KEY_KINDS},
         "title": _TEXT,
@@ -107,28 +117,33 @@ class ElasticIndex:
         time_limit: float = 10.0,
         shards: int = 1,
         replicas: int = 0,
+        count_limit: int = 1_000,
     ):
         """`url` may name several nodes of one cluster, comma-separated: requests
         go to each in turn, and one that stops answering is skipped (retried on
-        the others). `shards` and `replicas` apply when the index is created."""
+        the others). `shards` and `replicas` apply when the index is created.
+        `count_limit`: hits counted exactly (track_total_hits); above it the
+        total is a lower bound (IndexResult.total_exact False)."""
         from elasticsearch import Elasticsearch
 
         self.name = name
         self.url = url
         self.time_limit = time_limit  # seconds one search may run (DANGAN_SEARCH_TIMEOUT)
+        self.count_limit = max(1, count_limit)  # DANGAN_SEARCH_COUNT_LIMIT
         self.settings = {**SETTINGS, "number_of_shards": shards, "number_of_replicas": replicas}
         hosts = [u.strip() for u in url.split(",") if u.strip()]
         self.client = client or Elasticsearch(hosts, request_timeout=30, retry_on_timeout=True)
         self._prepare()
 
     def _prepare(self) -> None:
+        self.outdated = False  # an older layout (LAYOUT): rebuild to get the new one
         try:
             if not self.client.indices.exists(index=self.name):
                 self.client.indices.create(
                     index=self.name, settings=self.settings, mappings=MAPPINGS
                 )
-            else:  # fields added since the index was made (adding is always allowed)
-                self.client.indices.put_mapping(index=self.name, properties=MAPPINGS["properties"])
+            else:
+                self._update_existing()
         except Exception as exc:  # connection refused, auth, bad URL ...
             if _is_already_exists(exc):
                 return
@@ -136,6 +151,41 @@ class ElasticIndex:
                 f"无法连接检索服务（DANGAN_SEARCH_URL={self.url}）：{exc.__class__.__name__}。"
                 "请确认 Elasticsearch 已启动、地址正确。"
             ) from exc
+
+    def _update_existing(self) -> None:
+        """Bring an index made earlier up to date where that is allowed in place:
+        fields added since (adding is always allowed) and the replica count.
+        A field whose type changed, or another primary shard count, needs a new
+        index: `dangan reindex --rebuild`."""
+        mapping = self.client.indices.get_mapping(index=self.name)[self.name]["mappings"]
+        have = mapping.get("properties", {})
+        changed = {
+            name
+            for name, field in MAPPINGS["properties"].items()
+            if name in have and have[name].get("type") != field.get("type")
+        }
+        self.outdated = bool(changed)
+        properties = {k: v for k, v in MAPPINGS["properties"].items() if k not in changed}
+        self.client.indices.put_mapping(index=self.name, properties=properties)
+        settings = self.client.indices.get_settings(index=self.name)[self.name]["settings"]
+        index = settings["index"]
+        if int(index["number_of_replicas"]) != self.settings["number_of_replicas"]:
+            self.client.indices.put_settings(
+                index=self.name,
+                settings={"number_of_replicas": self.settings["number_of_replicas"]},
+            )
+        shards = int(index["number_of_shards"])
+        if shards != self.settings["number_of_shards"]:
+            self.outdated = True
+        if self.outdated:
+            log.warning(
+                "search index %s: made with %d primary shards and %s; `dangan reindex"
+                " --rebuild` makes it anew with %d shards and the current mapping",
+                self.name,
+                shards,
+                f"an older mapping ({', '.join(sorted(changed))})" if changed else "this mapping",
+                self.settings["number_of_shards"],
+            )
 
     # --- writing -------------------------------------------------------------
 
@@ -242,7 +292,7 @@ class ElasticIndex:
                 **body,
                 from_=offset,
                 size=limit,
-                track_total_hits=True,
+                track_total_hits=self.count_limit,
                 source=False,
                 timeout=f"{int(self.time_limit * 1000)}ms",
             )
@@ -257,7 +307,12 @@ class ElasticIndex:
             hits.append(
                 IndexHit(record_id=h["_id"], score=round(h["_score"] or 0.0, 4), pages=page_nos)
             )
-        return IndexResult(total=res["hits"]["total"]["value"], hits=hits)
+        total = res["hits"]["total"]
+        return IndexResult(
+            total=min(total["value"], self.count_limit),
+            hits=hits,
+            total_exact=total["relation"] == "eq",
+        )
 
     def count(self) -> int:
         with _unavailable():

@@ -3,7 +3,24 @@
 Each page is one FTS row. The title and file name are indexed as page 0, so
 a record can be found by its title even when OCR missed it. A record's rows
 have rowids n*PAGE_SPAN + page_no, n being its number in `docs`, so replacing
-or deleting a record touches a rowid range instead of scanning the table."""
+or deleting a record touches a rowid range instead of scanning the table.
+
+A search counts matching records only up to `count_limit` (as Elasticsearch's
+track_total_hits): matches are read newest-indexed first (FTS5 walks its
+doclists lazily in rowid order, ORDER BY rowid DESC) and reading stops after
+count_limit + 1 records, so a common phrase costs the same in a big archive as
+in a small one. Up to count_limit the total is exact and the order is the
+documented one (title matches first, then the newest business date). Above it
+the total is a lower bound (IndexResult.total_exact False) and the order is:
+the count_limit most recently indexed matches, title matches first then newest
+business date, followed by the older matches, most recently indexed first.
+
+Filters: a filter selecting few records (a person's, a unit's, a case's) is
+searched record by record through each one's rowid range; a wider one (class +
+year) is taken as a set of records once and the words' rows are walked as
+above. That walk stops early only when enough matches pass the filter: a
+common word within a selective filter is still read to the end of its
+doclist, so that case grows with the archive (see DOCS_FIRST_MAX)."""
 
 from __future__ import annotations
 
@@ -21,7 +38,15 @@ from dangan.catalog.index import IndexDoc, IndexHit, IndexResult
 from dangan.errors import SearchTimeout
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds one search may run (DANGAN_SEARCH_TIMEOUT)
-_PROGRESS_STEPS = 20_000  # SQLite VM instructions between deadline checks
+DEFAULT_COUNT_LIMIT = 1_000  # records counted exactly (DANGAN_SEARCH_COUNT_LIMIT)
+# A filter selecting at most this many records is searched record by record
+# (each one's rowid range in FTS5) instead of walking the words' doclists, which
+# for a common word hold most of the archive. A record costs 12-35 us in an
+# index of one segment and 60-250 us in one of 15 segments (a 1 M index after
+# bulk loading): at class + year (~4,700 records of 1 M) walking the words was
+# 4-5 times cheaper.
+DOCS_FIRST_MAX = 300
+_PROGRESS_STEPS = 1_000  # SQLite VM instructions between deadline checks (~0.1 ms)
 
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(
@@ -107,16 +132,16 @@ def _deadline(conn: sqlite3.Connection, seconds: float) -> Iterator[None]:
         conn.set_progress_handler(None, 0)
 
 
-def _pages(page_nos: str) -> list[int]:
-    """Matched page numbers from the search's group_concat (0 is the title row):
-    collected in the one pass over the matches instead of a query per hit."""
-    return sorted(n for n in map(int, page_nos.split(",")) if n)
-
-
 class FtsIndex:
-    def __init__(self, path: Path, time_limit: float = DEFAULT_TIME_LIMIT):
+    def __init__(
+        self,
+        path: Path,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        count_limit: int = DEFAULT_COUNT_LIMIT,
+    ):
         self.path = Path(path)
         self.time_limit = time_limit
+        self.count_limit = max(1, count_limit)
         self._local = threading.local()
         conn = self._conn()
         columns = [r[1] for r in conn.execute("PRAGMA table_info(docs)")]
@@ -124,10 +149,7 @@ class FtsIndex:
         # archive queues every record again when `rebuilt` is set.
         self.rebuilt = bool(columns) and not {"n", "security_level"} <= set(columns)
         if self.rebuilt:
-            conn.executescript(
-                "DROP TABLE IF EXISTS pages_fts; DROP TABLE IF EXISTS docs;"
-                " DROP TABLE IF EXISTS doc_keys;"
-            )
+            self.drop()
         conn.executescript(SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
@@ -228,51 +250,122 @@ class FtsIndex:
         offset: int,
     ) -> IndexResult:
         where, params = _filter_sql(filters)
-        if expression is None:
-            if filters is None or filters.is_empty():
-                return IndexResult(total=0, hits=[])
-            total = conn.execute(f"SELECT count(*) FROM docs d WHERE {where}", params).fetchone()[0]
-            rows = conn.execute(
-                f"SELECT d.record_id FROM docs d WHERE {where}"
-                " ORDER BY d.formed_date DESC, d.record_id LIMIT ? OFFSET ?",
-                [*params, limit, offset],
-            ).fetchall()
-        else:
-            # One pass over the matching rows, no relevance scoring: records whose
-            # title matches come first, then the newest business date (see README,
-            # "Search order"); the window count gives the total before LIMIT.
-            rows = conn.execute(
-                f"""
-                WITH m AS (
-                    SELECT rowid / {PAGE_SPAN} AS n, max(rowid % {PAGE_SPAN} = 0) AS in_title,
-                        group_concat(rowid % {PAGE_SPAN}) AS page_nos
-                    FROM pages_fts WHERE pages_fts MATCH ? GROUP BY 1
-                )
-                SELECT d.record_id, m.in_title, m.page_nos, count(*) OVER () FROM m
-                JOIN docs d ON d.n = m.n WHERE {where}
-                ORDER BY m.in_title DESC, d.formed_date DESC, d.record_id
-                LIMIT ? OFFSET ?""",
-                [expression, *params, limit, offset],
-            ).fetchall()
-            if rows:
-                total = rows[0][3]
-            else:
-                total = conn.execute(
-                    f"SELECT count(*) FROM docs d WHERE {where} AND d.n IN ("
-                    f"SELECT rowid / {PAGE_SPAN} FROM pages_fts WHERE pages_fts MATCH ?)",
-                    [*params, expression],
-                ).fetchone()[0]
-            return IndexResult(
-                total=total,
-                hits=[IndexHit(r[0], 1.0 + r[1], _pages(r[2])) for r in rows],
+        if expression is not None:
+            return self._matches(conn, expression, filters, where, params, limit, offset)
+        if filters is None or filters.is_empty():
+            return IndexResult(total=0, hits=[])
+        total = self._count_upto(conn, where, params, self.count_limit)
+        exact = total <= self.count_limit
+        rows = conn.execute(
+            f"SELECT d.record_id FROM docs d WHERE {where}"
+            " ORDER BY d.formed_date DESC, d.record_id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        hits = [IndexHit(r[0], 0.0) for r in rows]
+        return IndexResult(min(total, self.count_limit), hits, total_exact=exact)
+
+    def _source(
+        self,
+        conn: sqlite3.Connection,
+        expression: str,
+        filters: RecordFilter | None,
+        where: str,
+        params: list,
+    ) -> tuple[str, list]:
+        """The statement yielding (rowid, record_id, formed_date) of every
+        matching FTS row of a record the filters let through, rowid descending
+        (so a record's rows come together, newest-indexed record first)."""
+        if filters is None or filters.is_empty():  # security levels only: most records
+            return (
+                f"SELECT f.rowid, d.record_id, d.formed_date FROM pages_fts f"
+                f" JOIN docs d ON d.n = f.rowid / {PAGE_SPAN}"
+                f" WHERE pages_fts MATCH ? AND {where} ORDER BY f.rowid DESC",
+                [expression, *params],
             )
-        return IndexResult(total=total, hits=[IndexHit(r[0], 0.0) for r in rows])
+        if self._count_upto(conn, where, params, DOCS_FIRST_MAX) <= DOCS_FIRST_MAX:
+            # a person's, a unit's, a case's records: look at each one's rows
+            return (
+                f"SELECT f.rowid, d.record_id, d.formed_date FROM docs d CROSS JOIN pages_fts f"
+                f" WHERE {where} AND pages_fts MATCH ? AND f.rowid BETWEEN d.n * {PAGE_SPAN}"
+                f" AND d.n * {PAGE_SPAN} + {PAGE_SPAN - 1} ORDER BY f.rowid DESC",
+                [*params, expression],
+            )
+        # the records the filter selects, once (an index range for class + year),
+        # then one walk of the words' rows that stops as soon as enough are found,
+        # within the rowids of those records (records filed together, such as a
+        # year's back-scanning, then cost what they hold, not the whole archive)
+        lo, hi = conn.execute(
+            f"SELECT min(d.n), max(d.n) FROM docs d WHERE {where}", params
+        ).fetchone()
+        return (
+            f"SELECT f.rowid, r.record_id, r.formed_date FROM pages_fts f"
+            f" JOIN docs r ON r.n = f.rowid / {PAGE_SPAN} WHERE pages_fts MATCH ?"
+            " AND f.rowid BETWEEN ? AND ?"
+            f" AND f.rowid / {PAGE_SPAN} IN (SELECT d.n FROM docs d WHERE {where})"
+            " ORDER BY f.rowid DESC",
+            [expression, (lo or 0) * PAGE_SPAN, (hi or -1) * PAGE_SPAN + PAGE_SPAN - 1, *params],
+        )
+
+    @staticmethod
+    def _count_upto(conn: sqlite3.Connection, where: str, params: list, most: int) -> int:
+        """Records the filter selects, counted up to most + 1."""
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM docs d WHERE {where} LIMIT {most + 1})"
+        return conn.execute(sql, params).fetchone()[0]
+
+    def _matches(
+        self,
+        conn: sqlite3.Connection,
+        expression: str,
+        filters: RecordFilter | None,
+        where: str,
+        params: list,
+        limit: int,
+        offset: int,
+    ) -> IndexResult:
+        """Read matching records newest-indexed first until count_limit + 1 (or
+        the page asked for) are known; then order as the module says."""
+        cap = self.count_limit
+        need = max(cap + 1, offset + limit)
+        sql, args = self._source(conn, expression, filters, where, params)
+        found: list[list] = []  # [n, record_id, formed_date, in_title, pages]
+        rows = conn.execute(sql, args)
+        try:
+            for rowid, record_id, formed_date in rows:
+                n, page = divmod(rowid, PAGE_SPAN)
+                if not found or found[-1][0] != n:
+                    if len(found) == need:
+                        break  # the rest is never read
+                    found.append([n, record_id, formed_date or "", False, []])
+                if page:
+                    found[-1][4].append(page)
+                else:
+                    found[-1][3] = True
+        finally:
+            rows.close()
+        window = found[:cap]  # title matches first, newest business date, record id
+        window.sort(key=lambda r: r[1])
+        window.sort(key=lambda r: (r[3], r[2]), reverse=True)
+        page_rows = (window + found[cap:])[offset : offset + limit]
+        exact = len(found) <= cap
+        return IndexResult(
+            total=len(found) if exact else cap,
+            hits=[IndexHit(r[1], 1.0 + r[3], sorted(r[4])) for r in page_rows],
+            total_exact=exact,
+        )
 
     def optimize(self) -> None:
         conn = self._conn()
         conn.execute("INSERT INTO pages_fts(pages_fts) VALUES ('optimize')")
         conn.execute("VACUUM")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def drop(self) -> None:
+        """Remove everything indexed (`dangan reindex --rebuild`)."""
+        conn = self._conn()
+        conn.executescript(
+            "DROP TABLE IF EXISTS pages_fts; DROP TABLE IF EXISTS docs;"
+            " DROP TABLE IF EXISTS doc_keys;" + SCHEMA
+        )
 
     def count(self) -> int:
         return self._conn().execute("SELECT count(*) FROM docs").fetchone()[0]

@@ -45,6 +45,9 @@ class IndexHit:
 class IndexResult:
     total: int
     hits: list[IndexHit]
+    # False: more than `total` records match; the index counted up to its
+    # count limit (DANGAN_SEARCH_COUNT_LIMIT) and stopped there
+    total_exact: bool = True
 
 
 class SearchIndex(Protocol):
@@ -72,6 +75,9 @@ class SearchIndex(Protocol):
         business date first."""
 
     def count(self) -> int: ...
+
+    def drop(self) -> None:
+        """Remove everything indexed (`dangan reindex --rebuild`)."""
 
     def optimize(self) -> None:
         """Compact after deletions so that removed text is physically gone from

@@ -40,6 +40,7 @@ class SearchResult:
     total: int
     hits: list[SearchHit]
     sort_window: int = 0  # > 0: sorted among the first this many hits only
+    total_exact: bool = True  # False: more than `total` match (the index's count limit)
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -70,7 +71,8 @@ def search_records(
         by_id = {h.record_id: h for h in found.hits}
         page = ListingRows(catalog).ordered_ids(list(by_id), sort, descending, limit, offset)
         found.hits = [by_id[i] for i in page]
-        window = SORT_WINDOW if found.total > SORT_WINDOW else 0
+        more = found.total > SORT_WINDOW or not found.total_exact
+        window = SORT_WINDOW if more and len(by_id) >= SORT_WINDOW else 0
     else:
         found = index.search(query, filters=filters, limit=limit, offset=offset)
     rows = catalog.summaries([h.record_id for h in found.hits])
@@ -101,4 +103,10 @@ def search_records(
                 security_level=row["security_level"],
             )
         )
-    return SearchResult(query=query, total=found.total, hits=hits, sort_window=window)
+    return SearchResult(
+        query=query,
+        total=found.total,
+        hits=hits,
+        sort_window=window,
+        total_exact=found.total_exact,
+    )

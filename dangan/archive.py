@@ -87,11 +87,20 @@ def open_index(settings: Settings) -> SearchIndex:
     """Elasticsearch when DANGAN_SEARCH_URL is set (checked now), else the
     embedded SQLite FTS5 index."""
     if not settings.search_url:
-        return FtsIndex(settings.index_path, time_limit=settings.search_timeout)
+        return FtsIndex(
+            settings.index_path,
+            time_limit=settings.search_timeout,
+            count_limit=settings.search_count_limit,
+        )
     from dangan.catalog.elastic import ElasticIndex
 
     return ElasticIndex(
-        settings.search_url, settings.search_index, time_limit=settings.search_timeout
+        settings.search_url,
+        settings.search_index,
+        time_limit=settings.search_timeout,
+        count_limit=settings.search_count_limit,
+        shards=settings.search_shards,
+        replicas=settings.search_replicas,
     )
 
 
@@ -176,17 +185,22 @@ class Archive:
     def reindex_checkpoint(self) -> Path:
         return self.settings.home / "reindex-checkpoint.json"
 
-    def reindex(self, progress=None, batch: int = 500) -> int:
+    def reindex(self, progress=None, batch: int = 500, rebuild: bool = False) -> int:
         """Index every record again from the catalog (`dangan reindex`), in record-id
         order and in batches. After each batch the last record id done is written
         to a checkpoint file, so a reindex that was killed resumes after it instead
         of starting over (10 M records take hours); the file is removed at the end.
-        Changes made meanwhile reach the index through the outbox, applied last."""
+        Changes made meanwhile reach the index through the outbox, applied last.
+        `rebuild` (`--rebuild`) first removes the index and makes it anew with the
+        current mapping and shard count; until the reindex ends, searches find
+        only what it has reached. A resumed rebuild does not remove it again."""
         after, done = "", 0
         if self.reindex_checkpoint.exists():
             state = json.loads(self.reindex_checkpoint.read_text("utf-8"))
             after, done = state["after"], state["done"]
             log.info("search index: reindex resumes after %s (%d done)", after, done)
+        elif rebuild:
+            self.index.drop()
         total = self.catalog.count()
         while ids := self.catalog.ids_after(after, batch):
             records = [r for r in map(self.catalog.get, ids) if r is not None]

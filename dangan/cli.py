@@ -68,7 +68,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_json())
     else:
-        print(f"共 {result.total} 条记录")
+        print(f"共 {'' if result.total_exact else '超过 '}{result.total} 条记录")
         for hit in result.hits:
             pages = "、".join(str(p) for p in hit.pages) or "标题"
             print(f"{hit.record_id}  {hit.title}  第 {pages} 页  {hit.snippet}")

@@ -93,7 +93,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         print(f"\r正在重建索引：{done}/{total}", end="", file=sys.stderr, flush=True)
 
     try:
-        count = archive.reindex(progress=progress)
+        count = archive.reindex(progress=progress, rebuild=args.rebuild)
     finally:
         archive.close()
     print("", file=sys.stderr)
@@ -186,4 +186,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=cmd_volumes_labels)
 
     p = sub.add_parser("reindex", help="从目录重建全文索引")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="先删除索引、按当前映射和分片数新建再重建（重建完成前检索结果不全）",
+    )
     p.set_defaults(func=cmd_reindex)

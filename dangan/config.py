@@ -102,6 +102,22 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Seconds one search may run (either backend) before it is stopped with a message.",
         "10",
     ),
+    "DANGAN_SEARCH_COUNT_LIMIT": (
+        "Matching records a search counts exactly (either backend); above it the total is"
+        " shown as 超过 N 件 and the search stops reading, so common words cost the same in"
+        " any size of archive.",
+        "1000",
+    ),
+    "DANGAN_SEARCH_SHARDS": (
+        "Elasticsearch: primary shards of the index, set when it is made (another count"
+        " takes `dangan reindex --rebuild`).",
+        "1",
+    ),
+    "DANGAN_SEARCH_REPLICAS": (
+        "Elasticsearch: copies of each shard on other nodes (0 on a single node); applied to"
+        " the index when dangan starts.",
+        "0",
+    ),
     "DANGAN_WEBHOOK_ALLOW": (
         "Internal webhook targets allowed, comma-separated networks (CIDR) or host names,"
         " e.g. 10.20.0.0/16,ywxt.yb.local; unset: webhooks only to public addresses.",
@@ -338,6 +354,9 @@ class Settings:
     frame_ancestors: tuple[str, ...] = ()
 
     search_timeout: int = 10
+    search_count_limit: int = 1_000
+    search_shards: int = 1
+    search_replicas: int = 0
     hotfolders: Path | None = None
     agency_name: str = ""
     webhook_allow: Allow = field(default_factory=Allow)
@@ -441,6 +460,9 @@ class Settings:
             secure_cookies=_choice(env, "DANGAN_SECURE_COOKIES", ("auto", "always"), "auto"),
             frame_ancestors=_origins(env, "DANGAN_FRAME_ANCESTORS"),
             search_timeout=_int(env, "DANGAN_SEARCH_TIMEOUT", 10),
+            search_count_limit=_int(env, "DANGAN_SEARCH_COUNT_LIMIT", 1_000, minimum=100),
+            search_shards=_int(env, "DANGAN_SEARCH_SHARDS", 1),
+            search_replicas=_int(env, "DANGAN_SEARCH_REPLICAS", 0, minimum=0),
             hotfolders=_path(env, "DANGAN_HOTFOLDERS"),
             agency_name=(env.get("DANGAN_AGENCY_NAME") or "").strip(),
             webhook_allow=_allow(env),

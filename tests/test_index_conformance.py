@@ -177,3 +177,80 @@ def test_overlong_or_overwide_queries_are_refused_in_chinese_before_any_work(ind
     # at the bounds a query is answered
     assert index.search(" ".join(["医保"] * 16)).total == 3
     assert index.search("医" * 200).total == 0
+
+
+# --- the count limit (DANGAN_SEARCH_COUNT_LIMIT), with a limit of 5 ------------
+
+LIMIT = 5
+MANY = [
+    IndexDoc(
+        f"m{i:02d}",
+        "医保报销审批表" if i % 4 == 0 else "登记表",
+        f"m{i}.png",
+        [(1, f"住院 医保 第{i}号"), (2, "门诊" if i % 2 else "")],
+        doc_type="reimbursement" if i % 3 else "enrolment",
+        formed_date=f"20{10 + i:02d}-01-01",
+        security_level="restricted" if i in (1, 2) else "internal",
+    )
+    for i in range(14)
+]  # "住院" matches 14 records, 12 of them "internal"; 4 match by their title too
+
+
+@pytest.fixture(params=["fts", "elastic"])
+def capped(request, tmp_path):
+    if request.param == "fts":
+        idx = FtsIndex(tmp_path / "index.sqlite3", count_limit=LIMIT)
+    else:
+        from dangan.catalog.elastic import ElasticIndex
+
+        env = request.getfixturevalue("elastic_env")
+        idx = ElasticIndex(
+            env["DANGAN_SEARCH_URL"], f"test-{uuid.uuid4().hex[:12]}", count_limit=LIMIT
+        )
+    idx.upsert_many(MANY)
+    yield idx
+    if request.param == "elastic":
+        idx.client.indices.delete(index=idx.name, ignore_unavailable=True)
+    idx.close()
+
+
+INTERNAL = RecordFilter(levels=("internal", "public"))
+
+
+def test_up_to_the_limit_the_total_is_exact_and_the_order_documented(capped):
+    found = capped.search("门诊", filters=RecordFilter(doc_type="enrolment"))
+    assert found.total_exact and found.total == 2  # enrolment: every third; 门诊: odd ones
+    assert _ids(found) == ["m09", "m03"]  # newest business date first
+    since = RecordFilter(doc_type="reimbursement", date_from="2016-01-01")
+    titled = capped.search("医保", filters=since)  # exactly the limit: still exact
+    assert titled.total_exact and titled.total == LIMIT
+    assert _ids(titled) == ["m08", "m13", "m11", "m10", "m07"]  # m08 by its title
+    assert [h.score for h in titled.hits] == [2.0, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_above_the_limit_the_total_is_a_lower_bound(capped):
+    found = capped.search("住院", filters=INTERNAL, limit=3)
+    assert found.total == LIMIT and not found.total_exact
+    assert len(found.hits) == 3
+    listing = capped.search("", filters=RecordFilter(doc_type="reimbursement"))
+    assert listing.total == LIMIT and not listing.total_exact
+    assert len(listing.hits) == 9  # the listing itself is not cut at the limit
+
+
+def test_above_the_limit_every_match_is_reachable_by_paging_and_filters_hold(capped):
+    pages = [capped.search("住院", filters=INTERNAL, limit=4, offset=o) for o in (0, 4, 8, 12)]
+    ids = [i for p in pages for i in _ids(p)]
+    assert len(ids) == len(set(ids)) == 12  # no record twice, none missing
+    assert "m01" not in ids and "m02" not in ids  # restricted: not for this reader
+    every = capped.search("住院", filters=INTERNAL, limit=50)
+    assert sorted(_ids(every)) == sorted(ids)
+    typed = capped.search("住院", filters=RecordFilter(doc_type="enrolment", levels=("internal",)))
+    assert set(_ids(typed)) == {"m00", "m03", "m06", "m09", "m12"} and typed.total_exact
+
+
+def test_security_levels_are_applied_before_counting(capped):
+    # 14 records match, 12 visible: a reader may not learn of the other 2, not even by count
+    capped.count_limit = 12
+    assert capped.search("住院", filters=INTERNAL).total_exact
+    assert capped.search("住院", filters=INTERNAL).total == 12
+    assert not capped.search("住院").total_exact

@@ -65,3 +65,149 @@ def test_person_list_is_complete_and_newest_first(index):
     found = index.search("", filters=RecordFilter(person=PERSON), limit=500)
     assert found.total == len(range(0, 200, 7))
     assert {h.record_id for h in found.hits} == {f"r{i}" for i in range(0, 200, 7)}
+
+
+# --- a common word costs the same in a big archive as in a small one ----------
+
+
+def _day(i: int) -> str:
+    """Record i's business date: one record a day from 2010 on, in shuffled order."""
+    from datetime import date, timedelta
+
+    return (date(2010, 1, 1) + timedelta(days=(i * 7919) % 5000)).isoformat()
+
+
+def _build(path: Path, records: int, person_every: int = 0) -> FtsIndex:
+    idx = FtsIndex(path, count_limit=20)
+    idx.upsert_many(
+        IndexDoc(f"r{i}", "报销审批表", f"{i}.pdf", [(1, "基本医疗保险 住院 费用")],
+                 doc_type="reimbursement", formed_date=_day(i),
+                 keys=[("person", PERSON if person_every and i % person_every == 0 else f"P{i}")])
+        for i in range(records)
+    )  # fmt: skip
+    return idx
+
+
+def _steps(index: FtsIndex, query: str, filters: RecordFilter | None = None, **page) -> int:
+    """SQLite virtual-machine steps one search takes (a progress handler
+    called every 100 steps): the cost of the plan, without timing anything."""
+    from dangan.catalog import fts
+
+    calls = [0]
+
+    def count() -> int:
+        calls[0] += 1
+        return 0
+
+    real = fts._deadline
+
+    class Counting:
+        def __init__(self, conn, seconds):
+            self.conn = conn
+
+        def __enter__(self):
+            self.conn.set_progress_handler(count, 100)
+
+        def __exit__(self, *exc):
+            self.conn.set_progress_handler(None, 0)
+
+    fts._deadline = Counting
+    try:
+        index.search(query, filters=filters, **page)
+    finally:
+        fts._deadline = real
+    return calls[0]
+
+
+@pytest.mark.parametrize(
+    "query,filters",
+    [
+        ("基本医疗保险", None),
+        ("住院", RecordFilter(levels=("internal",))),
+        ("", RecordFilter(doc_type="reimbursement")),
+        ("住院", RecordFilter(person=PERSON)),
+    ],
+    ids=["phrase", "word-with-levels", "class-listing", "person-and-word"],
+)
+def test_a_common_word_costs_the_same_in_a_ten_times_bigger_index(tmp_path, query, filters):
+    small = _build(tmp_path / "small.sqlite3", 300, person_every=30)
+    big = _build(tmp_path / "big.sqlite3", 3000, person_every=300)  # the same 10 person records
+    try:
+        found = big.search(query, filters=filters)
+        person = filters is not None and filters.person is not None
+        assert found.hits and found.total_exact == person  # a person's 10 records: all counted
+        cost_small, cost_big = _steps(small, query, filters), _steps(big, query, filters)
+    finally:
+        small.close()
+        big.close()
+    # reading every match (the old plan) made the big index cost ~10 times as much
+    assert cost_big < 1.5 * cost_small + 20, (cost_small, cost_big)
+
+
+def test_above_the_count_limit_the_newest_indexed_matches_come_first_in_search_order(tmp_path):
+    index = _build(tmp_path / "i.sqlite3", 100)
+    try:
+        first = index.search("住院", limit=30)
+        assert first.total == 20 and not first.total_exact and len(first.hits) == 30
+        window = [h.record_id for h in first.hits[:20]]
+        # the 20 most recently indexed (r80..r99), newest business date first ...
+        assert set(window) == {f"r{i}" for i in range(80, 100)}
+        assert window == sorted(window, key=lambda r: _day(int(r[1:])), reverse=True)
+        # ... then the older ones, most recently indexed first
+        assert [h.record_id for h in first.hits[20:]] == [f"r{i}" for i in range(79, 69, -1)]
+        assert [h.record_id for h in index.search("住院", limit=5, offset=20).hits] == [
+            "r79", "r78", "r77", "r76", "r75"
+        ]  # fmt: skip
+    finally:
+        index.close()
+
+
+def test_the_words_are_read_newest_first_without_sorting_every_match(tmp_path):
+    index = _build(tmp_path / "i.sqlite3", 400)  # more than DOCS_FIRST_MAX of the class
+    conn = index._conn()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        index.search("住院", filters=RecordFilter(levels=("internal",)))
+        index.search("住院", filters=RecordFilter(doc_type="reimbursement"))
+    finally:
+        conn.set_trace_callback(None)
+    plans = [
+        row[3]
+        for sql in statements
+        if "pages_fts MATCH" in sql
+        for row in conn.execute("EXPLAIN QUERY PLAN " + sql)
+    ]
+    assert plans and not [p for p in plans if "TEMP B-TREE" in p], plans
+    index.close()
+
+
+def test_a_class_and_year_filed_together_costs_what_it_holds(tmp_path):
+    """A year's records indexed as one block (back-scanning, a migration) are
+    searched within their rowids, not through every match in the archive."""
+
+    def build(path: Path, others: int) -> FtsIndex:
+        idx = FtsIndex(path, count_limit=2000)
+        docs = [
+            IndexDoc(f"o{i}", "登记表", "o.pdf", [(1, "住院 费用")], doc_type="reimbursement",
+                     formed_date=f"20{11 + i % 8}-01-01")
+            for i in range(others)
+        ]  # fmt: skip
+        docs[others // 2 : others // 2] = [
+            IndexDoc(f"y{i}", "登记表", "y.pdf", [(1, "住院 费用" if i % 2 else "门诊")],
+                     doc_type="reimbursement", formed_date="2010-05-05")
+            for i in range(400)
+        ]  # fmt: skip
+        idx.upsert_many(docs)
+        return idx
+
+    year = RecordFilter(doc_type="reimbursement", date_from="2010-01-01", date_to="2010-12-31")
+    small, big = build(tmp_path / "s.sqlite3", 400), build(tmp_path / "b.sqlite3", 4000)
+    try:
+        found = big.search("住院", filters=year)
+        assert found.total == 200 and found.total_exact
+        cost_small, cost_big = _steps(small, "住院", year), _steps(big, "住院", year)
+    finally:
+        small.close()
+        big.close()
+    assert cost_big < 1.5 * cost_small + 20, (cost_small, cost_big)

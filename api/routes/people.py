@@ -117,7 +117,7 @@ def list_context(request: Request, records) -> dict:
     result = records()
     paging, page = page_of(request)
     shown = records(**page) if result.total > paging.size or paging.sort else result
-    paging.total = result.total
+    paging.total, paging.total_exact = result.total, result.total_exact
     return {
         "result": result,
         "timeline": timeline_by_year(result),

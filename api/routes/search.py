@@ -205,7 +205,7 @@ def home(
             descending=bool(paging and paging.descending),
         )
         if paging:
-            paging.total = result.total
+            paging.total, paging.total_exact = result.total, result.total_exact
     schedule = archive.schedule()
     return templates.TemplateResponse(
         request,

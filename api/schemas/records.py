@@ -130,7 +130,12 @@ class SearchHitOut(ApiModel):
 
 class SearchOut(ApiModel):
     query: str = Field(description="检索词")
-    total: int = Field(description="符合条件的总件数")
+    total: int = Field(description="符合条件的总件数；total_exact 为 false 时是下限")
+    total_exact: bool = Field(
+        True,
+        description="true：total 是确切件数；false：符合条件的超过 total 件"
+        "（检索只精确计数到 DANGAN_SEARCH_COUNT_LIMIT 件），界面显示为“超过 N 件”",
+    )
     hits: list[SearchHitOut]
 
 

@@ -1,0 +1,105 @@
+"""The Elasticsearch index's layout: formed_date is a date, shard and replica
+counts come from the settings, and an index made with an older mapping keeps
+answering until `dangan reindex --rebuild` makes it anew."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+
+import pytest
+from dangan.catalog.base import RecordFilter
+from dangan.catalog.index import IndexDoc
+from records import file_record
+
+from dangan.archive import Archive
+from dangan.config import Settings
+
+DOCS = [
+    IndexDoc("a", "登记表", "a.png", [(1, "住院")], formed_date="2019-12-31"),
+    IndexDoc("b", "登记表", "b.png", [(1, "住院")], formed_date="2020-06-01"),
+    IndexDoc("c", "登记表", "c.png", [(1, "住院")], formed_date=None),
+]
+
+
+@pytest.fixture
+def es(elastic_env):
+    from dangan.catalog.elastic import ElasticIndex
+
+    made: list[ElasticIndex] = []
+
+    def open_index(name: str, **kw) -> ElasticIndex:
+        idx = ElasticIndex(elastic_env["DANGAN_SEARCH_URL"], name, **kw)
+        made.append(idx)
+        return idx
+
+    yield open_index
+    for idx in made:
+        idx.client.indices.delete(index=idx.name, ignore_unavailable=True)
+        idx.close()
+
+
+def _ids(result) -> list[str]:
+    return [h.record_id for h in result.hits]
+
+
+def test_business_dates_are_dates_and_filter_and_sort_as_such(es):
+    idx = es(f"test-{uuid.uuid4().hex[:12]}")
+    mapping = idx.client.indices.get_mapping(index=idx.name)[idx.name]["mappings"]
+    assert mapping["properties"]["formed_date"]["type"] == "date"
+    idx.upsert_many(DOCS)
+    assert _ids(idx.search("住院")) == ["b", "a", "c"]  # newest first, no date last
+    year = RecordFilter(date_from="2020-01-01", date_to="2020-12-31")
+    assert _ids(idx.search("住院", filters=year)) == ["b"]
+    assert _ids(idx.search("", filters=RecordFilter(date_to="2019-12-31"))) == ["a"]
+
+
+def test_an_index_of_the_older_mapping_answers_until_rebuilt(es, caplog):
+    from dangan.catalog import elastic
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    old = copy.deepcopy(elastic.MAPPINGS)
+    old["properties"]["formed_date"] = {"type": "keyword"}
+    old.pop("_meta")
+    first = es(name)
+    first.client.indices.delete(index=name)
+    first.client.indices.create(index=name, settings=first.settings, mappings=old)
+    idx = es(name)
+    assert idx.outdated and "reindex --rebuild" in caplog.text
+    idx.upsert_many(DOCS)
+    assert _ids(idx.search("住院", filters=RecordFilter(date_from="2020-01-01"))) == ["b"]
+    idx.drop()  # what `dangan reindex --rebuild` does first
+    assert not idx.outdated
+    mapping = idx.client.indices.get_mapping(index=name)[name]["mappings"]
+    assert mapping["properties"]["formed_date"]["type"] == "date"
+
+
+def test_replicas_follow_the_setting_and_shards_are_set_at_creation(es):
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    es(name, shards=2, replicas=0)
+    again = es(name, shards=2, replicas=1)  # one node: the replica waits (yellow), no error
+    index = again.client.indices.get_settings(index=name)[name]["settings"]["index"]
+    assert (index["number_of_shards"], index["number_of_replicas"]) == ("2", "1")
+    assert not again.outdated
+    assert es(name, shards=3, replicas=1).outdated  # another shard count: rebuild
+
+
+def test_shards_and_replicas_are_settings():
+    plain = Settings.from_env({"DANGAN_HOME": "/tmp/x"})
+    assert (plain.search_shards, plain.search_replicas) == (1, 0)
+    two = Settings.from_env(
+        {"DANGAN_HOME": "/tmp/x", "DANGAN_SEARCH_SHARDS": "2", "DANGAN_SEARCH_REPLICAS": "1"}
+    )
+    assert (two.search_shards, two.search_replicas) == (2, 1)
+
+
+def test_reindex_rebuild_makes_the_embedded_index_anew_from_the_catalog(tmp_path):
+    settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
+    archive = Archive.open(settings)
+    file_record(archive, "r1", "reimbursement", {"business_date": "2024-05-01"}, pages=["住院"])
+    archive.sync_index()
+    archive.index.upsert(IndexDoc("stray", "不在目录中", "x.png", [(1, "住院")]))
+    assert archive.index.count() == 2
+    assert archive.reindex(rebuild=True) == 1
+    assert archive.index.count() == 1 and _ids(archive.index.search("住院")) == ["r1"]
+    archive.close()
