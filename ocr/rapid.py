@@ -47,7 +47,7 @@ from dangan.ocr_models import (
     RUNTIMES,
 )
 from dangan.ocr_steps import Step
-from dangan.text import normalize_text
+from dangan.text import chinese_punctuation, normalize_text
 
 NAMESPACE = "rapidocr"  # options.rapidocr.threads; keyword rapidocr_threads
 
@@ -260,7 +260,8 @@ def page_element(
                 OcrElement(
                     ocr_class=OcrClass.WORD,
                     bbox=BoundingBox(left=left, top=top, right=right, bottom=bottom),
-                    text=text,
+                    # the text layer in the forms the page text has (dangan/text.py)
+                    text=chinese_punctuation(text),
                 )
             )
         page.children.append(line)

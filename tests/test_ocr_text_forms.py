@@ -127,3 +127,11 @@ def test_a_page_upside_down_reads_though_none_of_its_lines_reads_upside_down():
     reading = read_page(turned, orient=True)
     assert reading.angle == 180
     assert [" ".join(b[4] for b in line) for line in reading.lines] == lines
+
+
+def test_the_pdf_text_layer_has_the_chinese_forms_too():
+    from dangan.ocr.rapid import page_element
+
+    page = page_element([[(10, 10, 300, 40, "经办机构(盖章)")]], (600, 800), 200, 0)
+    words = [w.text for line in page.children for w in line.children]
+    assert words == ["经办机构（盖章）"]
