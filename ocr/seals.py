@@ -14,7 +14,7 @@ are.
 stamped it, 盖章单位) for the recogniser.
 
 `fade` turns a colour page grey: through the red channel inside the seals,
-brightened until the seal's ink is paper white (black text under the seal
+brightened until the seal's ink is the paper's grey (black text under the seal
 stays dark) and by luminance everywhere else (red print stays dark on white,
 white text stays white on a dark red ground)."""
 
@@ -175,14 +175,14 @@ def seal_region(shape: tuple[int, int], seals: list[Seal]) -> np.ndarray:
     return mask.astype(bool)
 
 
-def _ring_free_red(rgb: np.ndarray, grey: np.ndarray) -> np.ndarray:
+def _ring_free_red(rgb: np.ndarray, grey: np.ndarray, red_ink: np.ndarray) -> np.ndarray:
     """The red channel without the dark rim JPEG leaves inside red strokes: its
     halved chroma makes a stroke's edge pixels less red but keeps their
     luminance, so their red channel dips (a recogniser reads those outlines).
     Next to red ink, a pixel that is not black takes the brightest red level
     round it; black print (dark in luminance) keeps its own."""
     red = rgb[:, :, 0]
-    near_ink = cv2.dilate((redness(rgb) > REDNESS).astype(np.uint8), np.ones((3, 3), np.uint8))
+    near_ink = cv2.dilate((red_ink > REDNESS).astype(np.uint8), np.ones((3, 3), np.uint8))
     lifted = cv2.dilate(red, np.ones((3, 3), np.uint8))
     use = near_ink.astype(bool) & (grey > BLACK_PRINT)
     return np.where(use, lifted, red)
@@ -190,21 +190,23 @@ def _ring_free_red(rgb: np.ndarray, grey: np.ndarray) -> np.ndarray:
 
 def fade(rgb: np.ndarray, seals: list[Seal]) -> np.ndarray:
     """The page grey (uint8): luminance, and inside each of `seals` the red
-    channel brightened so that the seal's own ink reaches paper white.
+    channel brightened so that the seal's own ink reaches the paper's grey.
 
     In the red channel red ink is only nearly as bright as the paper (about
     200 against 240 on a scan), and a recogniser still reads that faint trace
     (业务专用章 in the page text). So each seal's red channel is scaled by
-    255 / the median red level of its clearly red ink: the ink becomes white,
-    while black print under the seal, dark in every channel, stays dark."""
+    255 / the median red level of its clearly red ink, capped at the paper's
+    grey: the ink becomes paper, while black print under the seal, dark in
+    every channel, stays dark."""
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     if not seals:
         return grey
-    red_channel = _ring_free_red(rgb, grey)
+    red_ink = redness(rgb)
+    red_channel = _ring_free_red(rgb, grey, red_ink)
     paper = float(np.percentile(grey, 90))  # the faded seal takes the paper's grey
     for s in seals:
         inside = seal_region(grey.shape, [s])
-        ink = inside & (redness(rgb) > INK_REDNESS)
+        ink = inside & (red_ink > INK_REDNESS)
         level = float(np.median(red_channel[ink])) if ink.sum() >= MIN_INK_PIXELS else 255.0
         gain = 255.0 / max(level, MIN_INK_LEVEL)
         brightened = np.minimum(red_channel[inside].astype(np.float32) * gain, paper)
