@@ -1,12 +1,23 @@
-"""Tokenisation for the embedded full-text index.
+"""Tokenisation for the search indexes.
 
-Each CJK character is one token; runs of Latin letters and digits are one token
-(lower-cased), so an 18-character 公民身份号码 is a single token that matches
-exactly. Words of any length are found as phrase queries over the characters."""
+`tokens`: each CJK character is one token; runs of Latin letters and digits are
+one token (lower-cased), so an 18-character 公民身份号码 is a single token that
+matches exactly. Elasticsearch analyses the text these tokens spell.
+
+The embedded index (SQLite FTS5) stores overlapping CJK bigrams instead
+(`index_tokens`): a run of CJK characters c1..cn becomes c1c2 c2c3 ... c(n-1)cn
+and then cn alone, so every character of the run starts exactly one stored
+token, and a run followed by a Latin token stays adjacent to it. A word of any
+length is a phrase of its bigrams (`to_match_expression`); a word of one
+character is a prefix query on the token it starts. Bigram doclists are far
+shorter than single characters' and a two-character word needs no position
+check, so words that are common but rarely occur together cost a fraction of
+what they cost as phrases of characters (docs/status.md has the figures)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
 import opencc
@@ -66,22 +77,74 @@ def query_terms(query: str) -> list[tuple[str, bool]]:
     return out
 
 
+def _runs(toks: list[str]) -> Iterator[str | list[str]]:
+    """Latin/digit tokens as they are, consecutive CJK characters as one list."""
+    run: list[str] = []
+    for tok in toks:
+        if tok.isascii():
+            if run:
+                yield run
+                run = []
+            yield tok
+        else:
+            run.append(tok)
+    if run:
+        yield run
+
+
+def _bigrams(run: list[str]) -> list[str]:
+    return [a + b for a, b in zip(run, run[1:], strict=False)]
+
+
+def index_tokens(text: str) -> list[str]:
+    """The tokens the embedded index stores: CJK runs as overlapping bigrams
+    followed by the run's last character, Latin/digit tokens as they are.
+    Runs continue across spaces and line breaks (OCR puts them anywhere)."""
+    out: list[str] = []
+    for part in _runs(tokens(text)):
+        if isinstance(part, str):
+            out.append(part)
+        else:
+            out += _bigrams(part)
+            out.append(part[-1])
+    return out
+
+
 def to_index_text(text: str) -> str:
-    """The form stored in the FTS5 column: tokens separated by spaces, line
-    breaks kept as separators so snippets read naturally."""
-    out_lines = []
-    for line in text.split("\n"):
-        out_lines.append(" ".join(tokens(line)))
-    return "\n".join(out_lines)
+    """The form stored in the FTS5 column: index_tokens separated by spaces."""
+    return " ".join(index_tokens(text))
+
+
+def _term_expression(phrase: str, prefix: bool) -> str:
+    """One query term (its tokens, space-separated) as an FTS5 phrase over
+    index_tokens. A run inside the term is its bigrams and its last character
+    (as stored, so the Latin token after it is adjacent); the term's last run
+    is its bigrams only, since the text may go on after it; a last run of one
+    character is a prefix on the token it starts (a bigram or the run's last
+    character)."""
+    parts = list(_runs(phrase.split()))
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(part, str):
+            out.append(part)
+        elif not last:
+            out += [*_bigrams(part), part[-1]]
+        elif len(part) > 1:
+            out += _bigrams(part)
+        else:
+            out.append(part[0])
+            prefix = True
+    return f'"{" ".join(out)}"' + (" *" if prefix else "")
 
 
 def to_match_expression(query: str) -> str | None:
-    """Turn a user query into an FTS5 MATCH expression.
+    """Turn a user query into an FTS5 MATCH expression over index_tokens.
 
     Whitespace separates terms (all must match); each term becomes a phrase of
-    its tokens. A trailing '*' on a Latin/digit term makes it a prefix query.
+    its bigrams. A trailing '*' on a Latin/digit term makes it a prefix query.
     Returns None when the query holds no searchable token."""
-    parts = [f'"{phrase}"' + (" *" if prefix else "") for phrase, prefix in query_terms(query)]
+    parts = [_term_expression(phrase, prefix) for phrase, prefix in query_terms(query)]
     return " AND ".join(parts) if parts else None
 
 

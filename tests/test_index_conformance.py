@@ -80,6 +80,24 @@ def test_one_character_word_and_all_terms_must_match(index):
     assert index.search("王芳 先生").total == 0
 
 
+def test_words_are_found_inside_longer_words_and_next_to_numbers(index):
+    index.upsert(
+        IndexDoc(
+            "r4",
+            "门诊慢特病结算单",
+            "d.png",
+            [(1, "合计金额3000元整，X光片\n检查 费用")],
+            doc_type="settlement",
+            formed_date="2018-01-01",
+        )
+    )
+    for query in ("3000元", "金额3000", "额3000元整", "X光片", "元整X", "光", "整", "片检查费"):
+        assert _ids(index.search(query)) == ["r4"], query
+    assert index.search("金额 检查").total == 1
+    assert index.search("额3").total == 0  # a number is matched whole
+    assert index.search("整光").total == 0  # X stands between them
+
+
 def test_title_matches_first_then_newest_business_date(index):
     assert _ids(index.search("医")) == ["r2", "r3", "r1"]  # r2 by its title
     assert _ids(index.search("王")) == ["r2", "r3", "r1"]
@@ -165,6 +183,22 @@ def test_an_embedded_index_of_the_old_layout_is_rebuilt_from_the_catalog(tmp_pat
     assert index.rebuilt and index.count() == 0
     index.close()
     assert not FtsIndex(settings.index_path).rebuilt
+
+
+def test_an_embedded_index_of_single_characters_is_rebuilt_as_bigrams(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "index.sqlite3"
+    FtsIndex(path).upsert_many(DOCS)
+    old = sqlite3.connect(path)
+    old.execute("PRAGMA user_version = 0")  # what layout 1 left: it never set one
+    old.close()
+    index = FtsIndex(path)
+    assert index.rebuilt and index.count() == 0
+    index.upsert_many(DOCS)
+    assert _ids(index.search("王芳")) == ["r1"]
+    index.close()
+    assert not FtsIndex(path).rebuilt
 
 
 def test_overlong_or_overwide_queries_are_refused_in_chinese_before_any_work(index):

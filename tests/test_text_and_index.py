@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dangan.catalog.cjk import to_match_expression
+import pytest
+from dangan.catalog.cjk import to_index_text, to_match_expression
 from dangan.catalog.highlight import snippet, term_pattern
 
 from dangan.text import normalize_text
@@ -15,7 +16,25 @@ def test_spaces_between_chinese_removed_and_fullwidth_folded():
 
 def test_queries_without_tokens_have_no_match_expression():
     assert to_match_expression("，。！") is None
-    assert to_match_expression("医保 王*") == '"医 保" AND "王"'
+    assert to_match_expression("医保 王*") == '"医保" AND "王" *'
+
+
+def test_the_embedded_index_stores_bigrams_and_each_runs_last_character():
+    assert to_index_text("住院费用3000元\n王 小明") == "住院 院费 费用 用 3000 元王 王小 小明 明"
+
+
+@pytest.mark.parametrize(
+    ("query", "expression"),
+    [
+        ("基本医疗保险 住院", '"基本 本医 医疗 疗保 保险" AND "住院"'),
+        ("费用3000", '"费用 用 3000"'),  # the run's last character is stored before 3000
+        ("3000元", '"3000 元" *'),  # 元 starts a bigram (元整) or is a run's last character
+        ("王", '"王" *'),
+        ("3501*", '"3501" *'),
+    ],
+)
+def test_query_terms_become_phrases_of_stored_tokens(query, expression):
+    assert to_match_expression(query) == expression
 
 
 def test_snippet_highlights_across_ocr_spacing():
