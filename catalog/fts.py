@@ -18,12 +18,14 @@ business date, followed by the older matches, most recently indexed first.
 Filters: a filter selecting few records (a person's, a unit's, a case's) is
 searched record by record through each one's rowid range; a wider one (class +
 year) is taken as a set of records once and the words' rows are walked as
-above. That walk stops early only when enough matches pass the filter: a
-common word within a selective filter is still read to the end of its
-doclist, so that case grows with the archive (see DOCS_FIRST_MAX)."""
+above, ANDed in FTS5 with the record's facet tokens (class, year, class+year:
+facet_tokens) so that the walk reads only rows of the filter's class and years.
+That walk stops early only when enough matches pass the filter: a word absent
+from a class and year still reads that class and year's rows to the end."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -54,8 +56,8 @@ _PROGRESS_STEPS = 100_000
 
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(
-    record_id UNINDEXED, page_no UNINDEXED, body,
-    tokenize = 'unicode61 remove_diacritics 0'
+    record_id UNINDEXED, page_no UNINDEXED, body, facets,
+    tokenize = "unicode61 remove_diacritics 0 tokenchars '_'"
 );
 CREATE TABLE IF NOT EXISTS docs (
     n INTEGER PRIMARY KEY,
@@ -81,9 +83,49 @@ CREATE INDEX IF NOT EXISTS docs_date ON docs(formed_date);
 
 PAGE_SPAN = 100_000  # more than DANGAN_MAX_PAGES can ever allow
 # The index's layout (PRAGMA user_version): 1 rowid ranges over single CJK
-# characters, 2 CJK bigrams (catalog.cjk.index_tokens). An index of an older
-# layout is dropped and filled again from the catalog.
-LAYOUT = 2
+# characters, 2 CJK bigrams (catalog.cjk.index_tokens), 3 facet tokens. An
+# index of an older layout is dropped and filled again from the catalog.
+LAYOUT = 3
+MAX_FACET_YEARS = 12  # a date range over more years is checked on docs alone
+
+
+def _escape(value: str) -> str:
+    """A value as [0-9a-z_] only (one token with tokenchars '_'): every other
+    character, '_' included, as _hex_."""
+    return re.sub(r"[^0-9a-z]", lambda m: f"_{ord(m.group()):x}_", value.lower())
+
+
+def facet_tokens(doc_type: str | None, formed_date: str | None) -> str:
+    """What a record's rows hold besides its words: its class, its year and
+    both together, so a word searched within class + year walks only the rows
+    of that class and year (FTS5 skips through the AND of doclists) instead of
+    every row holding the word. Words never match them: query tokens hold no
+    '_'."""
+    year = formed_date[:4] if formed_date and formed_date[:4].isdigit() else None
+    out = [f"y_{year}"] if year else []
+    if doc_type:
+        out.append(f"t_{_escape(doc_type)}")
+        if year:
+            out.append(f"ty_{_escape(doc_type)}_{year}")
+    return " ".join(out)
+
+
+def _facet_expression(filters: RecordFilter) -> str | None:
+    """An FTS5 expression for the filter's class and years (a superset of what
+    the filter selects: the SQL filter still decides), or None."""
+    years: list[str] = []
+    if filters.date_from and filters.date_to:
+        y0, y1 = filters.date_from[:4], filters.date_to[:4]
+        if y0.isdigit() and y1.isdigit() and 0 <= int(y1) - int(y0) < MAX_FACET_YEARS:
+            years = [str(y) for y in range(int(y0), int(y1) + 1)]
+    if filters.doc_type:
+        code = _escape(filters.doc_type)
+        if years:
+            return " OR ".join(f'"ty_{code}_{y}"' for y in years)
+        return f'"t_{code}"'
+    if years:
+        return " OR ".join(f'"y_{y}"' for y in years)
+    return None
 
 
 def _filter_sql(filters: RecordFilter | None) -> tuple[str, list]:
@@ -208,12 +250,17 @@ class FtsIndex:
                 doc.security_level,
             ),
         ).lastrowid
-        rows = [(n * PAGE_SPAN, doc.record_id, 0, to_index_text(f"{doc.title}\n{doc.filename}"))]
+        facets = facet_tokens(doc.doc_type, doc.formed_date)
+        rows = [
+            (n * PAGE_SPAN, doc.record_id, 0, to_index_text(f"{doc.title}\n{doc.filename}"), facets)
+        ]
         rows += [
-            (n * PAGE_SPAN + no, doc.record_id, no, to_index_text(text)) for no, text in doc.pages
+            (n * PAGE_SPAN + no, doc.record_id, no, to_index_text(text), facets)
+            for no, text in doc.pages
         ]
         conn.executemany(
-            "INSERT INTO pages_fts (rowid, record_id, page_no, body) VALUES (?,?,?,?)", rows
+            "INSERT INTO pages_fts (rowid, record_id, page_no, body, facets) VALUES (?,?,?,?,?)",
+            rows,
         )
         conn.executemany(
             "INSERT INTO doc_keys (record_id, kind, value) VALUES (?,?,?)",
@@ -307,7 +354,11 @@ class FtsIndex:
         # the records the filter selects, once (an index range for class + year),
         # then one walk of the words' rows that stops as soon as enough are found,
         # within the rowids of those records (records filed together, such as a
-        # year's back-scanning, then cost what they hold, not the whole archive)
+        # year's back-scanning, then cost what they hold, not the whole archive),
+        # and only through rows of the filter's class and years (facet_tokens)
+        facets = _facet_expression(filters)
+        if facets is not None:
+            expression = f"({expression}) AND ({facets})"
         lo, hi = conn.execute(
             f"SELECT min(d.n), max(d.n) FROM docs d WHERE {where}", params
         ).fetchone()

@@ -211,3 +211,50 @@ def test_a_class_and_year_filed_together_costs_what_it_holds(tmp_path):
         small.close()
         big.close()
     assert cost_big < 1.5 * cost_small + 20, (cost_small, cost_big)
+
+
+def test_a_word_within_class_and_year_walks_only_that_class_and_year(tmp_path):
+    """A common word searched within class + year reads the rows of that class
+    and year (facet tokens), not every row holding the word: a ten times bigger
+    archive around the same class and year costs about the same."""
+
+    def build(path: Path, others: int) -> FtsIndex:
+        idx = FtsIndex(path, count_limit=2000)
+        docs = [
+            IndexDoc(f"o{i}", "审批表", "o.pdf", [(1, "住院 费用")],
+                     doc_type=("reimbursement", "inpatient_bill")[i % 2],
+                     formed_date=f"20{11 + i % 8}-01-01")
+            for i in range(others)
+        ]  # fmt: skip
+        for i in range(400):  # spread over the whole archive, one year of one class
+            docs.insert(i * others // 400, IndexDoc(
+                f"t{i}", "结算单", "t.pdf", [(1, "住院 费用" if i % 10 == 0 else "门诊")],
+                doc_type="inpatient_bill", formed_date=f"2015-{1 + i % 12:02d}-15"))  # fmt: skip
+        idx.upsert_many(docs)
+        return idx
+
+    flt = RecordFilter(doc_type="inpatient_bill", date_from="2015-01-01", date_to="2015-12-31")
+    small = build(tmp_path / "small.sqlite3", 300)
+    big = build(tmp_path / "big.sqlite3", 3000)
+    try:
+        found = big.search("住院", filters=flt, limit=100)
+        assert sorted(h.record_id for h in found.hits) == sorted(f"t{i}" for i in range(0, 400, 10))
+        part = RecordFilter(doc_type="inpatient_bill", date_from="2015-06-01", date_to="2015-12-31")
+        expected = {f"t{i}" for i in range(0, 400, 10) if 1 + i % 12 >= 6}
+        assert {h.record_id for h in big.search("住院", filters=part, limit=100).hits} == expected
+        cost_small, cost_big = _steps(small, "住院", flt), _steps(big, "住院", flt)
+    finally:
+        small.close()
+        big.close()
+    # walking every row holding the word made the big archive cost ~10 times as much
+    assert cost_big < 1.5 * cost_small + 20, (cost_small, cost_big)
+
+
+def test_facet_tokens_are_one_token_each_and_never_a_words_token():
+    from dangan.catalog.cjk import tokens
+    from dangan.catalog.fts import facet_tokens
+
+    facets = facet_tokens("out-of_area.bill", "2015-03-04").split()
+    assert facets == ["y_2015", "t_out_2d_of_5f_area_2e_bill", "ty_out_2d_of_5f_area_2e_bill_2015"]
+    assert not any("_" in t for t in tokens("y_2015 t_reimbursement 住院_费用"))
+    assert facet_tokens(None, None) == ""
