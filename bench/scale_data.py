@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import random
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from dangan.catalog.base import PageText, Record
 from dangan.retention.filing import apply_filing
@@ -137,8 +139,19 @@ def records(start: int, stop: int, seed: int, archive: Archive) -> Iterator[Reco
         yield make_record(i, seed, archive)
 
 
-def fill(archive: Archive, total: int, seed: int, batch: int = 2000) -> dict:
-    """Grow the catalog to `total` records and index them; returns the rates.
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def fill(
+    archive: Archive, total: int, seed: int, batch: int = 2000, server_pids=lambda: []
+) -> dict:
+    """Grow the catalog to `total` records and index them; returns the rates,
+    and the CPU seconds the indexing took in this process and in the search
+    servers (`server_pids`) against its wall time times the cores: the share
+    of the machine it used, and who used it.
     Resumable: starts from the records the catalog already holds, and applies
     what the outbox still holds from an interrupted run."""
     have = archive.catalog.count()
@@ -157,10 +170,18 @@ def fill(archive: Archive, total: int, seed: int, batch: int = 2000) -> dict:
         if done % 20_000 < 500:
             print(f"  index: {done}/{of}", file=sys.stderr, flush=True)
 
+    pids = server_pids()
+    cpu0, servers0 = time.process_time(), sum(map(process_cpu_s, pids))
     applied = archive.sync_index(progress=progress)
     if hasattr(archive.index, "refresh"):
         archive.index.refresh()
     took = time.perf_counter() - t
+    cpu = {
+        "bench_s": round(time.process_time() - cpu0, 1),
+        "servers_s": round(sum(map(process_cpu_s, pids)) - servers0, 1),
+        "wall_s": round(took, 1),
+        "cores": os.cpu_count(),
+    }
     added = total - have if total > have else 0
     return {
         "added": added,
@@ -168,4 +189,5 @@ def fill(archive: Archive, total: int, seed: int, batch: int = 2000) -> dict:
         "catalog_per_s": round(added / write) if write else None,
         "indexed": applied,
         "index_per_s": round(applied / took) if applied and took else None,
+        "index_cpu": cpu,
     }

@@ -161,7 +161,8 @@ def run_backend(backend: str, args, work: Path) -> tuple[list[dict], dict | None
     try:
         for size in args.records:
             print(f"== {backend}: {size} records", file=sys.stderr, flush=True)
-            build = scale_data.fill(archive, size, args.seed)
+            pids = (lambda: [cluster.pid(n) for n in cluster.nodes]) if cluster else (lambda: [])
+            build = scale_data.fill(archive, size, args.seed, server_pids=pids)
             s = scale_load.samples(archive, size, args.seed)
             run = {"backend": backend, "records": size, "build": build, **index_size_mb(archive)}
             run["loadavg"] = {"idle": round(os.getloadavg()[0], 1)}
@@ -301,6 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{result['date']}, {result['machine']}; p50/p95/p99 ms; {args.queries} queries a cell")
     print(result["table"])
     for run in result["runs"]:
+        cpu = run["build"].get("index_cpu")
+        if cpu and run["build"]["indexed"]:
+            used = (cpu["bench_s"] + cpu["servers_s"]) / (cpu["wall_s"] * cpu["cores"] or 1)
+            print(f"indexing {run['backend']} {run['records']:,}: CPU {cpu['bench_s']} s in the"
+                  f" bench, {cpu['servers_s']} s in the search servers, {cpu['wall_s']} s wall on"
+                  f" {cpu['cores']} cores ({used:.0%} of the machine)")  # fmt: skip
         if run.get("reindex"):
             print(f"reindex {run['backend']} {run['records']}:", json.dumps(run["reindex"]))
     if result["failover"]:

@@ -4,7 +4,7 @@ One document per record: record-level fields for filters, exact keyword fields
 for ID numbers, unit codes and serials, and the pages as nested objects so a hit
 can say which pages matched. Text is brought to one normal form in Python
 first (catalog.cjk: full-width and traditional characters folded, the same
-tokens as the embedded index), then analysed twice: the standard
+tokens the embedded index makes its bigrams from), then analysed twice: the standard
 tokenizer's single CJK characters (`text`) and CJK bigrams (`text.bigram`).
 Each query term is a phrase: one-character terms on `text`, longer ones on the
 far more selective bigrams. So one- and two-character words and names are found
@@ -12,6 +12,9 @@ as exact phrases, as in the embedded index.
 
 The index is derived data: the catalog's outbox feeds it (dangan.archive), and
 an outage raises IndexUnavailable so the outbox keeps what was not applied.
+So the text is indexed but not kept in `_source`: searches never read it
+(snippets come from the catalog's page text), a second verbatim copy of every
+page's personal data stays out of the search servers, and the index is smaller.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from dangan.errors import ConfigError
 log = logging.getLogger(__name__)
 
 KEY_KINDS = ("person", "unit", "serial")
-# 2: formed_date is a date (it was a keyword). An index of an older layout keeps
-# working (ISO dates compare the same as text) until `dangan reindex --rebuild`.
-LAYOUT = 2
+# 2: formed_date is a date (it was a keyword); 3: title and page text are not
+# kept in _source. An index of an older layout keeps working (ISO dates compare
+# the same as text) until `dangan reindex --rebuild`.
+LAYOUT = 3
+SOURCE_EXCLUDES = ["title", "pages.text"]
 _TEXT = {
     "type": "text",
     "analyzer": "cjk_unigram",
@@ -60,6 +65,7 @@ SETTINGS = {
 MAPPINGS = {
     "dynamic": "strict",
     "_meta": {"layout": LAYOUT},
+    "_source": {"excludes": SOURCE_EXCLUDES},
     "properties": {
         "record_id": {"type": "keyword"},
         "status": {"type": "keyword"},
@@ -164,8 +170,11 @@ class ElasticIndex:
             for name, field in MAPPINGS["properties"].items()
             if name in have and have[name].get("type") != field.get("type")
         }
+        if sorted(mapping.get("_source", {}).get("excludes", [])) != sorted(SOURCE_EXCLUDES):
+            changed.add("_source")  # set when an index is made, never changed in place
         self.outdated = bool(changed)
         properties = {k: v for k, v in MAPPINGS["properties"].items() if k not in changed}
+        # put_mapping adds new fields only; it cannot set _source on an index made earlier
         self.client.indices.put_mapping(index=self.name, properties=properties)
         settings = self.client.indices.get_settings(index=self.name)[self.name]["settings"]
         index = settings["index"]

@@ -74,6 +74,28 @@ def test_an_index_of_the_older_mapping_answers_until_rebuilt(es, caplog):
     assert mapping["properties"]["formed_date"]["type"] == "date"
 
 
+def test_page_text_is_searched_but_not_kept_in_the_source(es):
+    idx = es(f"test-{uuid.uuid4().hex[:12]}")
+    idx.upsert_many([IndexDoc("p", "登记表", "p.png", [(2, "王芳 35010219800101123X 住院")])])
+    assert _ids(idx.search("35010219800101123X")) == ["p"]
+    assert idx.search("王芳").hits[0].pages == [2]
+    source = idx.client.get(index=idx.name, id="p")["_source"]
+    assert "王芳" not in str(source) and "title" not in source
+    assert source["pages"] == [{"page_no": 2}]
+
+
+def test_an_index_keeping_page_text_in_its_source_is_outdated(es, caplog):
+    from dangan.catalog import elastic
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    old = copy.deepcopy(elastic.MAPPINGS)
+    old.pop("_source")
+    first = es(name)
+    first.client.indices.delete(index=name)
+    first.client.indices.create(index=name, settings=first.settings, mappings=old)
+    assert es(name).outdated and "_source" in caplog.text
+
+
 def test_replicas_follow_the_setting_and_shards_are_set_at_creation(es):
     name = f"test-{uuid.uuid4().hex[:12]}"
     es(name, shards=2, replicas=0)
