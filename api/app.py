@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from dangan.api.background import Standby, take_background
 from dangan.api.docs import install as install_docs
 from dangan.api.errors import install as install_errors
 from dangan.api.routes import (
@@ -53,15 +54,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.archive.catalog, AccountPolicy.from_settings(settings)
         )
         app.state.intake = IntakeQueue(app.state.archive)
-        app.state.intake_worker = runner_for(
-            app.state.intake, app.state.archive.settings.intake_workers
-        )
+        app.state.background = take_background(settings)  # None: another process runs it
+        if app.state.background is None:
+            app.state.intake_worker = app.state.webhooks = Standby()
+            app.state.index_catch_up = Standby()
+        else:
+            app.state.intake_worker = runner_for(
+                app.state.intake, app.state.archive.settings.intake_workers
+            )
+            app.state.webhooks = delivery_worker(
+                Webhooks(app.state.archive.catalog, allow=app.state.archive.settings.webhook_allow)
+            )
+            app.state.index_catch_up = index_catch_up(app.state.archive)
         app.state.intake_worker.start()
-        app.state.webhooks = delivery_worker(
-            Webhooks(app.state.archive.catalog, allow=app.state.archive.settings.webhook_allow)
-        )
         app.state.webhooks.start()
-        app.state.index_catch_up = index_catch_up(app.state.archive)
         app.state.index_catch_up.start()
         try:
             yield
@@ -69,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.index_catch_up.stop()
             app.state.webhooks.stop()
             app.state.intake_worker.stop()
+            if app.state.background is not None:
+                app.state.background.close()
             app.state.archive.close()
 
     app = FastAPI(

@@ -111,31 +111,100 @@ def timed(fn, i: int) -> tuple[float, float, str | None]:
     return t, (time.perf_counter() - t) * 1000, error
 
 
-def run(fn, searchers: int, n: int) -> dict:
-    """`n` calls of fn from `searchers` threads at once."""
+def calls(fn, searchers: int, n: int, first: int = 0) -> tuple[list, float]:
+    """Calls first..first+n-1 of fn from `searchers` threads at once: each
+    call's (start, ms, error) and the wall time."""
     for i in range(3):  # warm-up (connections, caches)
         fn(i)
     with ThreadPoolExecutor(searchers) as pool:
         t = time.perf_counter()
-        results = list(pool.map(lambda i: timed(fn, i), range(n)))
+        results = list(pool.map(lambda i: timed(fn, i), range(first, first + n)))
         wall = time.perf_counter() - t
+    return results, wall
+
+
+def summary(results: list, wall: float) -> dict:
     errors = [e for _, _, e in results if e]
     ok = [ms for _, ms, e in results if not e]
     return {
         **percentiles(ok),
         "errors": len(errors),
         "error_kinds": sorted(set(errors)),
-        "qps": round(n / wall, 1),
+        "qps": round(len(results) / wall, 1),
     }
 
 
-def matrix(archive: Archive, s: Samples, searchers: list[int], n: int, seed: int) -> dict:
+def run(fn, searchers: int, n: int) -> dict:
+    """`n` calls of fn from `searchers` threads at once."""
+    return summary(*calls(fn, searchers, n))
+
+
+# --- searchers in several processes, as `dangan serve` with DANGAN_WEB_PROCESSES
+
+_proc: dict = {}
+
+
+def _open_in_process(env: dict, total: int, seed: int) -> None:
+    from dangan.config import Settings
+
+    archive = Archive.open(Settings.from_env(env))
+    _proc.update(archive=archive, samples=samples(archive, total, seed))
+
+
+def _cell_in_process(kind: str, threads: int, n: int, first: int, seed: int):
+    fn = query(kind, _proc["archive"], _proc["samples"], seed)
+    return calls(fn, threads, n, first)
+
+
+class Processes:
+    """`count` processes, each with its own Archive on the same home: a
+    cell's searchers are shared out among them (a server process each)."""
+
+    def __init__(self, count: int, env: dict, total: int, seed: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.count = count
+        self.pool = ProcessPoolExecutor(
+            count,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_open_in_process,
+            initargs=(env, total, seed),
+        )
+
+    def run(self, kind: str, searchers: int, n: int, seed: int) -> dict:
+        procs = min(self.count, searchers)
+        threads = [searchers // procs + (k < searchers % procs) for k in range(procs)]
+        shares = [n * t // searchers for t in threads]
+        starts = [sum(shares[:k]) for k in range(procs)]
+        futures = [
+            self.pool.submit(_cell_in_process, kind, t, share, first, seed)
+            for t, share, first in zip(threads, shares, starts, strict=True)
+        ]
+        done = [f.result() for f in futures]
+        return summary([r for results, _ in done for r in results], max(w for _, w in done))
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+
+def matrix(
+    archive: Archive,
+    s: Samples,
+    searchers: list[int],
+    n: int,
+    seed: int,
+    processes: Processes | None = None,
+) -> dict:
     out: dict = {}
     for count in searchers:
-        out[str(count)] = {
-            kind: run(query(kind, archive, s, seed), count, n if kind != "person" else n // 2)
-            for kind in KINDS
-        }
+        out[str(count)] = {}
+        for kind in KINDS:
+            todo = n if kind != "person" else n // 2
+            if processes is not None and processes.count > 1:
+                out[str(count)][kind] = processes.run(kind, count, todo, seed)
+            else:
+                out[str(count)][kind] = run(query(kind, archive, s, seed), count, todo)
         print(f"    {count} searchers: " + ", ".join(
             f"{k} p95 {v['p95_ms']}" for k, v in out[str(count)].items()
         ), file=sys.stderr, flush=True)  # fmt: skip

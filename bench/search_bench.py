@@ -166,13 +166,22 @@ def run_backend(backend: str, args, work: Path) -> tuple[list[dict], dict | None
             s = scale_load.samples(archive, size, args.seed)
             run = {"backend": backend, "records": size, "build": build, **index_size_mb(archive)}
             run["loadavg"] = {"idle": round(os.getloadavg()[0], 1)}
-            run["load"] = {"idle": scale_load.matrix(archive, s, args.searchers, args.queries, 1)}
-            if args.ocr_load:
-                with scale_load.OcrWorker():
-                    run["load"]["ocr"] = scale_load.matrix(
-                        archive, s, args.searchers, args.queries, 2
-                    )
-                    run["loadavg"]["ocr"] = round(os.getloadavg()[0], 1)
+            procs = None
+            if args.processes > 1:
+                procs = scale_load.Processes(args.processes, env, size, args.seed)
+            try:
+                run["load"] = {
+                    "idle": scale_load.matrix(archive, s, args.searchers, args.queries, 1, procs)
+                }
+                if args.ocr_load:
+                    with scale_load.OcrWorker():
+                        run["load"]["ocr"] = scale_load.matrix(
+                            archive, s, args.searchers, args.queries, 2, procs
+                        )
+                        run["loadavg"]["ocr"] = round(os.getloadavg()[0], 1)
+            finally:
+                if procs is not None:
+                    procs.close()
             if args.web_queries:
                 run["web"] = scale_load.web_vs_api(settings, s, args.web_queries, args.seed)
             runs.append(run)
@@ -257,6 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--searchers", type=_ints, default=[1, 8, 32])
     parser.add_argument("--backends", default="embedded,elastic")
     parser.add_argument("--queries", type=int, default=200, help="per kind and searcher count")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="searcher processes, as `dangan serve` with DANGAN_WEB_PROCESSES (each its own Archive)",
+    )
     parser.add_argument("--web-queries", type=int, default=60, help="0: no web page timing")
     parser.add_argument("--no-ocr-load", dest="ocr_load", action="store_false")
     parser.add_argument("--failover", type=float, default=40.0, help="seconds; 0: no node kill")
@@ -286,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         "records": args.records,
         "searchers": args.searchers,
         "queries": args.queries,
+        "processes": args.processes,
         "elastic_layout": f"2 nodes, {SHARDS} primaries, {REPLICAS} replica",
         "runs": [],
         "failover": None,
@@ -299,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         result["failover"] = fo or result["failover"]
     result["growth"] = growth(result["runs"])
     result["table"] = table(result)
-    print(f"{result['date']}, {result['machine']}; p50/p95/p99 ms; {args.queries} queries a cell")
+    print(f"{result['date']}, {result['machine']}; p50/p95/p99 ms; {args.queries} queries a cell,"
+          f" searchers in {args.processes} process(es)")  # fmt: skip
     print(result["table"])
     for run in result["runs"]:
         cpu = run["build"].get("index_cpu")

@@ -113,10 +113,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     Archive.open(settings).close()  # a wrong backend setting fails here, with its name
-    app = create_app(settings)
     print(f"dangan 已启动：http://{host}:{port}/  （按 Ctrl+C 停止）", flush=True)
     # X-Forwarded-* are honoured by the app itself, from DANGAN_TRUSTED_PROXIES only
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    options = {"host": host, "port": port, "log_level": "warning", "proxy_headers": False}
+    if settings.web_processes > 1:
+        # each process makes its app from the same environment (api/background.py)
+        uvicorn.run(
+            "dangan.api.app:create_app", factory=True, workers=settings.web_processes, **options
+        )
+    else:
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 

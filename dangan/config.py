@@ -131,6 +131,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "DANGAN_AGENCY_NAME": ("Agency name printed at the top of cover sheets (封面).", "(unset)"),
     "DANGAN_HOST": ("Address `dangan serve` listens on.", "127.0.0.1"),
+    "DANGAN_WEB_PROCESSES": (
+        "Processes `dangan serve` answers requests with (one Python process searches on about"
+        " one core); one of them also runs the intake workers, webhook deliveries and index"
+        " catch-up.",
+        "1",
+    ),
     "DANGAN_PORT": ("Port `dangan serve` listens on.", "8000"),
     "DANGAN_CLAMD": (
         "ClamAV daemon for the 四性检测 virus scan: unix:/run/clamav/clamd.ctl or tcp://host:3310;"
@@ -327,6 +333,7 @@ class Settings:
     intake_lease: int = 60
     host: str = "127.0.0.1"
     port: int = 8000
+    web_processes: int = 1
     database_url: str | None = field(default=None, repr=False)  # may hold a password
     task_runner: str = "embedded"
     s3_endpoint: str | None = None
@@ -434,6 +441,7 @@ class Settings:
             intake_lease=_int(env, "DANGAN_INTAKE_LEASE", 60),
             host=env.get("DANGAN_HOST") or "127.0.0.1",
             port=_int(env, "DANGAN_PORT", 8000),
+            web_processes=_int(env, "DANGAN_WEB_PROCESSES", 1),
             database_url=database_url,
             task_runner=task_runner,
             s3_endpoint=s3_endpoint,

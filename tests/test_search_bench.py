@@ -41,6 +41,12 @@ def test_search_bench_writes_one_table_as_json_and_resumes(tmp_path: Path, capsy
 
     again = tmp_path / "again.json"
     assert search_bench.main(["--records", "300", "--web-queries", "0", "--json", str(again),
-                              *common]) == 0  # fmt: skip
-    (run,) = json.loads(again.read_text("utf-8"))["runs"]
+                              "--processes", "2", *common]) == 0  # fmt: skip
+    data = json.loads(again.read_text("utf-8"))
+    (run,) = data["runs"]
     assert run["build"]["added"] == 0  # the catalog was kept, nothing made twice
+    assert data["processes"] == 2  # searchers shared out among two processes
+    for count in ("1", "2"):
+        cells = run["load"]["idle"][count]
+        assert all(c["errors"] == 0 and c["p95_ms"] > 0 for c in cells.values())
+        assert cells["phrase"]["qps"] > 0
