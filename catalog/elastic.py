@@ -12,9 +12,12 @@ as exact phrases, as in the embedded index.
 
 The index is derived data: the catalog's outbox feeds it (dangan.archive), and
 an outage raises IndexUnavailable so the outbox keeps what was not applied.
-So the text is indexed but not kept in `_source`: searches never read it
-(snippets come from the catalog's page text), a second verbatim copy of every
-page's personal data stays out of the search servers, and the index is smaller.
+So the text is indexed but left out of `_source`: searches never read it
+(snippets come from the catalog's page text), and a document read back from the
+search servers shows no page text. Elasticsearch still keeps an internal
+recovery copy of the full source for a while (pruned by later merges), so the
+index is not smaller right after indexing: 20,000 bench records took 37.7 MB
+against 36.6 MB with the text kept, merged to one segment.
 """
 
 from __future__ import annotations
