@@ -298,6 +298,8 @@ class FtsIndex:
         offset: int = 0,
     ) -> IndexResult:
         expression = to_match_expression(query)  # BadQuery before any work
+        if expression is not None:  # words match words, never a facet token ("y*")
+            expression = f"body : ({expression})"
         conn = self._conn()
         with _deadline(conn, self.time_limit):
             return self._search(conn, expression, filters, limit, offset)
@@ -358,7 +360,7 @@ class FtsIndex:
         # and only through rows of the filter's class and years (facet_tokens)
         facets = _facet_expression(filters)
         if facets is not None:
-            expression = f"({expression}) AND ({facets})"
+            expression = f"{expression} AND facets : ({facets})"
         lo, hi = conn.execute(
             f"SELECT min(d.n), max(d.n) FROM docs d WHERE {where}", params
         ).fetchone()

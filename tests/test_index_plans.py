@@ -258,3 +258,19 @@ def test_facet_tokens_are_one_token_each_and_never_a_words_token():
     assert facets == ["y_2015", "t_out_2d_of_5f_area_2e_bill", "ty_out_2d_of_5f_area_2e_bill_2015"]
     assert not any("_" in t for t in tokens("y_2015 t_reimbursement 住院_费用"))
     assert facet_tokens(None, None) == ""
+
+
+def test_a_prefix_query_finds_words_never_facet_tokens(tmp_path):
+    index = FtsIndex(tmp_path / "i.sqlite3")
+    index.upsert_many([
+        IndexDoc("r1", "住院结算单", "a.pdf", [(1, "住院")], doc_type="type_a", formed_date="2015-01-01"),
+        IndexDoc("r2", "登记表", "b.pdf", [(1, "yes 住院")], doc_type="type_a", formed_date="2015-02-01"),
+    ])  # fmt: skip
+    try:
+        for query in ("y*", "t*", "ty*"):
+            assert [h.record_id for h in index.search(query).hits] in ([], ["r2"]), query
+        assert [h.record_id for h in index.search("y*").hits] == ["r2"]
+        class_year = RecordFilter(doc_type="type_a", date_from="2015-01-01", date_to="2015-12-31")
+        assert {h.record_id for h in index.search("住院", filters=class_year).hits} == {"r1", "r2"}
+    finally:
+        index.close()
