@@ -12,7 +12,7 @@ length is a phrase of its bigrams (`to_match_expression`); a word of one
 character is a prefix query on the token it starts. Bigram doclists are far
 shorter than single characters' and a two-character word needs no position
 check, so words that are common but rarely occur together cost a fraction of
-what they cost as phrases of characters (docs/status.md has the figures)."""
+what they cost as phrases of characters (README, Benchmarks, has the figures)."""
 
 from __future__ import annotations
 

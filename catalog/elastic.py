@@ -269,11 +269,8 @@ class ElasticIndex:
                 "nested": {
                     "path": "pages",
                     "query": {"bool": {"must": [_phrase("pages.text", t, p) for t, p in terms]}},
-                    "inner_hits": {
-                        "size": 100,
-                        "_source": False,
-                        "docvalue_fields": ["pages.page_no"],
-                    },
+                    # no inner_hits: they doubled a search's cost; the search
+                    # service finds the matching pages in the catalog (IndexHit.pages)
                 }
             }
             title = {"bool": {"must": [_phrase("title", t, p) for t, p in terms]}}
@@ -314,10 +311,8 @@ class ElasticIndex:
             raise timeout_error(self.time_limit)
         hits = []
         for h in res["hits"]["hits"]:
-            matched = h.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
-            page_nos = sorted(int(m["fields"]["pages.page_no"][0]) for m in matched)
             hits.append(
-                IndexHit(record_id=h["_id"], score=round(h["_score"] or 0.0, 4), pages=page_nos)
+                IndexHit(record_id=h["_id"], score=round(h["_score"] or 0.0, 4), pages=None)
             )
         total = res["hits"]["total"]
         return IndexResult(

@@ -38,7 +38,9 @@ class IndexDoc:
 class IndexHit:
     record_id: str
     score: float
-    pages: list[int] = field(default_factory=list)
+    # pages whose text matched; None: the index does not say (Elasticsearch),
+    # the search service finds them in the catalog's page text
+    pages: list[int] | None = field(default_factory=list)
 
 
 @dataclass

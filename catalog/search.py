@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from dangan.catalog.base import RecordFilter
+from dangan.catalog.cjk import check_query, fold
 from dangan.catalog.highlight import snippet, term_pattern
 from dangan.catalog.index import SearchIndex
 from dangan.catalog.sql import SqlCatalog
@@ -48,6 +49,21 @@ class SearchResult:
         return out
 
 
+def _find_pages(catalog: SqlCatalog, hits: list, query: str) -> None:
+    """Pages of each hit whose text holds every term of the query, as the
+    indexes match (for an index that does not say which pages matched)."""
+    if not hits:
+        return
+    terms = [p for p in map(term_pattern, check_query(query)) if p is not None]
+    texts = catalog.page_texts([h.record_id for h in hits])
+    for hit in hits:
+        hit.pages = []
+        for no, text in texts.get(hit.record_id, []):
+            folded = fold(text)
+            if terms and all(p.search(folded) for p in terms):
+                hit.pages.append(no)
+
+
 def search_records(
     catalog: SqlCatalog,
     index: SearchIndex,
@@ -77,6 +93,7 @@ def search_records(
         found = index.search(query, filters=filters, limit=limit, offset=offset)
     rows = catalog.summaries([h.record_id for h in found.hits])
     pattern = term_pattern(query)
+    _find_pages(catalog, [h for h in found.hits if h.pages is None], query)
     hits = []
     for hit in found.hits:
         row = rows.get(hit.record_id)

@@ -385,6 +385,20 @@ class SqlCatalog:
         )
         return row[0] if row else None
 
+    def page_texts(self, record_ids: list[str]) -> dict[str, list[tuple[int, str]]]:
+        """Every page's text of these records, in page order."""
+        out: dict[str, list[tuple[int, str]]] = {r: [] for r in record_ids}
+        if record_ids:
+            marks = ",".join("?" * len(record_ids))
+            rows = self.connection().execute(
+                f"SELECT record_id, page_no, text FROM pages WHERE record_id IN ({marks})"
+                " ORDER BY record_id, page_no",
+                record_ids,
+            )
+            for r in rows:
+                out[r["record_id"]].append((r["page_no"], r["text"] or ""))
+        return out
+
     def ids_after(self, after: str, limit: int) -> list[str]:
         """The next `limit` record ids after `after`, in id order (batched walks)."""
         rows = self.connection().execute(
