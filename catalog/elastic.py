@@ -2,11 +2,12 @@
 
 One document per record: record-level fields for filters, exact keyword fields
 for ID numbers, unit codes and serials, and the pages as nested objects so that
-every term of a query must be on one page (which pages: catalog.search finds them
-in the catalog's page text; inner hits doubled a search's cost). Text is brought to one normal form in Python
-first (catalog.cjk: full-width and traditional characters folded, the same
-tokens the embedded index makes its bigrams from), then analysed twice: the standard
-tokenizer's single CJK characters (`text`) and CJK bigrams (`text.bigram`).
+every term of a query must be on one page (which pages: catalog.search finds
+them in the catalog's page text; inner hits doubled a search's cost). Text is
+brought to one normal form in Python first (catalog.cjk: full-width and
+traditional characters folded, the same tokens the embedded index makes its
+bigrams from), then analysed twice: the standard tokenizer's single CJK
+characters (`text`) and CJK bigrams (`text.bigram`).
 Each query term is a phrase: one-character terms on `text`, longer ones on the
 far more selective bigrams. So one- and two-character words and names are found
 as exact phrases, as in the embedded index.
