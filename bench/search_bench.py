@@ -12,6 +12,11 @@ the ingest path). Sizes grow one catalog: 100,000 after 20,000 adds 80,000. The
 catalogs and the Elasticsearch data live under --work and are reused, so a run
 that was killed, or a bigger size later, continues where the last one stopped.
 
+Searchers are threads of this process, or with --processes N shared out among N
+processes with an Archive each (as `dangan serve` with DANGAN_WEB_PROCESSES).
+The indexing reports the CPU it took in this process and in the search servers
+against its wall time on all cores (what limits the index rate).
+
 Query kinds (bench/scale_load.py), all through the search service the API uses:
 phrase (one or two Chinese words), ID (a 公民身份号码 as the query), person (the
 person page: every record of one person, up to 500), filtered (class + year,
