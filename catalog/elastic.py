@@ -314,7 +314,7 @@ class ElasticIndex:
         hits = []
         for h in res["hits"]["hits"]:
             hits.append(
-                IndexHit(record_id=h["_id"], score=round(h["_score"] or 0.0, 4), pages=None)
+                IndexHit(h["_id"], round(h["_score"] or 0.0, 4), pages=None if terms else [])
             )
         total = res["hits"]["total"]
         return IndexResult(

@@ -52,15 +52,17 @@ class SearchResult:
 def _find_pages(catalog: SqlCatalog, hits: list, query: str) -> None:
     """Pages of each hit whose text holds every term of the query, as the
     indexes match (for an index that does not say which pages matched)."""
-    if not hits:
-        return
     terms = [p for p in map(term_pattern, check_query(query)) if p is not None]
+    if not terms:  # a listing by filters alone: no page matched anything
+        for hit in hits:
+            hit.pages = []
+        return
     texts = catalog.page_texts([h.record_id for h in hits])
     for hit in hits:
         hit.pages = []
         for no, text in texts.get(hit.record_id, []):
             folded = fold(text)
-            if terms and all(p.search(folded) for p in terms):
+            if all(p.search(folded) for p in terms):
                 hit.pages.append(no)
 
 
