@@ -274,3 +274,16 @@ def test_a_prefix_query_finds_words_never_facet_tokens(tmp_path):
         assert {h.record_id for h in index.search("住院", filters=class_year).hits} == {"r1", "r2"}
     finally:
         index.close()
+
+
+def test_one_character_words_read_a_prefix_index_not_every_bigram(tmp_path):
+    """王 is a prefix query on the bigrams starting with it (王芳, 王小...): the
+    index keeps one-character prefixes so that it reads one doclist."""
+    index = FtsIndex(tmp_path / "i.sqlite3")
+    try:
+        sql = index._conn().execute("SELECT sql FROM sqlite_master WHERE name = 'pages_fts'")
+        assert "prefix = '1'" in sql.fetchone()[0]
+        index.upsert_many([IndexDoc("r1", "登记表", "a.pdf", [(1, "王芳 王小明 医疗")])])
+        assert index.search("王 芳").total == 1 and index.search("疗 王").total == 1
+    finally:
+        index.close()
