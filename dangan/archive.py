@@ -104,6 +104,19 @@ def open_index(settings: Settings) -> SearchIndex:
     )
 
 
+def _index_progress(step: int):
+    """A sync_index progress callback that logs every `step` records (the
+    whole archive is indexed again when the index's layout changed)."""
+    logged = [0]
+
+    def progress(done: int, total: int) -> None:
+        if done - logged[0] >= step or done == total:
+            logged[0] = done
+            log.warning("search index: %d of %d records indexed again", done, total)
+
+    return progress
+
+
 @dataclass
 class Archive:
     settings: Settings
@@ -133,10 +146,17 @@ class Archive:
                 work_root=settings.work_root,
             ),
         )
+        progress = None
         if getattr(archive.index, "rebuilt", False):
-            log.warning("search index: rebuilt to a new layout; every record is queued again")
+            total = archive.catalog.count()
+            log.warning(
+                "search index: made anew in a new layout; indexing all %d records again"
+                " before starting (about 10 minutes a million records on two cores)",
+                total,
+            )
             archive.catalog.queue_all_for_index()
-        archive.sync_index(quiet=True)
+            progress = _index_progress(max(total // 10, 1))
+        archive.sync_index(quiet=True, progress=progress)
         return archive
 
     def sync_index(self, *, quiet: bool = False, progress=None) -> int:

@@ -244,6 +244,34 @@ def test_an_embedded_index_of_single_characters_is_rebuilt_as_bigrams(tmp_path):
     assert not FtsIndex(path).rebuilt
 
 
+def test_an_archive_opening_an_older_index_indexes_every_record_again_and_says_so(tmp_path, caplog):
+    import logging
+    import sqlite3
+
+    from records import file_record
+
+    from dangan.archive import Archive
+    from dangan.config import Settings
+
+    settings = Settings.from_env({"DANGAN_HOME": str(tmp_path / "h")})
+    archive = Archive.open(settings)
+    for rid in ("r1", "r2", "r3"):
+        file_record(archive, rid, "reimbursement", {}, pages=["住院 费用"])
+    archive.sync_index()
+    archive.close()
+    old = sqlite3.connect(settings.index_path)
+    old.execute("PRAGMA user_version = 2")  # bigrams without facets or the prefix index
+    old.close()
+    with caplog.at_level(logging.WARNING, logger="dangan.archive"):
+        archive = Archive.open(settings)
+    try:
+        assert "indexing all 3 records again" in caplog.text
+        assert "3 of 3 records indexed again" in caplog.text
+        assert archive.index.search("住院").total == 3
+    finally:
+        archive.close()
+
+
 def test_overlong_or_overwide_queries_are_refused_in_chinese_before_any_work(index):
     from dangan.errors import BadQuery
 
