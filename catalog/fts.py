@@ -215,7 +215,8 @@ class FtsIndex:
         if self.rebuilt:
             self.drop()
         conn.executescript(SCHEMA)
-        conn.execute(f"PRAGMA user_version = {LAYOUT}")
+        if layout != LAYOUT:  # a new or rebuilt index: no write on every open
+            conn.execute(f"PRAGMA user_version = {LAYOUT}")
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
