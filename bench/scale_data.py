@@ -146,14 +146,21 @@ def process_cpu_s(pid: int) -> float:
 
 
 def fill(
-    archive: Archive, total: int, seed: int, batch: int = 2000, server_pids=lambda: []
+    archive: Archive,
+    total: int,
+    seed: int,
+    batch: int = 2000,
+    server_pids=lambda: [],
+    index: bool = True,
 ) -> dict:
     """Grow the catalog to `total` records and index them; returns the rates,
     and the CPU seconds the indexing took in this process and in the search
     servers (`server_pids`) against its wall time times the cores: the share
     of the machine it used, and who used it.
     Resumable: starts from the records the catalog already holds, and applies
-    what the outbox still holds from an interrupted run."""
+    what the outbox still holds from an interrupted run. Without `index` the
+    records only join the catalog (and its outbox): the bench then indexes them
+    with `dangan reindex --rebuild`."""
     have = archive.catalog.count()
     made = write = 0.0
     for start in range(have, total, batch):
@@ -164,6 +171,14 @@ def fill(
         archive.catalog.add_records(chunk)
         write += time.perf_counter() - t
         print(f"  catalog: {start + len(chunk)}/{total}", file=sys.stderr, flush=True)
+    added = total - have if total > have else 0
+    rates = {
+        "added": added,
+        "generate_per_s": round(added / made) if made else None,
+        "catalog_per_s": round(added / write) if write else None,
+    }
+    if not index:
+        return rates
     t = time.perf_counter()
 
     def progress(done: int, of: int) -> None:
@@ -182,11 +197,8 @@ def fill(
         "wall_s": round(took, 1),
         "cores": os.cpu_count(),
     }
-    added = total - have if total > have else 0
     return {
-        "added": added,
-        "generate_per_s": round(added / made) if made else None,
-        "catalog_per_s": round(added / write) if write else None,
+        **rates,
         "indexed": applied,
         "index_per_s": round(applied / took) if applied and took else None,
         "index_cpu": cpu,

@@ -121,13 +121,21 @@ def failover(archive: Archive, cluster: Cluster, s, seconds: float, seed: int) -
     }
 
 
-def reindex_kill(env: dict, after: float) -> dict:
-    """`dangan reindex` from the catalog, killed (-9) after `after` seconds, then
-    run again: it resumes from its checkpoint. Rate over both runs."""
+def reindex_kill(env: dict, after: float, rebuild: bool = False, server_pids=lambda: []) -> dict:
+    """`dangan reindex` (`--rebuild`) from the catalog, killed (-9) after `after`
+    seconds, then run again: it resumes from its checkpoint. Timings of both
+    runs, and the CPU they took (the reindex processes and the search servers)."""
+    import resource
     import subprocess
 
-    cmd = [sys.executable, "-m", "dangan", "reindex"]
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    cmd = [sys.executable, "-m", "dangan", "reindex", *(["--rebuild"] if rebuild else [])]
     full_env = {**os.environ, **env}
+    pids = server_pids()
+    cpu0, servers0 = children_cpu(), sum(map(scale_data.process_cpu_s, pids))
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -138,14 +146,22 @@ def reindex_kill(env: dict, after: float) -> dict:
     first = time.perf_counter() - t
     checkpoint = Path(env["DANGAN_HOME"]) / "reindex-checkpoint.json"
     done = json.loads(checkpoint.read_text())["done"] if checkpoint.exists() else None
+    print(f"  reindex killed after {first:.0f} s, {done} done; resuming", file=sys.stderr)
     t = time.perf_counter()
-    subprocess.run(cmd, env=full_env, check=True, capture_output=True)
+    subprocess.run(cmd[:4], env=full_env, check=True, capture_output=True)
     second = time.perf_counter() - t
     return {
+        "rebuild": rebuild,
         "killed_after_s": round(first, 1),
         "done_at_kill": done,
         "resume_s": round(second, 1),
         "checkpoint_left": checkpoint.exists(),
+        "cpu": {
+            "bench_s": round(children_cpu() - cpu0, 1),
+            "servers_s": round(sum(map(scale_data.process_cpu_s, pids)) - servers0, 1),
+            "wall_s": round(first + second, 1),
+            "cores": os.cpu_count(),
+        },
     }
 
 
@@ -161,13 +177,24 @@ def run_backend(backend: str, args, work: Path) -> tuple[list[dict], dict | None
         env["DANGAN_SEARCH_URL"] = cluster.url
         env["DANGAN_SEARCH_SHARDS"], env["DANGAN_SEARCH_REPLICAS"] = str(SHARDS), str(REPLICAS)
     settings = Settings.from_env(env)
-    archive = Archive.open(settings)
+    # a bench that indexes by reindex leaves the outbox to it (it settles the outbox)
+    archive = Archive.open(settings, catch_up=not args.reindex_build)
     runs, fo = [], None
     try:
         for size in args.records:
             print(f"== {backend}: {size} records", file=sys.stderr, flush=True)
             pids = (lambda: [cluster.pid(n) for n in cluster.nodes]) if cluster else (lambda: [])
-            build = scale_data.fill(archive, size, args.seed, server_pids=pids)
+            if args.reindex_build and not runs:
+                # the first size is indexed by `dangan reindex --rebuild`, killed
+                # and resumed: the rebuild path a 10 M archive takes
+                build = scale_data.fill(archive, size, args.seed, index=False)
+                r = reindex_kill(env, args.reindex_build, rebuild=True, server_pids=pids)
+                indexed = archive.index.count()
+                wall = r["cpu"]["wall_s"]
+                build |= {"indexed": indexed, "index_per_s": round(indexed / wall) if wall else None,
+                          "index_cpu": r["cpu"], "by_reindex": r}  # fmt: skip
+            else:
+                build = scale_data.fill(archive, size, args.seed, server_pids=pids)
             s = scale_load.samples(archive, size, args.seed)
             run = {"backend": backend, "records": size, "build": build, **index_size_mb(archive)}
             run["loadavg"] = {"idle": round(os.getloadavg()[0], 1)}
@@ -282,6 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--failover", type=float, default=40.0, help="seconds; 0: no node kill")
     parser.add_argument(
         "--reindex-kill", type=float, default=0, help="seconds; kill -9 `dangan reindex`, resume"
+    )
+    parser.add_argument(
+        "--reindex-build",
+        type=float,
+        default=0,
+        help="seconds; index the first size by `dangan reindex --rebuild`, killed -9, resumed",
     )
     parser.add_argument(
         "--count-limit", type=int, help="DANGAN_SEARCH_COUNT_LIMIT (default: the setting's)"

@@ -87,6 +87,11 @@ class Catalog(Protocol):
 
     def ack_outbox(self, seqs: list[int]) -> None: ...
 
+    def outbox_last_seq(self) -> int: ...
+
+    def drop_outbox_through(self, seq: int) -> int:
+        """Remove the 'index' entries up to `seq` (a reindex carries them)."""
+
     def close(self) -> None: ...
 
 

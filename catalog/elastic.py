@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -183,7 +184,14 @@ class ElasticIndex:
         self.client.indices.put_mapping(index=self.name, properties=properties)
         settings = self.client.indices.get_settings(index=self.name)[self.name]["settings"]
         index = settings["index"]
-        if int(index["number_of_replicas"]) != self.settings["number_of_replicas"]:
+        loading = mapping.get("_meta", {}).get("bulk_load", False)
+        if loading:
+            log.warning(
+                "search index %s: a rebuild has not finished (no replicas until it does);"
+                " `dangan reindex` resumes it",
+                self.name,
+            )
+        elif int(index["number_of_replicas"]) != self.settings["number_of_replicas"]:
             self.client.indices.put_settings(
                 index=self.name,
                 settings={"number_of_replicas": self.settings["number_of_replicas"]},
@@ -330,6 +338,50 @@ class ElasticIndex:
     def refresh(self) -> None:
         with _unavailable():
             self.client.indices.refresh(index=self.name)
+
+    def bulk_load(self, on: bool) -> None:
+        """A rebuild indexes every document on one copy, without refreshing, and
+        the replicas are copied from it at the end as segment files: each
+        document is analysed once instead of once per copy (the CPU is what
+        limits indexing). The index's _meta says a load is under way, so that a
+        process opening it meanwhile does not put the replicas back."""
+        replicas = self.settings["number_of_replicas"]
+        with _unavailable():
+            if on:
+                self.client.indices.put_mapping(
+                    index=self.name, meta={"layout": LAYOUT, "bulk_load": True}
+                )
+                self.client.indices.put_settings(
+                    index=self.name,
+                    settings={"number_of_replicas": 0, "refresh_interval": "-1"},
+                )
+                return
+            self.client.indices.put_settings(
+                index=self.name,
+                settings={
+                    "number_of_replicas": replicas,
+                    "refresh_interval": self.settings["refresh_interval"],
+                },
+            )
+            self.client.indices.refresh(index=self.name)
+            self._wait_for_copies()
+            self.client.indices.put_mapping(index=self.name, meta={"layout": LAYOUT})
+
+    def _wait_for_copies(self, most_s: float = 3600) -> None:
+        """Until every replica copy the cluster can hold is made (the replicas a
+        bulk load left out): green where there are more data nodes than
+        replicas, else yellow (a replica with no node to go to is not waited for)."""
+        nodes = self.client.cluster.health()["number_of_data_nodes"]
+        status = "green" if nodes > self.settings["number_of_replicas"] else "yellow"
+        deadline = time.monotonic() + most_s
+        while time.monotonic() < deadline:
+            health = self.client.options(request_timeout=90).cluster.health(
+                index=self.name, wait_for_status=status, timeout="60s"
+            )
+            if not health["timed_out"]:
+                return
+            log.info("search index %s: copying replicas (%s)", self.name, health["status"])
+        log.warning("search index %s: replicas still being copied", self.name)
 
     def optimize(self) -> None:
         """Merge away deleted documents so their text leaves the segment files."""

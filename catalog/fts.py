@@ -430,6 +430,9 @@ class FtsIndex:
             total_exact=exact,
         )
 
+    def bulk_load(self, on: bool) -> None:
+        """Nothing to drop while loading: one file, no replicas."""
+
     def optimize(self) -> None:
         conn = self._conn()
         conn.execute("INSERT INTO pages_fts(pages_fts) VALUES ('optimize')")

@@ -81,6 +81,12 @@ class SearchIndex(Protocol):
     def drop(self) -> None:
         """Remove everything indexed (`dangan reindex --rebuild`)."""
 
+    def bulk_load(self, on: bool) -> None:
+        """Around a rebuild of the whole index (`dangan reindex --rebuild`): on,
+        the index may drop what only serves searches while loading (Elasticsearch:
+        replicas and periodic refresh); off, it restores them and returns when
+        they are back (replica copies made)."""
+
     def optimize(self) -> None:
         """Compact after deletions so that removed text is physically gone from
         the index files (called after a destruction batch)."""

@@ -444,6 +444,19 @@ class SqlCatalog:
             (utcnow(),),
         )
 
+    def outbox_last_seq(self) -> int:
+        """The newest outbox entry's number (0 when empty): where a reindex starts."""
+        return self.connection().execute("SELECT max(seq) FROM outbox").fetchone()[0] or 0
+
+    def drop_outbox_through(self, seq: int) -> int:
+        """Remove the 'index' entries up to `seq`: a reindex that read every record
+        after they were queued carries their changes. Deletions stay queued (a
+        reindex does not remove what the catalog no longer holds)."""
+        cur = self.connection().execute(
+            "DELETE FROM outbox WHERE seq <= ? AND action = 'index'", (seq,)
+        )
+        return cur.rowcount
+
     def ack_outbox(self, seqs: list[int]) -> None:
         if not seqs:
             return

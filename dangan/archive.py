@@ -127,7 +127,9 @@ class Archive:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, settings: Settings) -> Archive:
+    def open(cls, settings: Settings, *, catch_up: bool = True) -> Archive:
+        """`catch_up`: apply the index outbox before returning (`dangan reindex`
+        passes False: it reads every record anyway and settles the outbox)."""
         settings.ensure_dirs()
         _check_recognizer(settings)
         archive = cls(
@@ -156,7 +158,8 @@ class Archive:
             )
             archive.catalog.queue_all_for_index()
             progress = _index_progress(max(total // 10, 1))
-        archive.sync_index(quiet=True, progress=progress)
+        if catch_up or progress:
+            archive.sync_index(quiet=True, progress=progress)
         return archive
 
     def sync_index(self, *, quiet: bool = False, progress=None) -> int:
@@ -210,17 +213,27 @@ class Archive:
         order and in batches. After each batch the last record id done is written
         to a checkpoint file, so a reindex that was killed resumes after it instead
         of starting over (10 M records take hours); the file is removed at the end.
-        Changes made meanwhile reach the index through the outbox, applied last.
+        Outbox entries queued before it started are carried by what it reads and
+        are dropped at the end without being indexed twice; changes made meanwhile
+        reach the index through the outbox, applied last.
         `rebuild` (`--rebuild`) first removes the index and makes it anew with the
-        current mapping and shard count; until the reindex ends, searches find
-        only what it has reached. A resumed rebuild does not remove it again."""
-        after, done = "", 0
+        current mapping and shard count, and loads it in bulk (`bulk_load`: on
+        Elasticsearch one copy, the replicas copied at the end); until the
+        reindex ends, searches find only what it has reached. A resumed rebuild
+        does not remove it again."""
         if self.reindex_checkpoint.exists():
             state = json.loads(self.reindex_checkpoint.read_text("utf-8"))
-            after, done = state["after"], state["done"]
-            log.info("search index: reindex resumes after %s (%d done)", after, done)
-        elif rebuild:
-            self.index.drop()
+            log.info(
+                "search index: reindex resumes after %s (%d done)", state["after"], state["done"]
+            )
+        else:
+            state = {"after": "", "done": 0, "outbox": self.catalog.outbox_last_seq()}
+            state["rebuild"] = rebuild
+            if rebuild:
+                self.index.drop()
+        after, done = state["after"], state["done"]
+        if state.get("rebuild"):
+            self.index.bulk_load(True)
         total = self.catalog.count()
         while ids := self.catalog.ids_after(after, batch):
             records = [r for r in map(self.catalog.get, ids) if r is not None]
@@ -232,11 +245,16 @@ class Archive:
                     self.index.delete(record.id)
             after, done = ids[-1], done + len(ids)
             tmp = self.reindex_checkpoint.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"after": after, "done": done}), "utf-8")
+            tmp.write_text(json.dumps({**state, "after": after, "done": done}), "utf-8")
             os.replace(tmp, self.reindex_checkpoint)
             if progress:
                 progress(done, max(total, done))
+        dropped = self.catalog.drop_outbox_through(state.get("outbox", 0))
+        if dropped:
+            log.info("search index: %d outbox entries were carried by the reindex", dropped)
         self.sync_index()
+        if state.get("rebuild"):
+            self.index.bulk_load(False)
         self.index.upsert_many([], refresh=True)
         self.reindex_checkpoint.unlink(missing_ok=True)
         return done

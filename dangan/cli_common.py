@@ -11,8 +11,8 @@ def print_json(obj: object) -> None:
     sys.stdout.flush()
 
 
-def open_archive():
+def open_archive(*, catch_up: bool = True):
     from dangan.archive import Archive
     from dangan.config import Settings
 
-    return Archive.open(Settings.from_env())
+    return Archive.open(Settings.from_env(), catch_up=catch_up)

@@ -87,7 +87,7 @@ def cmd_schedule_load(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    archive = open_archive()
+    archive = open_archive(catch_up=False)
 
     def progress(done: int, total: int) -> None:
         print(f"\r正在重建索引：{done}/{total}", end="", file=sys.stderr, flush=True)

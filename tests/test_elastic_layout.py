@@ -125,3 +125,61 @@ def test_reindex_rebuild_makes_the_embedded_index_anew_from_the_catalog(tmp_path
     assert archive.reindex(rebuild=True) == 1
     assert archive.index.count() == 1 and _ids(archive.index.search("住院")) == ["r1"]
     archive.close()
+
+
+def _index_settings(idx) -> dict:
+    return idx.client.indices.get_settings(index=idx.name)[idx.name]["settings"]["index"]
+
+
+def test_a_bulk_load_indexes_one_copy_and_puts_the_replicas_back_at_the_end(es, caplog):
+    from dangan.catalog import elastic
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    idx = es(name, replicas=1)
+    idx.bulk_load(True)
+    index = _index_settings(idx)
+    assert (index["number_of_replicas"], index["refresh_interval"]) == ("0", "-1")
+    # a process opening the index meanwhile (a resumed rebuild, a web process)
+    # leaves the load alone instead of putting the replica back
+    other = es(name, replicas=1)
+    assert _index_settings(other)["number_of_replicas"] == "0"
+    assert "rebuild has not finished" in caplog.text
+    idx.upsert_many(DOCS, refresh=False)
+    idx.bulk_load(False)  # one node: the replica cannot be placed, not waited for
+    index = _index_settings(idx)
+    assert (index["number_of_replicas"], index["refresh_interval"]) == ("1", "1s")
+    meta = idx.client.indices.get_mapping(index=name)[name]["mappings"]["_meta"]
+    assert meta == {"layout": elastic.LAYOUT}
+    assert idx.count() == 3 and _ids(idx.search("住院")) == ["b", "a", "c"]
+
+
+def test_a_rebuild_loads_in_bulk_and_a_killed_one_resumes_in_bulk(tmp_path, elastic_env):
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    env = {**elastic_env, "DANGAN_HOME": str(tmp_path / "h"), "DANGAN_SEARCH_INDEX": name}
+    env["DANGAN_SEARCH_REPLICAS"] = "1"
+    archive = Archive.open(Settings.from_env(env))
+    try:
+        for i in range(6):
+            file_record(archive, f"r{i}", "reimbursement", {"business_date": "2024-05-01"},
+                        pages=[f"住院 第{i}号"])  # fmt: skip
+        archive.sync_index()
+        seen: list[str] = []
+        upsert = archive.index.upsert_many
+
+        def watching(docs, refresh=True):
+            seen.append(_index_settings(archive.index)["number_of_replicas"])
+            if len(seen) == 2:
+                raise KeyboardInterrupt  # killed in the middle of the rebuild
+            return upsert(docs, refresh=refresh)
+
+        archive.index.upsert_many = watching
+        with pytest.raises(KeyboardInterrupt):
+            archive.reindex(batch=2, rebuild=True)
+        assert seen == ["0", "0"]
+        archive.index.upsert_many = upsert
+        assert archive.reindex(batch=2) == 6  # resumed: still a rebuild, in bulk
+        assert _index_settings(archive.index)["number_of_replicas"] == "1"
+        assert archive.index.count() == 6
+    finally:
+        archive.index.client.indices.delete(index=name, ignore_unavailable=True)
+        archive.close()

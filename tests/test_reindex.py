@@ -79,3 +79,35 @@ def test_a_killed_reindex_resumes_after_its_checkpoint(tmp_path: Path):
         assert archive.index.search("医疗费用报销").total == TOTAL
     finally:
         archive.close()
+
+
+def test_a_reindex_does_not_index_again_what_the_outbox_queued_before_it(tmp_path: Path):
+    """A catalog filled without indexing (an import, a restored backup) has every
+    record in the outbox; the reindex reads them all anyway and must not send
+    them a second time. A change made while it runs still reaches the index."""
+    home = tmp_path / "h"
+    archive = Archive.open(Settings.from_env({"DANGAN_HOME": str(home)}), catch_up=False)
+    for i in range(20):
+        file_record(archive, f"r{i:04d}", "reimbursement", {"business_date": "2024-01-02"},
+                    pages=[f"医疗费用报销 第{i}号"])  # fmt: skip
+    assert archive.catalog.outbox_size() == 20
+    sent: list[str] = []
+    upsert = archive.index.upsert_many
+
+    def counting(docs, refresh=True):
+        docs = list(docs)
+        sent.extend(d.record_id for d in docs)
+        if len(sent) == 5:  # filed while the reindex runs, after its first batch
+            file_record(archive, "late", "reimbursement", {"business_date": "2024-01-03"},
+                        pages=["迟到的报销单"])  # fmt: skip
+        return upsert(docs, refresh=refresh)
+
+    archive.index.upsert_many = counting
+    try:
+        assert archive.reindex(batch=5) >= 20
+        assert sorted(sent) == sorted({*sent}), "a record was indexed twice"
+        assert "late" in sent and archive.catalog.outbox_size() == 0
+        assert [h.record_id for h in archive.index.search("迟到").hits] == ["late"]
+        assert archive.index.count() == 21
+    finally:
+        archive.close()
