@@ -6,6 +6,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,20 +236,32 @@ class Archive:
         if state.get("rebuild"):
             self.index.bulk_load(True)
         total = self.catalog.count()
-        while ids := self.catalog.ids_after(after, batch):
-            records = [r for r in map(self.catalog.get, ids) if r is not None]
-            self.index.upsert_many([index_doc(r) for r in records], refresh=False)
-            # A record destroyed meanwhile (and its delete applied) must not come back.
-            alive = self.catalog.summaries([r.id for r in records])
-            for record in records:
-                if record.id not in alive:
-                    self.index.delete(record.id)
-            after, done = ids[-1], done + len(ids)
-            tmp = self.reindex_checkpoint.with_suffix(".tmp")
-            tmp.write_text(json.dumps({**state, "after": after, "done": done}), "utf-8")
-            os.replace(tmp, self.reindex_checkpoint)
-            if progress:
-                progress(done, max(total, done))
+
+        def read(after: str) -> tuple[list[str], list[IndexDoc]]:
+            ids = self.catalog.ids_after(after, batch)
+            return ids, [index_doc(r) for r in map(self.catalog.get, ids) if r is not None]
+
+        # One thread reads the next batch from the catalog while the index takes
+        # this one: neither waits for the other (the CPU is shared, not idle).
+        with ThreadPoolExecutor(1, thread_name_prefix="reindex-read") as pool:
+            ahead = pool.submit(read, after)
+            while True:
+                ids, docs = ahead.result()
+                if not ids:
+                    break
+                ahead = pool.submit(read, ids[-1])
+                self.index.upsert_many(docs, refresh=False)
+                # A record destroyed meanwhile (and its delete applied) must not come back.
+                alive = self.catalog.summaries([d.record_id for d in docs])
+                for doc in docs:
+                    if doc.record_id not in alive:
+                        self.index.delete(doc.record_id)
+                after, done = ids[-1], done + len(ids)
+                tmp = self.reindex_checkpoint.with_suffix(".tmp")
+                tmp.write_text(json.dumps({**state, "after": after, "done": done}), "utf-8")
+                os.replace(tmp, self.reindex_checkpoint)
+                if progress:
+                    progress(done, max(total, done))
         dropped = self.catalog.drop_outbox_through(state.get("outbox", 0))
         if dropped:
             log.info("search index: %d outbox entries were carried by the reindex", dropped)
