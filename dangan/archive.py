@@ -118,6 +118,11 @@ def _index_progress(step: int):
     return progress
 
 
+# Records sent to the index at a time: several bulk requests (ElasticIndex sends
+# 500 a request, two in flight), so the search servers never wait for the sender.
+BATCH = 2000
+
+
 @dataclass
 class Archive:
     settings: Settings
@@ -171,7 +176,7 @@ class Archive:
         applied = 0
         total = self.catalog.outbox_size() if progress else 0
         try:
-            while batch := self.catalog.pending_outbox(500):
+            while batch := self.catalog.pending_outbox(BATCH):
                 docs, gone = [], []
                 for _seq, record_id, action in batch:
                     record = self.catalog.get(record_id) if action == "index" else None
@@ -209,7 +214,7 @@ class Archive:
     def reindex_checkpoint(self) -> Path:
         return self.settings.home / "reindex-checkpoint.json"
 
-    def reindex(self, progress=None, batch: int = 500, rebuild: bool = False) -> int:
+    def reindex(self, progress=None, batch: int = BATCH, rebuild: bool = False) -> int:
         """Index every record again from the catalog (`dangan reindex`), in record-id
         order and in batches. After each batch the last record id done is written
         to a checkpoint file, so a reindex that was killed resumes after it instead
