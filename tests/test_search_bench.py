@@ -50,3 +50,18 @@ def test_search_bench_writes_one_table_as_json_and_resumes(tmp_path: Path, capsy
         cells = run["load"]["idle"][count]
         assert all(c["errors"] == 0 and c["p95_ms"] > 0 for c in cells.values())
         assert cells["phrase"]["qps"] > 0
+
+
+def test_records_made_in_several_processes_are_the_serial_ones_in_order(settings, monkeypatch):
+    from bench import scale_data
+    from dangan.archive import Archive
+
+    monkeypatch.setattr(scale_data.os, "cpu_count", lambda: 2)
+    archive = Archive.open(settings)
+    try:
+        serial = list(scale_data.records(3, 40, 5, archive))
+        parallel = [r for chunk in scale_data.chunks(3, 40, 6, 5, archive) for r in chunk]
+    finally:
+        archive.close()
+    assert [r.id for r in parallel] == [f"b{i:09d}" for i in range(3, 40)]
+    assert parallel == serial  # record i depends only on (seed, i), wherever it was made
