@@ -57,6 +57,24 @@ class Cluster:
         if any(p.wait() for p in procs):
             raise RuntimeError("the Elasticsearch cluster did not start")
         self.wait_nodes(2)
+        self.disk_watermarks()
+
+    def disk_watermarks(self) -> None:
+        """Free space, not a share of the disk, decides where shards may go.
+        Both nodes share one disk here, so the default percentages (no new
+        shard past 85 % used) would refuse the replica copy of a 10 M index on
+        a disk that still has tens of GB free; a node still stops taking
+        writes when under 2 GB is left."""
+        from elasticsearch import Elasticsearch
+
+        es = Elasticsearch(self.url.split(","))
+        es.cluster.put_settings(
+            persistent={
+                "cluster.routing.allocation.disk.watermark.low": "12gb",
+                "cluster.routing.allocation.disk.watermark.high": "6gb",
+                "cluster.routing.allocation.disk.watermark.flood_stage": "2gb",
+            }
+        )
 
     def start_node(self, n: int) -> None:
         subprocess.run(["bash", str(SCRIPT), "start"], env=self._env(n), check=True)
