@@ -2,8 +2,9 @@
 # A real Elasticsearch 8.x single node for tests, built only from Maven Central jars
 # (no elastic.co download, no Docker). Usage:
 #
-#   scripts/services/elasticsearch.sh start|stop|status|env
+#   scripts/services/elasticsearch.sh start|build|stop|status|env
 #
+# `build` only fetches and compiles (start does that first when needed).
 # `env` prints the DANGAN_* settings that point dangan at this node (tests/services.py).
 #
 # Environment:
@@ -68,7 +69,17 @@ running_pid() {
 }
 
 # Fetch jars and compile the launcher and the stand-in module, once per source change.
+# One build at a time: the nodes of a cluster start together, and two builds in one
+# build.tmp delete each other's jars.
 build() {
+    mkdir -p "$CACHE"
+    (
+        flock 9
+        build_unlocked
+    ) 9>"$CACHE/build.lock"
+}
+
+build_unlocked() {
     local stamp
     stamp="$(cat "$SRC/pom.xml" "$SRC/Launcher.java" "$SRC/ModulesLite.java" | sha256sum | cut -c1-16)"
     if [[ -f "$CACHE/build.stamp" && "$(cat "$CACHE/build.stamp")" == "$stamp" ]]; then
@@ -239,11 +250,12 @@ status() {
 
 case "${1:-}" in
     start) start ;;
+    build) build ;;
     stop) stop ;;
     status) status ;;
     env) echo "DANGAN_SEARCH_URL=$URL" ;;
     *)
-        echo "usage: $0 start|stop|status|env" >&2
+        echo "usage: $0 start|build|stop|status|env" >&2
         exit 2
         ;;
 esac
