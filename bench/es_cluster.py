@@ -63,16 +63,18 @@ class Cluster:
         """Free space, not a share of the disk, decides where shards may go.
         Both nodes share one disk here, so the default percentages (no new
         shard past 85 % used) would refuse the replica copy of a 10 M index on
-        a disk that still has tens of GB free; a node still stops taking
-        writes when under 2 GB is left."""
+        a disk that still has tens of GB free. A 10 M catalog and its index with
+        a replica leave only a few GB of this machine's 92 GB free, and a node
+        back from the failover must get its replica again; a node still stops
+        taking writes when under 1 GB is left."""
         from elasticsearch import Elasticsearch
 
         es = Elasticsearch(self.url.split(","))
         es.cluster.put_settings(
             persistent={
-                "cluster.routing.allocation.disk.watermark.low": "12gb",
-                "cluster.routing.allocation.disk.watermark.high": "6gb",
-                "cluster.routing.allocation.disk.watermark.flood_stage": "2gb",
+                "cluster.routing.allocation.disk.watermark.low": "5gb",
+                "cluster.routing.allocation.disk.watermark.high": "3gb",
+                "cluster.routing.allocation.disk.watermark.flood_stage": "1gb",
             }
         )
 
