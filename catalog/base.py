@@ -75,6 +75,12 @@ class Catalog(Protocol):
 
     def get(self, record_id: str) -> Record | None: ...
 
+    def get_many(self, record_ids: list[str]) -> dict[str, Record]:
+        """The records of these ids that exist, by id (batched reads)."""
+
+    def existing(self, record_ids: list[str]) -> set[str]:
+        """Which of these ids the catalog holds."""
+
     def find_by_sha256(self, sha256: str) -> Record | None: ...
 
     def resolve_record_ref(self, text: str) -> str | None:

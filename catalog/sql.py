@@ -104,6 +104,28 @@ _PLAIN_COLUMNS = (
     "security_level",
 )  # fmt: skip
 _JSON_COLUMNS = ("metadata", "review_reasons", "fields")
+# ids per `IN (...)` list: well under SQLite's bound on parameters
+_IN_CHUNK = 500
+
+
+def _record(row: Any, files: list, pages: list) -> Record:
+    """A Record from its row in `records` and its rows in `files` and `pages`."""
+    return Record(
+        **{name: row[name] for name in _PLAIN_COLUMNS},
+        **{name: json.loads(row[name]) for name in _JSON_COLUMNS},
+        files=[
+            FileRef(
+                role=f["role"],
+                key=f["key"],
+                sha256=f["sha256"],
+                size=f["size"],
+                media_type=f["media_type"],
+                page_no=f["page_no"],
+            )
+            for f in files
+        ],
+        pages=[PageText(page_no=p["page_no"], text=p["text"]) for p in pages],
+    )
 
 
 class SqlCatalog:
@@ -263,38 +285,61 @@ class SqlCatalog:
         if row is None:
             return None
         conn = self.connection()
-        files = [
-            FileRef(
-                role=f["role"],
-                key=f["key"],
-                sha256=f["sha256"],
-                size=f["size"],
-                media_type=f["media_type"],
-                page_no=f["page_no"],
-            )
-            for f in conn.execute(
-                "SELECT * FROM files WHERE record_id = ? ORDER BY role, page_no", (row["id"],)
-            )
-        ]
-        pages = [
-            PageText(page_no=p["page_no"], text=p["text"])
-            for p in conn.execute(
-                "SELECT page_no, text FROM pages WHERE record_id = ? ORDER BY page_no",
-                (row["id"],),
-            )
-        ]
-        return Record(
-            **{name: row[name] for name in _PLAIN_COLUMNS},
-            **{name: json.loads(row[name]) for name in _JSON_COLUMNS},
-            files=files,
-            pages=pages,
+        files = conn.execute(
+            "SELECT * FROM files WHERE record_id = ? ORDER BY role, page_no", (row["id"],)
         )
+        pages = conn.execute(
+            "SELECT page_no, text FROM pages WHERE record_id = ? ORDER BY page_no", (row["id"],)
+        )
+        return _record(row, list(files), list(pages))
 
     def get(self, record_id: str) -> Record | None:
         row = (
             self.connection().execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
         )
         return self._load(row)
+
+    def get_many(self, record_ids: list[str]) -> dict[str, Record]:
+        """The records of these ids that exist, by id: what `get` gives for each,
+        read with three queries a chunk instead of three a record (reindex and
+        the outbox read thousands at a time)."""
+        out: dict[str, Record] = {}
+        conn = self.connection()
+        for i in range(0, len(record_ids), _IN_CHUNK):
+            chunk = record_ids[i : i + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(f"SELECT * FROM records WHERE id IN ({marks})", chunk).fetchall()
+            files: dict[str, list] = {}
+            for f in conn.execute(
+                f"SELECT * FROM files WHERE record_id IN ({marks})"
+                " ORDER BY record_id, role, page_no",
+                chunk,
+            ):
+                files.setdefault(f["record_id"], []).append(f)
+            pages: dict[str, list] = {}
+            for p in conn.execute(
+                f"SELECT record_id, page_no, text FROM pages WHERE record_id IN ({marks})"
+                " ORDER BY record_id, page_no",
+                chunk,
+            ):
+                pages.setdefault(p["record_id"], []).append(p)
+            for row in rows:
+                rid = row["id"]
+                out[rid] = _record(row, files.get(rid, []), pages.get(rid, []))
+        return out
+
+    def existing(self, record_ids: list[str]) -> set[str]:
+        """Which of these ids the catalog holds (a record destroyed meanwhile is not)."""
+        found: set[str] = set()
+        conn = self.connection()
+        for i in range(0, len(record_ids), _IN_CHUNK):
+            chunk = record_ids[i : i + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r["id"]
+                for r in conn.execute(f"SELECT id FROM records WHERE id IN ({marks})", chunk)
+            )
+        return found
 
     def resolve_record_ref(self, text: str) -> str | None:
         """The id of the record that `text` names: its 档案编号 (id) or its 档号,

@@ -178,8 +178,11 @@ class Archive:
         try:
             while batch := self.catalog.pending_outbox(BATCH):
                 docs, gone = [], []
+                found = self.catalog.get_many(
+                    [record_id for _seq, record_id, action in batch if action == "index"]
+                )
                 for _seq, record_id, action in batch:
-                    record = self.catalog.get(record_id) if action == "index" else None
+                    record = found.get(record_id) if action == "index" else None
                     if record is None:
                         gone.append(record_id)
                     else:
@@ -188,7 +191,7 @@ class Archive:
                     self.index.upsert_many(docs, refresh=False)
                     # Another process may have destroyed one of these records (and
                     # applied its delete) while we read it: the catalog decides.
-                    alive = self.catalog.summaries([d.record_id for d in docs])
+                    alive = self.catalog.existing([d.record_id for d in docs])
                     gone += [d.record_id for d in docs if d.record_id not in alive]
                 for record_id in gone:
                     self.index.delete(record_id)
@@ -244,7 +247,8 @@ class Archive:
 
         def read(after: str) -> tuple[list[str], list[IndexDoc]]:
             ids = self.catalog.ids_after(after, batch)
-            return ids, [index_doc(r) for r in map(self.catalog.get, ids) if r is not None]
+            found = self.catalog.get_many(ids)
+            return ids, [index_doc(found[i]) for i in ids if i in found]
 
         # One thread reads the next batch from the catalog while the index takes
         # this one: neither waits for the other (the CPU is shared, not idle).
@@ -257,7 +261,7 @@ class Archive:
                 ahead = pool.submit(read, ids[-1])
                 self.index.upsert_many(docs, refresh=False)
                 # A record destroyed meanwhile (and its delete applied) must not come back.
-                alive = self.catalog.summaries([d.record_id for d in docs])
+                alive = self.catalog.existing([d.record_id for d in docs])
                 for doc in docs:
                     if doc.record_id not in alive:
                         self.index.delete(doc.record_id)

@@ -107,6 +107,28 @@ def test_a_record_comes_back_as_it_was_stored(catalog):
     assert list(summary) == ["r1"] and summary["r1"]["fields"]["person_name"] == "张三"
 
 
+def test_records_read_many_at_a_time_are_the_ones_read_one_by_one(catalog):
+    ids = [f"m{i:04d}" for i in range(1, 1203)]  # more than one IN chunk
+    for rid in ids:
+        rec = _record(rid)
+        rec.files.append(
+            FileRef("page_image", f"records/{rid}/p2.png", "b" * 64, 99, "image/png", page_no=2)
+        )
+        rec.files.append(
+            FileRef("page_image", f"records/{rid}/p1.png", "c" * 64, 98, "image/png", page_no=1)
+        )
+        catalog.add_record(rec)
+    asked = ["missing", *reversed(ids)]
+    many = catalog.get_many(asked)
+    assert set(many) == set(ids)
+    for rid in ids[:3] + ids[-3:]:
+        assert many[rid] == catalog.get(rid)
+        assert [f.page_no for f in many[rid].files] == [None, 1, 2]  # same order as get
+    assert catalog.get_many([]) == {}
+    assert catalog.existing(["missing", ids[0], ids[-1]]) == {ids[0], ids[-1]}
+    assert catalog.existing([]) == set()
+
+
 def test_a_second_copy_of_a_file_is_refused_with_the_first_id(catalog):
     catalog.add_record(_record("r1"))
     with pytest.raises(DuplicateRecord) as caught:

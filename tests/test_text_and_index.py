@@ -6,12 +6,19 @@ import pytest
 from dangan.catalog.cjk import to_index_text, to_match_expression
 from dangan.catalog.highlight import snippet, term_pattern
 
-from dangan.text import normalize_text
+from dangan.text import fold_width, normalize_text
 
 
 def test_spaces_between_chinese_removed_and_fullwidth_folded():
     text = "姓 名 : 张 三\n公民身份号码 ： ３５０１０２１９８００１０１１２３Ｘ  hello  world"
     assert normalize_text(text) == "姓名:张三\n公民身份号码：35010219800101123X hello world"
+
+
+def test_fold_width_folds_fullwidth_digits_and_letters_only():
+    assert fold_width("ＡＢＣｘｙｚ０１９ＺＺ") == "ABCxyz019ZZ"
+    # punctuation, ideographic space and the characters next to the ranges stay
+    assert fold_width("（）：　＠［｀｛医保") == "（）：　＠［｀｛医保"
+    assert fold_width("") == "" and fold_width("plain 医保 123") == "plain 医保 123"
 
 
 def test_queries_without_tokens_have_no_match_expression():
