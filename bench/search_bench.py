@@ -126,7 +126,7 @@ def _wait_green(client, most_s: float) -> bool:
     replicas are copied back for minutes); False if not within `most_s`."""
     deadline = time.monotonic() + most_s
     while time.monotonic() < deadline:
-        health = client.options(request_timeout=90).cluster.health(
+        health = client.options(request_timeout=90, ignore_status=408).cluster.health(
             wait_for_status="green", timeout="60s"
         )
         if not health["timed_out"]:

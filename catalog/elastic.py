@@ -367,7 +367,7 @@ class ElasticIndex:
             self._wait_for_copies()
             self.client.indices.put_mapping(index=self.name, meta={"layout": LAYOUT})
 
-    def _wait_for_copies(self, most_s: float = 3600) -> None:
+    def _wait_for_copies(self, most_s: float = 3600, wait: str = "60s") -> None:
         """Until every replica copy the cluster can hold is made (the replicas a
         bulk load left out): green where there are more data nodes than
         replicas, else yellow (a replica with no node to go to is not waited for)."""
@@ -375,8 +375,9 @@ class ElasticIndex:
         status = "green" if nodes > self.settings["number_of_replicas"] else "yellow"
         deadline = time.monotonic() + most_s
         while time.monotonic() < deadline:
-            health = self.client.options(request_timeout=90).cluster.health(
-                index=self.name, wait_for_status=status, timeout="60s"
+            # a wait that runs out is answered 408, with the health in the body
+            health = self.client.options(request_timeout=90, ignore_status=408).cluster.health(
+                index=self.name, wait_for_status=status, timeout=wait
             )
             if not health["timed_out"]:
                 return

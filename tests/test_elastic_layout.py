@@ -153,6 +153,34 @@ def test_a_bulk_load_indexes_one_copy_and_puts_the_replicas_back_at_the_end(es, 
     assert idx.count() == 3 and _ids(idx.search("住院")) == ["b", "a", "c"]
 
 
+def test_waiting_for_copies_outlasts_one_health_wait(es):
+    """A 10 M replica copy takes minutes: each health wait that runs out (HTTP
+    408) is waited again, not raised (it failed the 10 M rebuild at its end)."""
+    import threading
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    idx = es(name, replicas=0)
+    idx.client.indices.delete(index=name)
+    # a shard no node may hold: red until the filter is lifted
+    idx.client.indices.create(
+        index=name,
+        settings={"number_of_replicas": 0, "index.routing.allocation.require._name": "nowhere"},
+        wait_for_active_shards="0",
+    )
+    lift = threading.Timer(
+        2.5,
+        lambda: idx.client.indices.put_settings(
+            index=name, settings={"index.routing.allocation.require._name": None}
+        ),
+    )
+    lift.start()
+    try:
+        idx._wait_for_copies(most_s=60, wait="1s")
+    finally:
+        lift.join()
+    assert idx.client.cluster.health(index=name)["status"] == "green"
+
+
 def test_a_rebuild_loads_in_bulk_and_a_killed_one_resumes_in_bulk(tmp_path, elastic_env):
     name = f"test-{uuid.uuid4().hex[:12]}"
     env = {**elastic_env, "DANGAN_HOME": str(tmp_path / "h"), "DANGAN_SEARCH_INDEX": name}
