@@ -81,6 +81,11 @@ class Webhooks:
         return [{**dict(r), "events": r["events"].split(",")} for r in rows]
 
     def _fan_out(self, now: datetime) -> None:
+        # No enabled webhook: nothing to fan out, so no write lock and no scan of
+        # the events (a 10 M-record archive holds tens of millions; that scan held
+        # the write lock for minutes and every audit append and claim waited).
+        if not self.rows.any_enabled():
+            return
         with self.catalog.transaction() as conn:
             self.rows.fan_out(conn, _iso(now))
 

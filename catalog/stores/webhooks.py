@@ -41,6 +41,14 @@ class WebhookRows:
         )
         return [dict(r) for r in rows]
 
+    def any_enabled(self) -> bool:
+        row = (
+            self.seam.connection()
+            .execute("SELECT 1 FROM webhooks WHERE disabled = 0 LIMIT 1")
+            .fetchone()
+        )
+        return row is not None
+
     def fan_out(self, conn: Connection, next_at: str) -> None:
         """A delivery, due at `next_at`, for each new event of each enabled
         webhook registered for its kind."""
