@@ -11,41 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dangan.catalog.base import DuplicateRecord, FileRef, PageText, Record
+from dangan.catalog.base import DuplicateRecord, Record
 from dangan.catalog.db import Connection, Database, SqliteDatabase
-
-
-def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _record_values(record: Record) -> dict[str, object]:
-    """Column -> value for the records table."""
-    return {
-        "id": record.id,
-        "sha256": record.sha256,
-        "filename": record.filename,
-        "media_type": record.media_type,
-        "size": record.size,
-        "page_count": record.page_count,
-        "title": record.title,
-        "ocr_mode": record.ocr_mode,
-        "created_at": record.created_at,
-        "metadata": _dumps(record.metadata),
-        "status": record.status,
-        "doc_type": record.doc_type,
-        "category": record.category,
-        "retention": record.retention,
-        "formed_date": record.formed_date,
-        "disposal_date": record.disposal_date,
-        "confidence": record.confidence,
-        "review_reasons": _dumps(record.review_reasons),
-        "schedule_version": record.schedule_version,
-        "fields": _dumps(record.fields),
-        "archival_prefix": record.archival_prefix,
-        "archival_code": record.archival_code,
-        "security_level": record.security_level,
-    }
+from dangan.catalog.record_rows import dumps as _dumps
+from dangan.catalog.record_rows import record_from_rows, record_values
 
 
 def record_keys(record: Record) -> list[tuple[str, str]]:
@@ -96,36 +65,8 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-# records columns read into Record fields of the same name: as stored, or JSON text
-_PLAIN_COLUMNS = (
-    "id", "sha256", "filename", "media_type", "size", "page_count", "title", "ocr_mode",
-    "created_at", "status", "doc_type", "category", "retention", "formed_date",
-    "disposal_date", "confidence", "schedule_version", "archival_prefix", "archival_code",
-    "security_level",
-)  # fmt: skip
-_JSON_COLUMNS = ("metadata", "review_reasons", "fields")
 # ids per `IN (...)` list: well under SQLite's bound on parameters
 _IN_CHUNK = 500
-
-
-def _record(row: Any, files: list, pages: list) -> Record:
-    """A Record from its row in `records` and its rows in `files` and `pages`."""
-    return Record(
-        **{name: row[name] for name in _PLAIN_COLUMNS},
-        **{name: json.loads(row[name]) for name in _JSON_COLUMNS},
-        files=[
-            FileRef(
-                role=f["role"],
-                key=f["key"],
-                sha256=f["sha256"],
-                size=f["size"],
-                media_type=f["media_type"],
-                page_no=f["page_no"],
-            )
-            for f in files
-        ],
-        pages=[PageText(page_no=p["page_no"], text=p["text"]) for p in pages],
-    )
 
 
 class SqlCatalog:
@@ -165,7 +106,7 @@ class SqlCatalog:
         if record.status == "filed" and record.archival_prefix:
             record.archival_code = self._next_code(conn, record.archival_prefix)
             self.emit_event(conn, "record.filed", record.id, filed_payload(record))
-        values = _record_values(record)
+        values = record_values(record)
         conn.execute(
             f"INSERT INTO records ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
             list(values.values()),
@@ -236,7 +177,7 @@ class SqlCatalog:
             elif record.status == "filed" and record.archival_prefix:
                 record.archival_code = self._next_code(conn, record.archival_prefix)
                 self.emit_event(conn, "record.filed", record.id, filed_payload(record))
-            values = _record_values(record)
+            values = record_values(record)
             for immutable in ("id", "sha256", "created_at"):
                 values.pop(immutable)
             conn.execute(
@@ -291,7 +232,7 @@ class SqlCatalog:
         pages = conn.execute(
             "SELECT page_no, text FROM pages WHERE record_id = ? ORDER BY page_no", (row["id"],)
         )
-        return _record(row, list(files), list(pages))
+        return record_from_rows(row, list(files), list(pages))
 
     def get(self, record_id: str) -> Record | None:
         row = (
@@ -325,7 +266,7 @@ class SqlCatalog:
                 pages.setdefault(p["record_id"], []).append(p)
             for row in rows:
                 rid = row["id"]
-                out[rid] = _record(row, files.get(rid, []), pages.get(rid, []))
+                out[rid] = record_from_rows(row, files.get(rid, []), pages.get(rid, []))
         return out
 
     def existing(self, record_ids: list[str]) -> set[str]:
