@@ -83,7 +83,7 @@ class Webhooks:
     def _fan_out(self, now: datetime) -> None:
         # No enabled webhook: nothing to fan out, so no write lock and no scan of
         # the events (a 10 M-record archive holds tens of millions; that scan held
-        # the write lock for minutes and every audit append and claim waited).
+        # the write lock past the 60 s busy timeout, and audit appends failed).
         if not self.rows.any_enabled():
             return
         with self.catalog.transaction() as conn:

@@ -51,7 +51,7 @@ def test_other_schemes_are_refused(archive, url):
 
 def test_a_delivery_pass_without_webhooks_takes_no_write_lock(archive):
     """At 10 M records the fan-out scanned every event inside a write
-    transaction on each pass, and audit appends waited (database is locked)."""
+    transaction on each pass, and audit appends failed (database is locked)."""
     import sqlite3
 
     other = sqlite3.connect(archive.catalog.db.path, isolation_level=None, timeout=0.1)
